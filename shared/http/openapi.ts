@@ -1,0 +1,365 @@
+/**
+ * The OpenAPI 3.1 description of the berth API, generated from the same zod schemas that validate
+ * requests, so the document cannot drift from the code. `docs/openapi.json` is this document
+ * written by `scripts/openapi.ts`; a unit test fails when the committed copy is stale.
+ *
+ * Request bodies are rendered with `io: 'input'` (defaulted fields optional) and responses with
+ * `io: 'output'` (defaults applied, so always present). OpenAPI 3.1 schemas are JSON Schema 2020-12,
+ * so zod's default target needs no translation.
+ */
+import { z } from 'zod';
+import {
+  environmentEventPageSchema,
+  environmentEventSchema,
+  environmentPageSchema,
+  environmentSchema,
+} from '../domain/environment';
+import { environmentRequestSchema } from '../domain/spec';
+import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
+
+/** RFC 9457 problem details, as every error response carries them. */
+export const problemSchema = z
+  .object({
+    type: z
+      .string()
+      .meta({ description: 'A URN naming the kind of problem, e.g. urn:berth:problem:bad-request.' }),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z
+            .string()
+            .meta({ description: 'JSON Pointer (RFC 6901) into the request body, e.g. /services/0/port.' }),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details (application/problem+json).' });
+
+const healthSchema = z.object({ status: z.literal('ok') });
+
+/** The PATCH body: any subset of the request; `null` removes a field (its default applies again). */
+const environmentPatchSchema = z
+  .record(z.string(), z.unknown())
+  .meta({ description: 'A JSON Merge Patch (RFC 7396) of EnvironmentRequest; arrays replace whole.' });
+
+type Schema = Record<string, unknown>;
+
+/** Every component schema, in the direction it is read: request bodies as input, the rest as output. */
+function componentSchemas(): Record<string, Schema> {
+  const inputs = z.registry<{ id: string }>();
+  inputs.add(environmentRequestSchema, { id: 'EnvironmentRequest' });
+  inputs.add(environmentPatchSchema, { id: 'EnvironmentPatch' });
+
+  const outputs = z.registry<{ id: string }>();
+  outputs.add(environmentRequestSchema, { id: 'EnvironmentSpec' });
+  outputs.add(environmentSchema, { id: 'Environment' });
+  outputs.add(environmentEventSchema, { id: 'EnvironmentEvent' });
+  outputs.add(environmentPageSchema, { id: 'EnvironmentPage' });
+  outputs.add(environmentEventPageSchema, { id: 'EnvironmentEventPage' });
+  outputs.add(problemSchema, { id: 'Problem' });
+  outputs.add(healthSchema, { id: 'Health' });
+
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  const all = {
+    ...z.toJSONSchema(inputs, { io: 'input', uri }).schemas,
+    ...z.toJSONSchema(outputs, { io: 'output', uri }).schemas,
+  };
+  // Each entry is a component, not a standalone document: its $schema and $id do not belong.
+  return Object.fromEntries(
+    Object.entries(all).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema as Schema]),
+  );
+}
+
+function parameterSchema(schema: z.ZodType): Schema {
+  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { io: 'input' });
+  return rest;
+}
+
+const ref = (kind: 'schemas' | 'responses' | 'parameters' | 'headers', name: string) => ({
+  $ref: `#/components/${kind}/${name}`,
+});
+const jsonContent = (schema: string) => ({ 'application/json': { schema: ref('schemas', schema) } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('schemas', 'Problem') } },
+});
+const accepted = (description: string) => ({
+  description,
+  headers: { ETag: ref('headers', 'ETag'), Location: ref('headers', 'Location') },
+  content: jsonContent('Environment'),
+});
+
+const PROBLEM_RESPONSES = {
+  BadRequest: 'The request is malformed or fails validation; `errors` lists each field.',
+  Unauthorized: 'No valid bearer token.',
+  NotFound: 'No such environment, or it belongs to a team the caller is not in.',
+  Conflict:
+    'The environment is in a status that does not allow this, or the name or idempotency key is taken.',
+  PreconditionFailed: 'If-Match does not match the current version: read the environment again.',
+  PayloadTooLarge: 'The body is larger than the API accepts.',
+  UnsupportedMediaType: 'The body is not application/json.',
+  Unprocessable: 'Well-formed but not possible, e.g. a field that cannot change in place.',
+  PreconditionRequired: 'If-Match is required.',
+} as const;
+type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
+const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {
+  BadRequest: '400',
+  Unauthorized: '401',
+  NotFound: '404',
+  Conflict: '409',
+  PreconditionFailed: '412',
+  PayloadTooLarge: '413',
+  UnsupportedMediaType: '415',
+  Unprocessable: '422',
+  PreconditionRequired: '428',
+};
+/** The `responses` entries for these problems, keyed by status code. */
+const problems = (...names: ProblemResponse[]) =>
+  Object.fromEntries(names.map((name) => [STATUS_OF_RESPONSE[name], ref('responses', name)]));
+
+function parameters(): Record<string, Schema> {
+  const query = (name: string, schema: z.ZodType, description: string) => ({
+    name,
+    in: 'query',
+    required: false,
+    description,
+    schema: parameterSchema(schema),
+  });
+  return {
+    EnvironmentId: {
+      name: 'id',
+      in: 'path',
+      required: true,
+      schema: { type: 'string', pattern: '^env-[0-9A-HJKMNP-TV-Z]{26}$' },
+    },
+    IdempotencyKey: {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description: 'Retrying with the same key and body returns the first result; another body answers 409.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+    },
+    IfMatch: {
+      name: 'If-Match',
+      in: 'header',
+      required: true,
+      description: 'The ETag from the last read; a stale one answers 412.',
+      schema: { type: 'string' },
+    },
+    IfMatchOptional: {
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'When given, the ETag from the last read; a stale one answers 412.',
+      schema: { type: 'string' },
+    },
+    DryRun: query(
+      'dryRun',
+      createQuerySchema.shape.dryRun,
+      'Validate and answer the spec with defaults, create nothing.',
+    ),
+    Team: query(
+      'team',
+      listQuerySchema.shape.team,
+      "Only this team's environments (one of the caller's teams).",
+    ),
+    Status: query('status', listQuerySchema.shape.status, 'Only environments in this status.'),
+    Limit: query('limit', pageQuerySchema.shape.limit, 'Page size.'),
+    Cursor: query('cursor', pageQuerySchema.shape.cursor, 'The nextCursor of the previous page.'),
+  };
+}
+
+function paths(): Record<string, Record<string, unknown>> {
+  const secured = { security: [{ bearerAuth: [] }] };
+  return {
+    '/environments': {
+      post: {
+        operationId: 'createEnvironment',
+        summary: 'Request a new environment',
+        ...secured,
+        parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'DryRun')],
+        requestBody: { required: true, content: jsonContent('EnvironmentRequest') },
+        responses: {
+          '200': {
+            description: 'Dry run: the spec with every default applied.',
+            content: jsonContent('EnvironmentSpec'),
+          },
+          '202': accepted(
+            'Accepted: provisioning has started (or the idempotent replay of an earlier request).',
+          ),
+          ...problems(
+            'BadRequest',
+            'Unauthorized',
+            'Conflict',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'Unprocessable',
+          ),
+        },
+      },
+      get: {
+        operationId: 'listEnvironments',
+        summary: "List the caller's environments",
+        ...secured,
+        parameters: ['Team', 'Status', 'Limit', 'Cursor'].map((name) => ref('parameters', name)),
+        responses: {
+          '200': { description: 'A page of environments.', content: jsonContent('EnvironmentPage') },
+          ...problems('BadRequest', 'Unauthorized'),
+        },
+      },
+    },
+    '/environments/{id}': {
+      parameters: [ref('parameters', 'EnvironmentId')],
+      get: {
+        operationId: 'getEnvironment',
+        summary: 'Status, progress and outputs of an environment',
+        ...secured,
+        responses: {
+          '200': {
+            description: 'The environment.',
+            headers: { ETag: ref('headers', 'ETag') },
+            content: jsonContent('Environment'),
+          },
+          ...problems('Unauthorized', 'NotFound'),
+        },
+      },
+      patch: {
+        operationId: 'updateEnvironment',
+        summary: 'Change an environment (JSON Merge Patch)',
+        ...secured,
+        parameters: [ref('parameters', 'IfMatch')],
+        requestBody: {
+          required: true,
+          content: {
+            'application/merge-patch+json': { schema: ref('schemas', 'EnvironmentPatch') },
+            'application/json': { schema: ref('schemas', 'EnvironmentPatch') },
+          },
+        },
+        responses: {
+          '202': accepted('Accepted: the update workflow has started.'),
+          ...problems(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'Conflict',
+            'PreconditionFailed',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'Unprocessable',
+            'PreconditionRequired',
+          ),
+        },
+      },
+      delete: {
+        operationId: 'deleteEnvironment',
+        summary: 'Tear an environment down',
+        ...secured,
+        parameters: [ref('parameters', 'IfMatchOptional')],
+        responses: {
+          '202': accepted('Accepted: teardown has started.'),
+          ...problems('Unauthorized', 'NotFound', 'Conflict', 'PreconditionFailed'),
+        },
+      },
+    },
+    '/environments/{id}/events': {
+      parameters: [ref('parameters', 'EnvironmentId')],
+      get: {
+        operationId: 'listEnvironmentEvents',
+        summary: 'The history of an environment, oldest first',
+        ...secured,
+        parameters: [ref('parameters', 'Limit'), ref('parameters', 'Cursor')],
+        responses: {
+          '200': { description: 'A page of events.', content: jsonContent('EnvironmentEventPage') },
+          ...problems('BadRequest', 'Unauthorized', 'NotFound'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This document',
+        security: [],
+        responses: {
+          '200': {
+            description: 'The OpenAPI 3.1 document.',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+        },
+      },
+    },
+    '/health': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'Liveness of the API',
+        security: [],
+        responses: { '200': { description: 'The API is up.', content: jsonContent('Health') } },
+      },
+    },
+  };
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, unknown>>;
+  components: {
+    schemas: Record<string, Schema>;
+    parameters: Record<string, Schema>;
+    responses: Record<string, unknown>;
+    headers: Record<string, unknown>;
+    securitySchemes: Record<string, unknown>;
+  };
+}
+
+/** The OpenAPI 3.1 document of the API. Deterministic: the same code always builds the same document. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'berth',
+      version: '0.1.0',
+      description:
+        'Self-service production-ready Amazon ECS environments. Errors are RFC 9457 problem+json; field paths in `errors` are JSON Pointers.',
+    },
+    security: [{ bearerAuth: [] }],
+    paths: paths(),
+    components: {
+      schemas: componentSchemas(),
+      parameters: parameters(),
+      responses: Object.fromEntries(
+        Object.entries(PROBLEM_RESPONSES).map(([name, description]) => [name, problemResponse(description)]),
+      ),
+      headers: {
+        ETag: {
+          description: 'The version of the environment, quoted; send it back in If-Match.',
+          schema: { type: 'string' },
+        },
+        Location: { description: 'The URL of the environment.', schema: { type: 'string' } },
+      },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, item]) => [key, sortKeys(item)]),
+    );
+  }
+  return value;
+}
+
+/** The document as committed in docs/openapi.json: keys sorted (stable diffs), two-space indent, final newline. */
+export function serializeOpenApiDocument(document: OpenApiDocument): string {
+  return `${JSON.stringify(sortKeys(document), null, 2)}\n`;
+}
