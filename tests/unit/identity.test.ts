@@ -1,0 +1,150 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import {
+  type Caller,
+  callerFromEvent,
+  canAccessTeam,
+  toAuthorizerContext,
+  UnauthenticatedError,
+  visibleTeams,
+} from '../../shared/http/identity';
+
+function eventWith(authorizer: unknown): APIGatewayProxyEvent {
+  return { requestContext: { authorizer } } as unknown as APIGatewayProxyEvent;
+}
+
+const member: Caller = { subject: 'alice', teams: ['payments', 'search'], admin: false };
+const admin: Caller = { subject: 'root', teams: [], admin: true };
+
+describe('callerFromEvent', () => {
+  it('reads the context as API Gateway delivers it (every value a string)', () => {
+    // Prepare
+    const event = eventWith({
+      principalId: 'alice',
+      subject: 'alice',
+      teams: 'payments,search',
+      admin: 'false',
+    });
+
+    // Act
+    const caller = callerFromEvent(event);
+
+    // Assess
+    expect(caller).toEqual({ subject: 'alice', teams: ['payments', 'search'], admin: false });
+  });
+
+  it('reads admin "true" as an admin', () => {
+    const event = eventWith({ subject: 'root', teams: '', admin: 'true' });
+
+    const caller = callerFromEvent(event);
+
+    expect(caller.admin).toBe(true);
+  });
+
+  it('reads a boolean admin flag as the authorizer wrote it', () => {
+    const event = eventWith({ subject: 'root', teams: '', admin: true });
+
+    const caller = callerFromEvent(event);
+
+    expect(caller.admin).toBe(true);
+  });
+
+  it('reads an empty teams string as no teams', () => {
+    const event = eventWith({ subject: 'alice', teams: '', admin: 'false' });
+
+    const caller = callerFromEvent(event);
+
+    expect(caller.teams).toEqual([]);
+  });
+
+  it('reads back exactly what the authorizer context carried', () => {
+    const event = eventWith(toAuthorizerContext(member));
+
+    const caller = callerFromEvent(event);
+
+    expect(caller).toEqual(member);
+  });
+
+  it('throws UnauthenticatedError when there is no authorizer context', () => {
+    const event = eventWith(undefined);
+
+    const read = () => callerFromEvent(event);
+
+    expect(read).toThrow(UnauthenticatedError);
+  });
+
+  it('throws UnauthenticatedError when the request context itself is missing', () => {
+    const event = {} as APIGatewayProxyEvent;
+
+    const read = () => callerFromEvent(event);
+
+    expect(read).toThrow(UnauthenticatedError);
+  });
+
+  it('throws UnauthenticatedError when the context has no subject', () => {
+    const event = eventWith({ principalId: 'alice', teams: 'payments', admin: 'false' });
+
+    const read = () => callerFromEvent(event);
+
+    expect(read).toThrow(UnauthenticatedError);
+  });
+
+  it('throws UnauthenticatedError when the context has no teams', () => {
+    const event = eventWith({ subject: 'alice', admin: 'false' });
+
+    const read = () => callerFromEvent(event);
+
+    expect(read).toThrow(UnauthenticatedError);
+  });
+});
+
+describe('canAccessTeam', () => {
+  it('lets a member access its own team', () => {
+    const allowed = canAccessTeam(member, 'payments');
+
+    expect(allowed).toBe(true);
+  });
+
+  it('keeps a member out of another team', () => {
+    const allowed = canAccessTeam(member, 'ledger');
+
+    expect(allowed).toBe(false);
+  });
+
+  it('lets an admin access any team', () => {
+    const allowed = canAccessTeam(admin, 'ledger');
+
+    expect(allowed).toBe(true);
+  });
+});
+
+describe('visibleTeams', () => {
+  it("lists a member's own teams when no team is asked for", () => {
+    const teams = visibleTeams(member);
+
+    expect(teams).toEqual(['payments', 'search']);
+  });
+
+  it('narrows to the requested team when the member belongs to it', () => {
+    const teams = visibleTeams(member, 'search');
+
+    expect(teams).toEqual(['search']);
+  });
+
+  it('shows nothing, rather than refusing, for a team the member does not belong to', () => {
+    const teams = visibleTeams(member, 'ledger');
+
+    expect(teams).toEqual([]);
+  });
+
+  it('shows an admin all teams when no team is asked for', () => {
+    const teams = visibleTeams(admin);
+
+    expect(teams).toBe('all');
+  });
+
+  it('narrows an admin to the requested team', () => {
+    const teams = visibleTeams(admin, 'ledger');
+
+    expect(teams).toEqual(['ledger']);
+  });
+});
