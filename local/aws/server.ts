@@ -1,0 +1,199 @@
+/**
+ * The simulated AWS on HTTP: `startSimulator()` serves the registered services on 127.0.0.1
+ * (port 4566 by default, 0 for an ephemeral port in tests) plus a JSON control API under `/_local/`:
+ *
+ *   GET  /_local/health                     status, services, time scale, simulated time
+ *   GET  /_local/time-scale                 { scale }      PUT { scale: 0.01 } changes it without a time jump
+ *   GET  /_local/rate-limits                { enabled, overrides }   PUT the same shape to change them
+ *   GET  /_local/faults                     installed faults
+ *   POST /_local/faults                     one fault or an array (see faults.ts) → 201 { faults }
+ *   DELETE /_local/faults[/<id>]            all faults, or one
+ *   GET  /_local/resources[?tag=k=v&type=t] live resources grouped by type
+ *   GET  /_local/calls                      calls per service/operation since reset (incl. throttled, faulted)
+ *   POST /_local/reset                      forget resources, calls, faults and bucket levels
+ *
+ * Signatures are not verified: any credentials work, as with LocalStack.
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseFaultSpecs } from './faults';
+import type { SimRequest, SimResponse } from './protocols/index';
+import { recordedEvents } from './services/eventbridge';
+import { services as registeredServices } from './services/index';
+import { Simulator, type SimulatorOptions } from './simulator';
+
+export interface StartOptions extends SimulatorOptions {
+  /** Default 4566; 0 picks a free port. */
+  port?: number;
+}
+
+export interface RunningSimulator {
+  url: string;
+  port: number;
+  sim: Simulator;
+  close(): Promise<void>;
+}
+
+/** Requests larger than this are refused (no berth call comes near it). */
+const maxBodyBytes = 10 * 1024 * 1024;
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startSimulator(options: StartOptions = {}): Promise<RunningSimulator> {
+  const sim = new Simulator({ ...options, services: options.services ?? registeredServices });
+  const server = createServer((request, response) => {
+    serve(sim, request, response).catch((error: unknown) => {
+      const status = error instanceof HttpProblem ? error.status : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!response.headersSent) respond(response, jsonResponse(status, { message }));
+      else response.destroy();
+    });
+  });
+  // Keep-alive sockets would hold close() open until the SDK's agent lets go of them.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4566, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    sim,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(sim: Simulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const simRequest: SimRequest = {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers,
+    body: await readBody(request),
+  };
+  const answer = url.pathname.startsWith('/_local/')
+    ? control(sim, simRequest)
+    : await sim.handle(simRequest);
+  respond(response, answer);
+}
+
+function respond(response: ServerResponse, answer: SimResponse): void {
+  const body = Buffer.from(answer.body, 'utf8');
+  response.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+  response.end(body);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > maxBodyBytes) throw new HttpProblem(413, 'request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function jsonResponse(status: number, body: unknown): SimResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function jsonBody(request: SimRequest): unknown {
+  try {
+    return request.body.trim() === '' ? {} : JSON.parse(request.body);
+  } catch {
+    throw new HttpProblem(400, 'body is not valid JSON');
+  }
+}
+
+function control(sim: Simulator, request: SimRequest): SimResponse {
+  const route = `${request.method} ${request.path.replace(/\/+$/, '')}`;
+  switch (route) {
+    case 'GET /_local/health':
+      return jsonResponse(200, {
+        status: 'ok',
+        services: sim.serviceNames(),
+        timeScale: sim.clock.scale,
+        simulatedTime: new Date(sim.clock.now()).toISOString(),
+        region: sim.ctx.region,
+        accountId: sim.ctx.accountId,
+      });
+    case 'GET /_local/time-scale':
+      return jsonResponse(200, { scale: sim.clock.scale });
+    case 'PUT /_local/time-scale': {
+      const body = jsonBody(request);
+      const scale =
+        typeof body === 'object' && body !== null ? (body as { scale?: unknown }).scale : undefined;
+      if (typeof scale !== 'number' || !(scale > 0)) throw new HttpProblem(400, 'scale must be a number > 0');
+      sim.clock.setScale(scale);
+      return jsonResponse(200, { scale });
+    }
+    case 'GET /_local/rate-limits':
+      return jsonResponse(200, sim.limiter.options);
+    case 'PUT /_local/rate-limits': {
+      const body = jsonBody(request) as { enabled?: unknown; overrides?: unknown };
+      if (typeof body.enabled === 'boolean') sim.limiter.options.enabled = body.enabled;
+      if (typeof body.overrides === 'object' && body.overrides !== null) {
+        sim.limiter.options.overrides = body.overrides as typeof sim.limiter.options.overrides;
+      }
+      sim.limiter.reset();
+      return jsonResponse(200, sim.limiter.options);
+    }
+    case 'GET /_local/faults':
+      return jsonResponse(200, { faults: sim.faults.list() });
+    case 'POST /_local/faults': {
+      let specs: ReturnType<typeof parseFaultSpecs>;
+      try {
+        specs = parseFaultSpecs(jsonBody(request));
+      } catch (error) {
+        throw new HttpProblem(400, error instanceof Error ? error.message : 'invalid fault');
+      }
+      return jsonResponse(201, { faults: sim.faults.add(specs) });
+    }
+    case 'DELETE /_local/faults':
+      sim.faults.clear();
+      return jsonResponse(200, { faults: [] });
+    case 'GET /_local/resources':
+      return jsonResponse(200, {
+        resources: sim.inventory({
+          tag: request.query.get('tag') ?? undefined,
+          type: request.query.get('type') ?? undefined,
+        }),
+      });
+    case 'GET /_local/calls':
+      return jsonResponse(200, sim.callCounts());
+    case 'GET /_local/events':
+      return jsonResponse(200, { events: recordedEvents(sim.ctx, request.query.get('bus') ?? undefined) });
+    case 'POST /_local/reset':
+      sim.reset();
+      return jsonResponse(200, { reset: true });
+  }
+  const faultId = /^DELETE \/_local\/faults\/([^/]+)$/.exec(route)?.[1];
+  if (faultId) {
+    if (!sim.faults.remove(decodeURIComponent(faultId))) throw new HttpProblem(404, `no fault ${faultId}`);
+    return jsonResponse(200, { removed: faultId });
+  }
+  return jsonResponse(404, { message: `no control route ${route}` });
+}

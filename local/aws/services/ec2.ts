@@ -1,0 +1,142 @@
+/**
+ * Simulated Amazon EC2: the VPC networking berth provisions and tears down (VPCs, subnets, internet
+ * and NAT gateways, Elastic IPs, route tables, security groups, ENIs, launch templates, tags).
+ * Implementation in `./ec2/`; AWS's error codes, dependency checks and eventual consistency are kept.
+ *
+ * Helpers for the other simulated services (ELBv2, ECS, Auto Scaling) — all take the `SimContext`
+ * and throw EC2's own `AwsError`s (`InvalidSubnetID.NotFound`, `InvalidGroup.NotFound`):
+ *
+ *   createNetworkInterface(ctx, { subnetId, groups?, description?, interfaceType?, requesterId?, tags? })
+ *       → NetworkInterface   an in-use ENI in the subnet (blocks DeleteSubnet/DeleteSecurityGroup/DeleteVpc)
+ *   releaseNetworkInterface(ctx, eniId, afterSeconds?)
+ *       the owner let go: the ENI turns `available` and is gone `afterSeconds` AWS seconds later
+ *       (default: a draw from the latency model's `eniRelease`); unknown ids are ignored
+ *   networkInterfacesOf(ctx, { subnetId?, vpcId?, groupId? }) → NetworkInterface[]
+ *   findSubnet(ctx, id) → Subnet (vpcId, availabilityZone, cidrBlock)
+ *   findSecurityGroup(ctx, id) → SecurityGroup          findVpc(ctx, id) → Vpc
+ *   findLaunchTemplate(ctx, { id?, name? }) → LaunchTemplate (`data` is the LaunchTemplateData input)
+ *   availabilityZones(ctx) → [{ zoneName, zoneId }]
+ *   resourceById(ctx, id) → { resource, prefix }          any EC2 id, for tagging (`i-` → store type `instance`)
+ */
+import type { OperationInput, ServiceDefinition, SimContext } from '../kernel';
+import * as gateways from './ec2/gateways';
+import * as launchTemplates from './ec2/launch-templates';
+import { find, type SecurityGroup, type Subnet, type Vpc } from './ec2/model';
+import * as networkInterfaces from './ec2/network-interfaces';
+import * as routes from './ec2/routes';
+import * as securityGroups from './ec2/security-groups';
+import * as tags from './ec2/tags';
+import * as vpc from './ec2/vpc';
+
+export { natState } from './ec2/gateways';
+export { findLaunchTemplate } from './ec2/launch-templates';
+export type {
+  ElasticIp,
+  InternetGateway,
+  LaunchTemplate,
+  NatGateway,
+  NetworkInterface,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+  Vpc,
+} from './ec2/model';
+export {
+  createNetworkInterface,
+  type NewNetworkInterface,
+  networkInterfacesOf,
+  releaseNetworkInterface,
+} from './ec2/network-interfaces';
+export { resourceById } from './ec2/tags';
+export { availabilityZones } from './ec2/vpc';
+
+export function findSubnet(ctx: SimContext, id: string): Subnet {
+  return find<Subnet>(ctx, 'subnet', id);
+}
+
+export function findSecurityGroup(ctx: SimContext, id: string): SecurityGroup {
+  return find<SecurityGroup>(ctx, 'sg', id);
+}
+
+export function findVpc(ctx: SimContext, id: string): Vpc {
+  return find<Vpc>(ctx, 'vpc', id);
+}
+
+/**
+ * AWS's published EC2 throttling buckets (per account and Region). Unfiltered, unpaginated
+ * Describe* calls have a smaller bucket than filtered or paginated ones.
+ */
+const rateLimits = {
+  mutating: { burst: 50, refillPerSecond: 5 },
+  describe: { burst: 100, refillPerSecond: 20 },
+  'describe-unfiltered': { burst: 50, refillPerSecond: 10 },
+  'nat-gateway': { burst: 10, refillPerSecond: 1 },
+  'authorize-security-group-ingress': { burst: 50, refillPerSecond: 5 },
+  'create-tags': { burst: 100, refillPerSecond: 10 },
+};
+
+function rateLimitCategory(operation: string, input: OperationInput): string {
+  if (operation === 'CreateNatGateway' || operation === 'DeleteNatGateway') return 'nat-gateway';
+  if (operation === 'AuthorizeSecurityGroupIngress') return 'authorize-security-group-ingress';
+  if (operation === 'CreateTags') return 'create-tags';
+  if (operation.startsWith('Describe')) {
+    const narrowed = Object.keys(input).some((key) => key !== 'DryRun');
+    return narrowed ? 'describe' : 'describe-unfiltered';
+  }
+  return 'mutating';
+}
+
+export const ec2: ServiceDefinition = {
+  signingName: 'ec2',
+  protocol: 'ec2',
+  xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
+  throttle: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' },
+  rateLimits,
+  rateLimitCategory,
+  operations: {
+    AllocateAddress: gateways.allocateAddress,
+    AssociateRouteTable: routes.associateRouteTable,
+    AttachInternetGateway: gateways.attachInternetGateway,
+    AuthorizeSecurityGroupEgress: securityGroups.authorizeSecurityGroupEgress,
+    AuthorizeSecurityGroupIngress: securityGroups.authorizeSecurityGroupIngress,
+    CreateInternetGateway: gateways.createInternetGateway,
+    CreateLaunchTemplate: launchTemplates.createLaunchTemplate,
+    CreateNatGateway: gateways.createNatGateway,
+    CreateRoute: routes.createRoute,
+    CreateRouteTable: routes.createRouteTable,
+    CreateSecurityGroup: securityGroups.createSecurityGroup,
+    CreateSubnet: vpc.createSubnet,
+    CreateTags: tags.createTags,
+    CreateVpc: vpc.createVpc,
+    DeleteInternetGateway: gateways.deleteInternetGateway,
+    DeleteLaunchTemplate: launchTemplates.deleteLaunchTemplate,
+    DeleteNatGateway: gateways.deleteNatGateway,
+    DeleteNetworkInterface: networkInterfaces.deleteNetworkInterface,
+    DeleteRoute: routes.deleteRoute,
+    DeleteRouteTable: routes.deleteRouteTable,
+    DeleteSecurityGroup: securityGroups.deleteSecurityGroup,
+    DeleteSubnet: vpc.deleteSubnet,
+    DeleteTags: tags.deleteTags,
+    DeleteVpc: vpc.deleteVpc,
+    DescribeAddresses: gateways.describeAddresses,
+    DescribeAvailabilityZones: vpc.describeAvailabilityZones,
+    DescribeInternetGateways: gateways.describeInternetGateways,
+    DescribeLaunchTemplates: launchTemplates.describeLaunchTemplates,
+    DescribeLaunchTemplateVersions: launchTemplates.describeLaunchTemplateVersions,
+    DescribeNatGateways: gateways.describeNatGateways,
+    DescribeNetworkInterfaces: networkInterfaces.describeNetworkInterfaces,
+    DescribeRouteTables: routes.describeRouteTables,
+    DescribeSecurityGroups: securityGroups.describeSecurityGroups,
+    DescribeSubnets: vpc.describeSubnets,
+    DescribeTags: tags.describeTags,
+    DescribeVpcAttribute: vpc.describeVpcAttribute,
+    DescribeVpcs: vpc.describeVpcs,
+    DetachInternetGateway: gateways.detachInternetGateway,
+    DisassociateRouteTable: routes.disassociateRouteTable,
+    ModifySubnetAttribute: vpc.modifySubnetAttribute,
+    ModifyVpcAttribute: vpc.modifyVpcAttribute,
+    ReleaseAddress: gateways.releaseAddress,
+    RevokeSecurityGroupEgress: securityGroups.revokeSecurityGroupEgress,
+    RevokeSecurityGroupIngress: securityGroups.revokeSecurityGroupIngress,
+  },
+};
