@@ -1,0 +1,124 @@
+/**
+ * Simulated AWS Systems Manager Parameter Store (awsJson 1.1, `AmazonSSM`): only the public
+ * ECS-optimised AMI parameters berth reads to pick a container-instance AMI. Any other name is
+ * `ParameterNotFound`, as for a parameter that does not exist.
+ *
+ * The AMI ids are fixed, made-up `ami-` ids (exported as `ECS_OPTIMIZED_AMIS`) so the simulated
+ * EC2 can recognise them as ECS-optimised images when a launch template uses one.
+ */
+import { AwsError, type OperationInput, type ServiceDefinition, type SimContext } from '../kernel';
+import { epochSeconds, InputReader } from './operation-input';
+
+interface PublicAmi {
+  imageId: string;
+  imageName: string;
+  os: string;
+}
+
+const PREFIX = '/aws/service/ecs/optimized-ami';
+
+/** The public "recommended" ECS-optimised AMIs, by parameter path (without `/image_id`). */
+export const ECS_OPTIMIZED_AMIS: Record<string, PublicAmi> = {
+  [`${PREFIX}/amazon-linux-2023/recommended`]: {
+    imageId: 'ami-0a1b2c3d4e5f60001',
+    imageName: 'al2023-ami-ecs-hvm-2023.0.20250101-kernel-6.1-x86_64',
+    os: 'Amazon Linux 2023',
+  },
+  [`${PREFIX}/amazon-linux-2023/arm64/recommended`]: {
+    imageId: 'ami-0a1b2c3d4e5f60002',
+    imageName: 'al2023-ami-ecs-hvm-2023.0.20250101-kernel-6.1-arm64',
+    os: 'Amazon Linux 2023',
+  },
+  [`${PREFIX}/amazon-linux-2/recommended`]: {
+    imageId: 'ami-0a1b2c3d4e5f60003',
+    imageName: 'amzn2-ami-ecs-hvm-2.0.20250101-x86_64-ebs',
+    os: 'Amazon Linux 2',
+  },
+  [`${PREFIX}/amazon-linux-2/arm64/recommended`]: {
+    imageId: 'ami-0a1b2c3d4e5f60004',
+    imageName: 'amzn2-ami-ecs-hvm-2.0.20250101-arm64-ebs',
+    os: 'Amazon Linux 2',
+  },
+};
+
+/** Fixed so `LastModifiedDate` does not move between calls (public parameters change rarely). */
+const PUBLISHED_AT = Date.UTC(2025, 0, 1);
+
+/** The value of a public parameter, or undefined when no such parameter exists. */
+function publicParameterValue(name: string): string | undefined {
+  const exact = ECS_OPTIMIZED_AMIS[name];
+  if (exact) {
+    // The `recommended` parameter itself is a JSON document describing the AMI.
+    return JSON.stringify({
+      ecs_agent_version: '1.89.2',
+      ecs_runtime_version: 'Docker version 25.0.6',
+      image_id: exact.imageId,
+      image_name: exact.imageName,
+      os: exact.os,
+      schema_version: 1,
+      source_image_name: exact.imageName.replace('-ecs-', '-'),
+    });
+  }
+  const field = name.slice(name.lastIndexOf('/') + 1);
+  const ami = ECS_OPTIMIZED_AMIS[name.slice(0, name.lastIndexOf('/'))];
+  if (!ami) return undefined;
+  if (field === 'image_id') return ami.imageId;
+  if (field === 'image_name') return ami.imageName;
+  if (field === 'os') return ami.os;
+  return undefined;
+}
+
+const invalid = (message: string) => new AwsError('ValidationException', message, 400);
+
+/** Parameter names may be given as ARNs; public parameters have no account in theirs. */
+function nameOf(nameOrArn: string): string {
+  const match = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter(\/.*)$/.exec(nameOrArn);
+  return match?.[1] ?? nameOrArn;
+}
+
+function parameterView(ctx: SimContext, name: string, value: string): Record<string, unknown> {
+  return {
+    Name: name,
+    Type: 'String',
+    Value: value,
+    Version: 1,
+    LastModifiedDate: epochSeconds(PUBLISHED_AT),
+    ARN: `arn:aws:ssm:${ctx.region}::parameter${name}`,
+    DataType: 'text',
+  };
+}
+
+function getParameter(input: OperationInput, ctx: SimContext): unknown {
+  const name = nameOf(new InputReader(input, invalid).requiredString('Name'));
+  const value = publicParameterValue(name);
+  if (value === undefined) throw new AwsError('ParameterNotFound', `Parameter ${name} not found.`, 400);
+  return { Parameter: parameterView(ctx, name, value) };
+}
+
+function getParameters(input: OperationInput, ctx: SimContext): unknown {
+  const names = new InputReader(input, invalid).strings('Names');
+  if (names.length === 0 || names.length > 10) {
+    throw invalid(
+      `1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10`,
+    );
+  }
+  const parameters: Record<string, unknown>[] = [];
+  const invalidParameters: string[] = [];
+  for (const requested of names) {
+    const value = publicParameterValue(nameOf(requested));
+    if (value === undefined) invalidParameters.push(requested);
+    else parameters.push(parameterView(ctx, nameOf(requested), value));
+  }
+  return { Parameters: parameters, InvalidParameters: invalidParameters };
+}
+
+export const ssm: ServiceDefinition = {
+  signingName: 'ssm',
+  protocol: 'json',
+  jsonVersion: '1.1',
+  targetPrefix: 'AmazonSSM',
+  operations: { GetParameter: getParameter, GetParameters: getParameters },
+  // Parameter Store's default (standard) throughput for GetParameter/GetParameters is 40 TPS.
+  rateLimits: { default: { burst: 40, refillPerSecond: 40 } },
+  throttle: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
+};
