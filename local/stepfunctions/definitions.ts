@@ -1,0 +1,380 @@
+/**
+ * Loads the project's state machines and functions from `serverless.yml`, the way osls with
+ * serverless-step-functions would package them, so the local endpoint runs the very same
+ * `statemachines/*.asl.yml` as AWS (one copy of each definition — STYLE.md).
+ *
+ * What is resolved: `${file(...)}`, `${sls:stage}` / `${opt:stage}` / `${self:provider.stage}`,
+ * `${self:…}`, `${env:…}`, `${aws:region}` / `${aws:accountId}` with `, fallback`; CloudFormation
+ * short tags (`!GetAtt fn.Arn`); and every Lambda reference in a definition (`Fn::GetAtt [fn, Arn]`,
+ * a Lambda function ARN) becomes the deployed function *name* `<service>-<stage>-<key>`, because
+ * serverless-offline's Lambda invoke API only knows functions by name, not by ARN (DESIGN.md).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, type Tags } from 'yaml';
+import { cloneJsonObject, isJsonObject, type JsonObject, type JsonValue, toJsonValue } from './json';
+
+/** One entry of `functions:` in serverless.yml. */
+export interface FunctionSpec {
+  /** The key under `functions:` (`network`). */
+  key: string;
+  /** The deployed Lambda name (`berth-dev-network`), which is what tasks invoke locally. */
+  deployedName: string;
+  /** As written in serverless.yml: `functions/steps/network.handler`. */
+  handler: string;
+  /** Absolute module path without extension (`/repo/functions/steps/network`). */
+  modulePath: string;
+  /** The exported handler's name (`handler`). */
+  exportName: string;
+}
+
+/** One state machine with its definition fully resolved (plain Amazon States Language JSON). */
+export interface StateMachineSpec {
+  /** The key under `stepFunctions.stateMachines` (`provision`). */
+  key: string;
+  /** The state machine name (`berth-dev-provision`). */
+  name: string;
+  definition: JsonObject;
+}
+
+export interface ServerlessProject {
+  service: string;
+  stage: string;
+  region: string;
+  /** The directory of serverless.yml: handler and `${file()}` paths are relative to it. */
+  baseDir: string;
+  functions: Record<string, FunctionSpec>;
+  stateMachines: StateMachineSpec[];
+}
+
+export interface LoadOptions {
+  stage: string;
+  /** Used for `${aws:region}`, `${opt:region}`; defaults to provider.region, then us-east-1. */
+  region?: string;
+}
+
+/** The account id the local stack pretends to be (ARNs use it; LocalStack and moto use the same). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Reads serverless.yml and returns its functions and fully resolved state machines. */
+export function loadServerlessProject(serverlessYmlPath: string, options: LoadOptions): ServerlessProject {
+  const absolutePath = path.resolve(serverlessYmlPath);
+  const document = readYamlFile(absolutePath);
+  if (!isJsonObject(document)) throw new Error(`${absolutePath}: expected a YAML mapping at the top level`);
+  const baseDir = path.dirname(absolutePath);
+  const resolver = new VariableResolver(document, baseDir, options);
+
+  const service = resolver.resolveString(serviceName(document.service), 'service');
+  const functions = readFunctions(document, resolver, service, baseDir);
+  const stateMachines = readStateMachines(document, resolver, functions);
+  return { service, stage: options.stage, region: resolver.region, baseDir, functions, stateMachines };
+}
+
+/** The function key whose deployed name is `functionName`, if it is one of the project's. */
+export function functionKeyForName(
+  functions: Record<string, FunctionSpec>,
+  functionName: string,
+): string | undefined {
+  return Object.values(functions).find((fn) => fn.deployedName === functionName)?.key;
+}
+
+/**
+ * Parses a YAML (or JSON) file, turning CloudFormation short tags into their long form
+ * (`!GetAtt a.Arn` → `{ 'Fn::GetAtt': ['a', 'Arn'] }`, `!Ref x` → `{ Ref: 'x' }`). Without the
+ * custom tags the yaml package would silently keep `!GetAtt a.Arn` as the string `a.Arn`.
+ */
+export function readYamlFile(filePath: string): JsonValue {
+  const text = readFileSync(filePath, 'utf8');
+  return toJsonValue(parse(text, { customTags: CLOUDFORMATION_TAGS, logLevel: 'error' }));
+}
+
+/**
+ * Rewrites every Lambda reference in a definition into a deployed function name: `Resource` of
+ * Task states and `Parameters.FunctionName` of `arn:aws:states:::lambda:invoke` tasks, given as
+ * `Fn::GetAtt [key|LogicalId, Arn]` or as a Lambda function ARN. Nested Parallel branches and Map
+ * processors are included. Throws on a GetAtt that names no function (a typo would otherwise only
+ * surface when the state runs).
+ */
+export function resolveLambdaReferences(
+  definition: JsonObject,
+  functions: Record<string, FunctionSpec>,
+): JsonObject {
+  const resolved = cloneJsonObject(definition);
+  for (const state of allStates(resolved)) {
+    if (state.Type !== 'Task') continue;
+    if (state.Resource !== undefined) state.Resource = lambdaNameOf(state.Resource, functions);
+    const parameters = state.Parameters;
+    if (isJsonObject(parameters) && parameters.FunctionName !== undefined) {
+      parameters.FunctionName = lambdaNameOf(parameters.FunctionName, functions);
+    }
+  }
+  return resolved;
+}
+
+/** Every state of a definition, including those inside Parallel branches and Map processors. */
+export function allStates(definition: JsonObject): JsonObject[] {
+  const states: JsonObject[] = [];
+  const visit = (machine: JsonValue | undefined): void => {
+    if (!isJsonObject(machine) || !isJsonObject(machine.States)) return;
+    for (const state of Object.values(machine.States)) {
+      if (!isJsonObject(state)) continue;
+      states.push(state);
+      if (Array.isArray(state.Branches)) for (const branch of state.Branches) visit(branch);
+      visit(state.ItemProcessor);
+      visit(state.Iterator);
+    }
+  };
+  visit(definition);
+  return states;
+}
+
+/** Every state name of a definition with its state, nested ones included. */
+export function allNamedStates(definition: JsonObject): Array<[string, JsonObject]> {
+  const named: Array<[string, JsonObject]> = [];
+  const visit = (machine: JsonValue | undefined): void => {
+    if (!isJsonObject(machine) || !isJsonObject(machine.States)) return;
+    for (const [name, state] of Object.entries(machine.States)) {
+      if (!isJsonObject(state)) continue;
+      named.push([name, state]);
+      if (Array.isArray(state.Branches)) for (const branch of state.Branches) visit(branch);
+      visit(state.ItemProcessor);
+      visit(state.Iterator);
+    }
+  };
+  visit(definition);
+  return named;
+}
+
+function serviceName(service: JsonValue | undefined): string {
+  // Old serverless syntax allows `service: { name: x }`.
+  if (typeof service === 'string') return service;
+  if (isJsonObject(service) && typeof service.name === 'string') return service.name;
+  throw new Error('serverless.yml: `service` is missing');
+}
+
+function readFunctions(
+  document: JsonObject,
+  resolver: VariableResolver,
+  service: string,
+  baseDir: string,
+): Record<string, FunctionSpec> {
+  const functions: Record<string, FunctionSpec> = {};
+  const section = document.functions;
+  if (!isJsonObject(section)) return functions;
+  for (const [key, value] of Object.entries(section)) {
+    if (!isJsonObject(value) || value.handler === undefined) continue;
+    const handler = resolver.resolveString(value.handler, `functions.${key}.handler`);
+    const dot = handler.lastIndexOf('.');
+    if (dot <= 0)
+      throw new Error(`serverless.yml: functions.${key}.handler must look like path/module.export`);
+    const deployedName =
+      value.name === undefined
+        ? `${service}-${resolver.stage}-${key}`
+        : resolver.resolveString(value.name, `functions.${key}.name`);
+    functions[key] = {
+      key,
+      deployedName,
+      handler,
+      modulePath: path.resolve(baseDir, handler.slice(0, dot)),
+      exportName: handler.slice(dot + 1),
+    };
+  }
+  return functions;
+}
+
+function readStateMachines(
+  document: JsonObject,
+  resolver: VariableResolver,
+  functions: Record<string, FunctionSpec>,
+): StateMachineSpec[] {
+  const stepFunctions = document.stepFunctions;
+  if (!isJsonObject(stepFunctions) || !isJsonObject(stepFunctions.stateMachines)) return [];
+  const machines: StateMachineSpec[] = [];
+  for (const [key, value] of Object.entries(stepFunctions.stateMachines)) {
+    if (!isJsonObject(value)) continue;
+    // serverless-step-functions lets CloudFormation generate a name when none is given; locally the
+    // key is the closest stable stand-in.
+    const name = value.name === undefined ? key : resolver.resolveString(value.name, `${key}.name`);
+    let definition = resolver.resolve(value.definition, `stepFunctions.stateMachines.${key}.definition`);
+    if (typeof definition === 'string') definition = toJsonValue(JSON.parse(definition));
+    if (
+      !isJsonObject(definition) ||
+      typeof definition.StartAt !== 'string' ||
+      !isJsonObject(definition.States)
+    ) {
+      throw new Error(`serverless.yml: state machine ${key} has no usable definition (StartAt and States)`);
+    }
+    machines.push({ key, name, definition: resolveLambdaReferences(definition, functions) });
+  }
+  return machines;
+}
+
+function lambdaNameOf(reference: JsonValue, functions: Record<string, FunctionSpec>): JsonValue {
+  if (typeof reference === 'string') {
+    return functionNameFromArn(reference) ?? reference;
+  }
+  if (!isJsonObject(reference) || reference['Fn::GetAtt'] === undefined) return reference;
+  const target = reference['Fn::GetAtt'];
+  const parts = typeof target === 'string' ? splitAtFirstDot(target) : target;
+  const [logicalId, attribute] = Array.isArray(parts) ? parts : [];
+  if (typeof logicalId !== 'string' || attribute !== 'Arn') {
+    throw new Error(`unsupported Fn::GetAtt in a task: ${JSON.stringify(target)} (expected [function, Arn])`);
+  }
+  const fn =
+    functions[logicalId] ?? Object.values(functions).find((f) => lambdaLogicalId(f.key) === logicalId);
+  if (fn === undefined) throw new Error(`Fn::GetAtt names no function in serverless.yml: ${logicalId}`);
+  return fn.deployedName;
+}
+
+/** Serverless Framework's CloudFormation logical id for a function key (`my-fn` → `MyDashfnLambdaFunction`). */
+function lambdaLogicalId(functionKey: string): string {
+  const normalized = functionKey.replaceAll('-', 'Dash').replaceAll('_', 'Underscore');
+  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+/**
+ * The subset of Serverless Framework variables berth uses. Resolution is lazy (only the parts of
+ * serverless.yml the local endpoint reads), so `${ssm:…}` elsewhere in the file does no harm.
+ */
+class VariableResolver {
+  readonly stage: string;
+  readonly region: string;
+
+  constructor(
+    private readonly document: JsonObject,
+    private readonly baseDir: string,
+    options: LoadOptions,
+  ) {
+    this.stage = options.stage;
+    const provider = isJsonObject(document.provider) ? document.provider : {};
+    const configuredRegion = typeof provider.region === 'string' && !provider.region.includes('${');
+    this.region = options.region ?? (configuredRegion ? String(provider.region) : 'us-east-1');
+  }
+
+  resolveString(value: JsonValue | undefined, where: string): string {
+    const resolved = this.resolve(value, where);
+    if (typeof resolved !== 'string') throw new Error(`serverless.yml: ${where} must be a string`);
+    return resolved;
+  }
+
+  /** Resolves every `${…}` in a value, recursively; a whole-string variable may yield an object. */
+  resolve(value: JsonValue | undefined, where: string, depth = 0): JsonValue {
+    if (depth > 20) throw new Error(`serverless.yml: variables nest too deeply at ${where}`);
+    if (value === undefined) throw new Error(`serverless.yml: ${where} is missing`);
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item, where, depth));
+    if (isJsonObject(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, where, depth)]));
+    }
+    if (typeof value !== 'string') return value;
+    return this.resolveText(value, where, depth);
+  }
+
+  private resolveText(text: string, where: string, depth: number): JsonValue {
+    // Innermost first: `${self:custom.${sls:stage}}` resolves `${sls:stage}` before the outer one.
+    const innermost = /\$\{([^${}]+)\}/;
+    let current = text;
+    for (let match = innermost.exec(current); match !== null; match = innermost.exec(current)) {
+      const expression = match[1] ?? '';
+      const resolved = this.resolve(this.lookup(expression, where), where, depth + 1);
+      if (match[0] === current) return resolved;
+      const inline = typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
+      current = current.slice(0, match.index) + inline + current.slice(match.index + match[0].length);
+    }
+    return current;
+  }
+
+  private lookup(expression: string, where: string): JsonValue {
+    const comma = expression.indexOf(',');
+    const address = (comma < 0 ? expression : expression.slice(0, comma)).trim();
+    const fallback = comma < 0 ? undefined : parseFallback(expression.slice(comma + 1).trim());
+    const value = this.lookupAddress(address);
+    if (value !== undefined) return value;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`serverless.yml: cannot resolve \${${expression}} at ${where}`);
+  }
+
+  private lookupAddress(address: string): JsonValue | undefined {
+    if (address === 'sls:stage' || address === 'opt:stage' || address === 'self:provider.stage')
+      return this.stage;
+    if (address === 'aws:region' || address === 'opt:region' || address === 'self:provider.region') {
+      return this.region;
+    }
+    if (address === 'aws:accountId') return LOCAL_ACCOUNT_ID;
+    if (address.startsWith('env:')) return process.env[address.slice(4)];
+    if (address.startsWith('self:')) return pathLookup(this.document, address.slice(5));
+    const file = /^file\(([^)]+)\)(?::(.+))?$/.exec(address);
+    if (file?.[1] !== undefined) {
+      const content = readYamlFile(path.resolve(this.baseDir, file[1].trim()));
+      return file[2] === undefined ? content : pathLookup(content, file[2]);
+    }
+    return undefined;
+  }
+}
+
+function parseFallback(text: string): JsonValue {
+  const quoted = /^(['"])(.*)\1$/.exec(text);
+  if (quoted) return quoted[2] ?? '';
+  if (text !== '' && !Number.isNaN(Number(text))) return Number(text);
+  return text;
+}
+
+function pathLookup(root: JsonValue, dottedPath: string): JsonValue | undefined {
+  let current: JsonValue | undefined = root;
+  for (const segment of dottedPath.split('.')) {
+    if (!isJsonObject(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+/** `fn.Arn` → `['fn', 'Arn']`; attribute names may hold dots (`Endpoint.Address`), resource ids may not. */
+function splitAtFirstDot(text: string): string[] {
+  const dot = text.indexOf('.');
+  return dot < 0 ? [text] : [text.slice(0, dot), text.slice(dot + 1)];
+}
+
+/** A Lambda function ARN's function name (`arn:aws:lambda:…:function:x[:qualifier]` → `x`), if it is one. */
+export function functionNameFromArn(value: string): string | undefined {
+  return /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/.exec(value)?.[1];
+}
+
+/** CloudFormation intrinsic short forms (scalar, sequence and mapping variants of each). */
+const CLOUDFORMATION_TAGS: Tags = [
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+  'Ref',
+  'Condition',
+].flatMap((name) => {
+  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+  return [
+    {
+      tag: `!${name}`,
+      // `!GetAtt fn.Arn` is the dotted short form of `Fn::GetAtt: [fn, Arn]`.
+      resolve: (text: string) => ({ [key]: name === 'GetAtt' ? splitAtFirstDot(text) : text }),
+    },
+    {
+      tag: `!${name}`,
+      collection: 'seq' as const,
+      resolve: (node: { toJSON(): unknown }) => ({ [key]: node.toJSON() }),
+    },
+    {
+      tag: `!${name}`,
+      collection: 'map' as const,
+      resolve: (node: { toJSON(): unknown }) => ({ [key]: node.toJSON() }),
+    },
+  ];
+});
