@@ -2,7 +2,12 @@
  * A small network for the ELBv2, ECS and Auto Scaling simulator tests, made through the simulated
  * EC2 API: one VPC, two subnets in different zones, one security group.
  */
-import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import type { SimulatedServices } from './simulated-services';
 
 export interface TestNetwork {
@@ -23,7 +28,8 @@ export async function createNetwork(services: SimulatedServices): Promise<TestNe
     const vpcId = required(vpc.Vpc?.VpcId, 'VPC id');
     const subnetIn = async (cidr: string, zone: string) =>
       required(
-        (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone }))).Subnet?.SubnetId,
+        (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone })))
+          .Subnet?.SubnetId,
         'subnet id',
       );
     const subnetIds: [string, string] = [
