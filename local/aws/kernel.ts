@@ -78,6 +78,12 @@ export interface SimResource {
    * The store hides and purges it from then on, so "deletion takes time" needs no timers.
    */
   goneAt?: number;
+  /**
+   * Simulated time from which the resource no longer exists for AWS, though Describe still lists its
+   * record (an INACTIVE ECS service, a STOPPED task, a `deleted` NAT gateway) until `goneAt`. The
+   * inventory leaves such records out: they cost nothing and block nothing.
+   */
+  endedAt?: number;
 }
 
 /** In-memory inventory shared by all simulated services (cross-service dependencies live here). */

@@ -180,6 +180,7 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
         resources: sim.inventory({
           tag: request.query.get('tag') ?? undefined,
           type: request.query.get('type') ?? undefined,
+          all: request.query.get('all') === 'true',
         }),
       });
     case 'GET /_local/calls':

@@ -199,12 +199,15 @@ export class Simulator {
   }
 
   /** Live resources grouped by type, optionally only those carrying a tag (`key=value`, or `key` for any value). */
-  inventory(filter: { tag?: string; type?: string } = {}): Record<string, Array<Omit<SimResource, 'type'>>> {
+  inventory(
+    filter: { tag?: string; type?: string; all?: boolean } = {},
+  ): Record<string, Array<Omit<SimResource, 'type'>>> {
     const [tagKey, ...valueParts] = (filter.tag ?? '').split('=');
     const tagValue = valueParts.length > 0 ? valueParts.join('=') : undefined;
     const grouped: Record<string, Array<Omit<SimResource, 'type'>>> = {};
     for (const resource of this.store.all()) {
       if (filter.type && resource.type !== filter.type) continue;
+      if (!filter.all && this.clock.reached(resource.endedAt)) continue;
       if (tagKey) {
         const value = resource.tags[tagKey];
         if (value === undefined || (tagValue !== undefined && value !== tagValue)) continue;

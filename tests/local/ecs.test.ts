@@ -235,6 +235,19 @@ describe('clusters', () => {
     expect(gone.name).toBe('ClusterNotFoundException');
   });
 
+  it('leaves an INACTIVE cluster out of the inventory unless all records are asked for', async () => {
+    await createCluster();
+    await client.send(new DeleteClusterCommand({ cluster: 'berth-dev' }));
+
+    const live = await (await fetch(`${services.running.url}/_local/resources?type=ecs-cluster`)).json();
+    const all = await (
+      await fetch(`${services.running.url}/_local/resources?type=ecs-cluster&all=true`)
+    ).json();
+
+    expect(live).toEqual({ resources: {} });
+    expect(Object.values((all as { resources: Record<string, unknown[]> }).resources).flat()).toHaveLength(1);
+  });
+
   it('tags and untags a cluster', async () => {
     await createCluster();
     const resourceArn = 'arn:aws:ecs:us-east-1:000000000000:cluster/berth-dev';

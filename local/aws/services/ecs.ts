@@ -441,6 +441,7 @@ function deleteCluster(input: OperationInput, ctx: SimContext) {
   cluster.status = 'INACTIVE';
   cluster.capacityProviders = [];
   cluster.defaultCapacityProviderStrategy = [];
+  cluster.endedAt = ctx.clock.now();
   cluster.goneAt = ctx.clock.deadline(RETENTION_SECONDS);
   return { cluster: clusterOutput(ctx, cluster, false) };
 }
@@ -986,6 +987,7 @@ function stopTask(ctx: SimContext, task: TaskResource, at: number, reason: strin
   }
   task.drainedAt = drainedAt;
   task.stoppedAt = drainedAt + drawSeconds(ctx, ctx.latency.taskStopped) * 1000;
+  task.endedAt = task.stoppedAt;
   task.goneAt = task.stoppedAt + RETENTION_SECONDS * 1000;
   if (task.networkInterfaceId) {
     const stoppedIn = Math.max(0, (task.stoppedAt - ctx.clock.now()) / 1000);
@@ -1227,6 +1229,7 @@ function nextEvent(ctx: SimContext, service: EcsServiceResource): SchedulerEvent
       at: Math.max(service.deletedAt ?? 0, ...tasks.map((task) => task.stoppedAt ?? 0)),
       apply: (when) => {
         service.status = 'INACTIVE';
+        service.endedAt = when;
         service.goneAt = when + RETENTION_SECONDS * 1000;
       },
     });

@@ -350,6 +350,7 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
     settlesAt,
     failure,
     goneAt: failure ? settlesAt + natListedAfterEndSeconds * 1000 : undefined,
+    endedAt: failure ? settlesAt : undefined,
   });
   return { clientToken, natGateway: natGatewayView(nat, ctx) };
 }
@@ -376,6 +377,7 @@ export function deleteNatGateway(input: OperationInput, ctx: SimContext): unknow
     nat.deleteRequestedAt = now;
     nat.deletedAt = now + drawSeconds(ctx, ctx.latency.natGatewayDeleted) * 1000;
     nat.goneAt = nat.deletedAt + natListedAfterEndSeconds * 1000;
+    nat.endedAt = nat.deletedAt;
     const eniGoneInSeconds = (nat.deletedAt - now) / 1000 + drawSeconds(ctx, ctx.latency.eniRelease);
     releaseNetworkInterface(ctx, nat.networkInterfaceId, eniGoneInSeconds);
   }
