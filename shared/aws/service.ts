@@ -1,0 +1,547 @@
+/**
+ * Every ECS service, task-definition and CloudWatch Logs call of berth: each service's log group,
+ * task definition and ECS service behind its target group — their status, rolling updates and
+ * teardown.
+ *
+ * Idempotency: CreateLogGroup answers `ResourceAlreadyExistsException` (done); a task definition is
+ * registered only when the family's latest ACTIVE revision differs from the wanted one; CreateService
+ * is looked up by name first and carries a `clientToken` derived from environment, service and task
+ * definition revision. Every create carries the environment's tags.
+ *
+ * No function here waits: the workflow polls `serviceStatus` until the services are stable, and calls
+ * `teardownServicesPass` again while services are DRAINING. Throttling and 5xx errors propagate.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  ListTagsForResourceCommand,
+  type LogGroup,
+  PutRetentionPolicyCommand,
+  paginateDescribeLogGroups,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  type CapacityProviderStrategyItem,
+  type ContainerDefinition,
+  CreateServiceCommand,
+  type CreateServiceCommandInput,
+  DeleteServiceCommand,
+  type DeploymentConfiguration,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  type PlacementConstraint,
+  type PlacementStrategy,
+  paginateListServices,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../domain/naming';
+import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../domain/spec';
+import { type Capacity, ec2CapacityName, ecsTags, findEnvironmentClusters } from './cluster';
+import { type Blocker, errorCode, type TeardownProgress } from './network';
+
+/** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
+const defaultClients: ServiceClients = {
+  ecs: new ECSClient({}),
+  logs: new CloudWatchLogsClient({}),
+};
+
+/** The SDK clients this module calls; tests pass their own. */
+export interface ServiceClients {
+  ecs: ECSClient;
+  logs: CloudWatchLogsClient;
+}
+
+export interface TaskDefinitionOptions {
+  capacity: Capacity;
+  executionRoleArn: string;
+  logGroup: string;
+  region: string;
+  tags: Record<string, string>;
+}
+
+export interface ServiceOptions {
+  clusterName: string;
+  taskDefinitionArn: string;
+  /** The application-tier subnets: tasks never run in the public tier. */
+  subnetIds: readonly string[];
+  securityGroupId: string;
+  targetGroupArn: string;
+  capacity: Capacity;
+  tags: Record<string, string>;
+  /** The EC2 capacity provider; by default the one `ensureEc2Capacity` names after the cluster. */
+  capacityProviderName?: string;
+}
+
+/**
+ * What `ensureService` found or did: `ready` (created now or already ACTIVE), or `draining` — a
+ * deleted service of the same name is still stopping its tasks, and CreateService would answer
+ * "Unable to Start a service that is still Draining": wait (Wait → ensureService again) until it is INACTIVE.
+ */
+export type EnsureServiceResult =
+  | { state: 'ready'; serviceArn: string; created: boolean }
+  | { state: 'draining'; serviceArn: string };
+
+export type RolloutState = 'COMPLETED' | 'IN_PROGRESS' | 'FAILED';
+
+export interface ServiceStatus {
+  name: string;
+  /** ACTIVE, DRAINING, INACTIVE, or MISSING when DescribeServices does not know the service. */
+  status: string;
+  desiredCount: number;
+  runningCount: number;
+  rolloutState?: RolloutState;
+  rolloutStateReason?: string;
+  taskDefinition?: string;
+  /** The PRIMARY deployment is COMPLETED and runningCount = desiredCount. */
+  stable: boolean;
+}
+
+/** DescribeServices takes at most 10 services per call. */
+const DESCRIBE_SERVICES_MAX = 10;
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
+  return value;
+}
+
+function hasCode(error: unknown, ...codes: string[]): boolean {
+  const code = errorCode(error);
+  return code !== undefined && codes.includes(code);
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log groups
+// ---------------------------------------------------------------------------------------------
+
+/** The service's `awslogs` log group with the spec's retention; answers its name. */
+export async function ensureLogGroup(
+  env: EnvironmentRef,
+  service: Pick<ServiceSpec, 'name' | 'logging'>,
+  tags: Record<string, string>,
+  clients: ServiceClients = defaultClients,
+): Promise<string> {
+  const logGroupName = names.logGroup(env, service.name);
+  try {
+    await clients.logs.send(new CreateLogGroupCommand({ logGroupName, tags }));
+  } catch (error) {
+    if (!hasCode(error, 'ResourceAlreadyExistsException')) throw error;
+  }
+  // Always set: the retention of an existing group follows the spec too.
+  await clients.logs.send(
+    new PutRetentionPolicyCommand({ logGroupName, retentionInDays: service.logging.retentionDays }),
+  );
+  return logGroupName;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task definitions
+// ---------------------------------------------------------------------------------------------
+
+const byName = (a: { name?: string }, b: { name?: string }) => (a.name ?? '').localeCompare(b.name ?? '');
+
+/** The task definition berth registers for a service (without tags). */
+export function taskDefinitionInput(
+  env: EnvironmentRef,
+  service: ServiceSpec,
+  options: Omit<TaskDefinitionOptions, 'tags'>,
+): RegisterTaskDefinitionCommandInput {
+  const container: ContainerDefinition = {
+    name: service.name,
+    image: service.image,
+    essential: true,
+    portMappings: [{ containerPort: service.port, protocol: 'tcp' }],
+    environment: Object.entries(service.environment)
+      .map(([name, value]) => ({ name, value }))
+      .sort(byName),
+    secrets: Object.entries(service.secrets)
+      .map(([name, valueFrom]) => ({ name, valueFrom }))
+      .sort(byName),
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': options.logGroup,
+        'awslogs-region': options.region,
+        'awslogs-stream-prefix': service.name,
+      },
+    },
+  };
+  return {
+    family: names.taskFamily(env, service.name),
+    networkMode: 'awsvpc',
+    requiresCompatibilities: [options.capacity === 'EC2' ? 'EC2' : 'FARGATE'],
+    // ECS answers task-level cpu and memory as strings (units and MiB).
+    cpu: String(service.cpu),
+    memory: String(service.memory),
+    executionRoleArn: options.executionRoleArn,
+    ...(service.taskRoleArn !== undefined ? { taskRoleArn: service.taskRoleArn } : {}),
+    containerDefinitions: [container],
+  };
+}
+
+type TaskDefinitionShape = Pick<
+  TaskDefinition,
+  | 'family'
+  | 'networkMode'
+  | 'requiresCompatibilities'
+  | 'cpu'
+  | 'memory'
+  | 'executionRoleArn'
+  | 'taskRoleArn'
+  | 'containerDefinitions'
+>;
+
+/**
+ * The fields berth sets, in one canonical form: DescribeTaskDefinition adds defaults (hostPort,
+ * empty lists, volumesFrom…) and may order lists differently, so raw objects never compare equal.
+ */
+function normalisedTaskDefinition(definition: TaskDefinitionShape): string {
+  const containers = (definition.containerDefinitions ?? []).map((container) => ({
+    name: container.name,
+    image: container.image,
+    essential: container.essential ?? true,
+    ports: (container.portMappings ?? [])
+      .map((mapping) => `${mapping.containerPort ?? ''}/${mapping.protocol ?? 'tcp'}`)
+      .sort(),
+    environment: [...(container.environment ?? [])].sort(byName).map(({ name, value }) => [name, value]),
+    secrets: [...(container.secrets ?? [])].sort(byName).map(({ name, valueFrom }) => [name, valueFrom]),
+    logDriver: container.logConfiguration?.logDriver,
+    logOptions: Object.entries(container.logConfiguration?.options ?? {}).sort(([a], [b]) =>
+      a.localeCompare(b),
+    ),
+  }));
+  return JSON.stringify({
+    family: definition.family,
+    networkMode: definition.networkMode,
+    requiresCompatibilities: [...(definition.requiresCompatibilities ?? [])].sort(),
+    cpu: definition.cpu,
+    memory: definition.memory,
+    executionRoleArn: definition.executionRoleArn,
+    taskRoleArn: definition.taskRoleArn,
+    containers: containers.sort(byName),
+  });
+}
+
+async function latestActiveRevision(family: string, ecs: ECSClient): Promise<TaskDefinition | undefined> {
+  try {
+    // A bare family names its latest ACTIVE revision.
+    const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+    return taskDefinition?.status === 'ACTIVE' ? taskDefinition : undefined;
+  } catch (error) {
+    // No ACTIVE revision: ClientException "Unable to describe task definition."
+    if (hasCode(error, 'ClientException')) return undefined;
+    throw error;
+  }
+}
+
+/** The service's task definition: the family's latest ACTIVE revision when it is what the spec asks for, a new revision otherwise. */
+export async function registerTaskDefinition(
+  env: EnvironmentRef,
+  service: ServiceSpec,
+  options: TaskDefinitionOptions,
+  clients: ServiceClients = defaultClients,
+): Promise<string> {
+  const { tags, ...rest } = options;
+  const wanted = taskDefinitionInput(env, service, rest);
+  const family = required(wanted.family, 'family');
+  const latest = await latestActiveRevision(family, clients.ecs);
+  if (latest && normalisedTaskDefinition(latest) === normalisedTaskDefinition(wanted)) {
+    return required(latest.taskDefinitionArn, 'taskDefinitionArn');
+  }
+  const { taskDefinition } = await clients.ecs.send(
+    new RegisterTaskDefinitionCommand({ ...wanted, tags: ecsTags(tags) }),
+  );
+  return required(taskDefinition?.taskDefinitionArn, 'taskDefinitionArn');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services
+// ---------------------------------------------------------------------------------------------
+
+/** ≤ 36 ASCII characters (CreateService's limit), the same on every retry of one revision's create. */
+export function serviceClientToken(
+  environmentId: string,
+  serviceName: string,
+  taskDefinitionArn: string,
+): string {
+  return createHash('sha256')
+    .update(`${environmentId}\n${serviceName}\n${taskDefinitionArn}`)
+    .digest('hex')
+    .slice(0, 36);
+}
+
+function capacityProviderStrategy(
+  capacity: Capacity,
+  clusterName: string,
+  capacityProviderName?: string,
+): CapacityProviderStrategyItem[] {
+  const provider = capacity === 'EC2' ? (capacityProviderName ?? ec2CapacityName(clusterName)) : capacity;
+  return [{ capacityProvider: provider, weight: 1, base: 0 }];
+}
+
+function deploymentConfiguration(service: ServiceSpec): DeploymentConfiguration {
+  const { minimumHealthyPercent, maximumPercent, circuitBreaker } = service.deployment;
+  return {
+    minimumHealthyPercent,
+    maximumPercent,
+    deploymentCircuitBreaker: { enable: circuitBreaker, rollback: circuitBreaker },
+  };
+}
+
+/** Placement strategies and constraints: EC2 only (Fargate refuses them with InvalidParameterException). */
+function placement(
+  service: ServiceSpec,
+  capacity: Capacity,
+): { placementStrategy?: PlacementStrategy[]; placementConstraints?: PlacementConstraint[] } {
+  if (capacity !== 'EC2') return {};
+  const { placementStrategy, placementConstraints } = resolvePlacement(service);
+  return {
+    ...(placementStrategy.length > 0 ? { placementStrategy } : {}),
+    ...(placementConstraints.length > 0 ? { placementConstraints } : {}),
+  };
+}
+
+async function describeServices(
+  clusterName: string,
+  serviceNames: readonly string[],
+  ecs: ECSClient,
+  withTags = false,
+): Promise<Service[]> {
+  const services: Service[] = [];
+  for (const batch of chunks(serviceNames, DESCRIBE_SERVICES_MAX)) {
+    const answer = await ecs.send(
+      new DescribeServicesCommand({
+        cluster: clusterName,
+        services: batch,
+        ...(withTags ? { include: ['TAGS'] } : {}),
+      }),
+    );
+    services.push(...(answer.services ?? []));
+  }
+  return services;
+}
+
+/** The ECS service behind its target group, in the app subnets without public IPs; an ACTIVE one of that name is returned as is. */
+export async function ensureService(
+  env: EnvironmentRef,
+  service: ServiceSpec,
+  options: ServiceOptions,
+  clients: ServiceClients = defaultClients,
+): Promise<EnsureServiceResult> {
+  const [existing] = (await describeServices(options.clusterName, [service.name], clients.ecs)).filter(
+    (candidate) => candidate.serviceName === service.name && candidate.status !== 'INACTIVE',
+  );
+  if (existing?.status === 'ACTIVE') {
+    return { state: 'ready', serviceArn: required(existing.serviceArn, 'serviceArn'), created: false };
+  }
+  if (existing?.status === 'DRAINING') {
+    return { state: 'draining', serviceArn: required(existing.serviceArn, 'serviceArn') };
+  }
+  const input: CreateServiceCommandInput = {
+    cluster: options.clusterName,
+    serviceName: service.name,
+    taskDefinition: options.taskDefinitionArn,
+    desiredCount: service.desiredCount,
+    // A capacity provider strategy, never together with launchType (InvalidParameterException).
+    capacityProviderStrategy: capacityProviderStrategy(
+      options.capacity,
+      options.clusterName,
+      options.capacityProviderName,
+    ),
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: [...options.subnetIds],
+        securityGroups: [options.securityGroupId],
+        assignPublicIp: 'DISABLED',
+      },
+    },
+    loadBalancers: [
+      { targetGroupArn: options.targetGroupArn, containerName: service.name, containerPort: service.port },
+    ],
+    healthCheckGracePeriodSeconds: service.healthCheck.gracePeriodSeconds,
+    deploymentConfiguration: deploymentConfiguration(service),
+    ...placement(service, options.capacity),
+    propagateTags: 'SERVICE',
+    enableECSManagedTags: true,
+    tags: ecsTags(options.tags),
+    clientToken: serviceClientToken(env.id, service.name, options.taskDefinitionArn),
+  };
+  const { service: created } = await clients.ecs.send(new CreateServiceCommand(input));
+  return { state: 'ready', serviceArn: required(created?.serviceArn, 'serviceArn'), created: true };
+}
+
+function statusOf(name: string, service: Service | undefined): ServiceStatus {
+  if (!service) return { name, status: 'MISSING', desiredCount: 0, runningCount: 0, stable: false };
+  const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+  const desiredCount = service.desiredCount ?? 0;
+  const runningCount = service.runningCount ?? 0;
+  const rolloutState = primary?.rolloutState;
+  return {
+    name,
+    status: service.status ?? 'MISSING',
+    desiredCount,
+    runningCount,
+    ...(rolloutState !== undefined ? { rolloutState } : {}),
+    ...(primary?.rolloutStateReason !== undefined ? { rolloutStateReason: primary.rolloutStateReason } : {}),
+    ...(service.taskDefinition !== undefined ? { taskDefinition: service.taskDefinition } : {}),
+    stable: service.status === 'ACTIVE' && rolloutState === 'COMPLETED' && runningCount === desiredCount,
+  };
+}
+
+/** Where each service's rollout stands, in the order asked; what the workflow's wait loop polls. */
+export async function serviceStatus(
+  clusterName: string,
+  serviceNames: readonly string[],
+  clients: ServiceClients = defaultClients,
+): Promise<ServiceStatus[]> {
+  const services = await describeServices(clusterName, serviceNames, clients.ecs);
+  return serviceNames.map((name) =>
+    statusOf(
+      name,
+      services.find((service) => service.serviceName === name),
+    ),
+  );
+}
+
+/** A rolling update to `taskDefinitionArn` with the spec's count, health-check grace, circuit breaker and placement. */
+export async function updateService(
+  clusterName: string,
+  service: ServiceSpec,
+  taskDefinitionArn: string,
+  spec: Pick<EnvironmentSpec, 'cluster'>,
+  clients: ServiceClients = defaultClients,
+): Promise<{ serviceArn: string }> {
+  const { service: updated } = await clients.ecs.send(
+    new UpdateServiceCommand({
+      cluster: clusterName,
+      service: service.name,
+      taskDefinition: taskDefinitionArn,
+      desiredCount: service.desiredCount,
+      healthCheckGracePeriodSeconds: service.healthCheck.gracePeriodSeconds,
+      deploymentConfiguration: deploymentConfiguration(service),
+      ...(spec.cluster.capacity === 'EC2'
+        ? {
+            placementStrategy: resolvePlacement(service).placementStrategy,
+            placementConstraints: resolvePlacement(service).placementConstraints,
+          }
+        : {}),
+    }),
+  );
+  return { serviceArn: required(updated?.serviceArn, 'serviceArn') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teardown
+// ---------------------------------------------------------------------------------------------
+
+function tagOf(service: Service, key: string): string | undefined {
+  return service.tags?.find((tag) => tag.key === key)?.value;
+}
+
+async function deleteServices(
+  environmentId: string,
+  clusterName: string,
+  ecs: ECSClient,
+  blocked: Blocker[],
+): Promise<void> {
+  const arns: string[] = [];
+  try {
+    // ListServices answers ACTIVE and DRAINING services.
+    for await (const page of paginateListServices({ client: ecs }, { cluster: clusterName })) {
+      arns.push(...(page.serviceArns ?? []));
+    }
+  } catch (error) {
+    if (hasCode(error, 'ClusterNotFoundException')) return;
+    throw error;
+  }
+  const services = (await describeServices(clusterName, arns, ecs, true)).filter(
+    (service) => tagOf(service, TAG_ENVIRONMENT) === environmentId,
+  );
+  for (const service of services) {
+    const arn = required(service.serviceArn, 'serviceArn');
+    if (service.status === 'ACTIVE') {
+      try {
+        // Scaling to 0 first lets the tasks deregister from the target group before the service goes.
+        if ((service.desiredCount ?? 0) > 0) {
+          await ecs.send(new UpdateServiceCommand({ cluster: clusterName, service: arn, desiredCount: 0 }));
+        }
+        await ecs.send(new DeleteServiceCommand({ cluster: clusterName, service: arn, force: true }));
+      } catch (error) {
+        // Deleted meanwhile (by a concurrent pass): the next pass sees it DRAINING or INACTIVE.
+        if (!hasCode(error, 'ServiceNotFoundException', 'ServiceNotActiveException')) throw error;
+      }
+    }
+    if (service.status === 'ACTIVE' || service.status === 'DRAINING') {
+      blocked.push({
+        resource: arn,
+        code: 'ServiceDraining',
+        message: 'the service is DRAINING until its tasks have stopped',
+      });
+    }
+  }
+}
+
+/** The log-group prefix of an environment, or of every berth environment when only the id is known. */
+function logGroupPrefix(environment: EnvironmentRef | string): string {
+  return typeof environment === 'string' ? '/berth/' : names.logGroup(environment, '');
+}
+
+async function deleteLogGroups(
+  environment: EnvironmentRef | string,
+  logs: CloudWatchLogsClient,
+): Promise<void> {
+  const environmentId = typeof environment === 'string' ? environment : environment.id;
+  const groups: LogGroup[] = [];
+  const pages = paginateDescribeLogGroups(
+    { client: logs },
+    { logGroupNamePrefix: logGroupPrefix(environment) },
+  );
+  for await (const page of pages) groups.push(...(page.logGroups ?? []));
+  for (const group of groups) {
+    // DescribeLogGroups answers no tags; ListTagsForResource wants the ARN without the trailing `:*`.
+    const arn = group.logGroupArn ?? group.arn?.replace(/:\*$/, '');
+    if (arn === undefined) continue;
+    const { tags = {} } = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+    if (tags[TAG_ENVIRONMENT] !== environmentId) continue;
+    try {
+      await logs.send(new DeleteLogGroupCommand({ logGroupName: group.logGroupName }));
+    } catch (error) {
+      if (!hasCode(error, 'ResourceNotFoundException')) throw error;
+    }
+  }
+}
+
+/**
+ * One teardown pass of the environment's services: ACTIVE ones are scaled to 0 and deleted (force),
+ * DRAINING ones block until INACTIVE; once none is left, the log groups are deleted. Never waits.
+ * Give the environment (not only its id) so the log groups are searched under its own prefix.
+ */
+export async function teardownServicesPass(
+  environment: EnvironmentRef | string,
+  clusterName?: string,
+  clients: ServiceClients = defaultClients,
+): Promise<TeardownProgress> {
+  const environmentId = typeof environment === 'string' ? environment : environment.id;
+  const blocked: Blocker[] = [];
+  const clusterNames =
+    clusterName !== undefined
+      ? [clusterName]
+      : (await findEnvironmentClusters(environmentId, clients.ecs)).flatMap(
+          (cluster) => cluster.clusterName ?? [],
+        );
+  for (const name of clusterNames) await deleteServices(environmentId, name, clients.ecs, blocked);
+  // Tasks write to their log groups until they stop.
+  if (blocked.length === 0) await deleteLogGroups(environment, clients.logs);
+  return { done: blocked.length === 0, blocked };
+}
