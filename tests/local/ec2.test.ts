@@ -25,6 +25,7 @@ import {
   DescribeAvailabilityZonesCommand,
   DescribeInternetGatewaysCommand,
   DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
@@ -39,6 +40,7 @@ import {
   type EC2ServiceException,
   ModifyVpcAttributeCommand,
   ReleaseAddressCommand,
+  ReplaceRouteCommand,
   RevokeSecurityGroupIngressCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
@@ -369,6 +371,67 @@ describe('route tables', () => {
       await failure(ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [tableId] }))),
     ).toMatchObject({
       code: 'InvalidRouteTableID.NotFound',
+    });
+  });
+
+  it('replaces the target of an existing route, from the internet gateway to a NAT gateway', async () => {
+    const vpcId = await createVpc();
+    const igwId = await attachedGateway(vpcId);
+    const subnetId = await createSubnet(vpcId, '10.20.0.0/24');
+    const { NatGateway } = await ec2.send(
+      new CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: await allocate() }),
+    );
+    const natId = NatGateway?.NatGatewayId ?? '';
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+    const tableId = RouteTable?.RouteTableId ?? '';
+    await ec2.send(
+      new CreateRouteCommand({ RouteTableId: tableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId }),
+    );
+
+    // A new NAT gateway id is unknown to routes for a moment (eventual consistency): retry until it is.
+    await waitFor(() =>
+      ec2
+        .send(
+          new ReplaceRouteCommand({
+            RouteTableId: tableId,
+            DestinationCidrBlock: '0.0.0.0/0',
+            NatGatewayId: natId,
+          }),
+        )
+        .then(
+          () => true,
+          () => undefined,
+        ),
+    );
+    const { RouteTables } = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [tableId] }));
+    const route = RouteTables?.[0]?.Routes?.find(
+      (candidate) => candidate.DestinationCidrBlock === '0.0.0.0/0',
+    );
+
+    expect(route).toMatchObject({ NatGatewayId: natId, Origin: 'CreateRoute' });
+    expect(route?.GatewayId).toBeUndefined();
+    expect(RouteTables?.[0]?.Routes).toHaveLength(2);
+  });
+
+  it('refuses to replace a route that does not exist, as AWS does, with InvalidParameterValue', async () => {
+    const vpcId = await createVpc();
+    const igwId = await attachedGateway(vpcId);
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+
+    const refused = await failure(
+      ec2.send(
+        new ReplaceRouteCommand({
+          RouteTableId: RouteTable?.RouteTableId ?? '',
+          DestinationCidrBlock: '0.0.0.0/0',
+          GatewayId: igwId,
+        }),
+      ),
+    );
+
+    expect(refused).toEqual({
+      code: 'InvalidParameterValue',
+      status: 400,
+      message: "There is no route defined for '0.0.0.0/0' in the route table. Use CreateRoute instead.",
     });
   });
 
@@ -769,6 +832,72 @@ describe('launch templates', () => {
       await failure(ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['berth-env-a'] }))),
     ).toMatchObject({
       code: 'InvalidLaunchTemplateName.NotFoundException',
+    });
+  });
+  it('answers the launch template data berth sets, lists and nested structures included', async () => {
+    const userData = Buffer.from('#!/bin/bash\necho ECS_CLUSTER=berth-dev >> /etc/ecs/ecs.config\n').toString(
+      'base64',
+    );
+    await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'berth-dev-capacity',
+        LaunchTemplateData: {
+          ImageId: 'ami-0a1b2c3d4e5f60001',
+          InstanceType: 't3.medium',
+          KeyName: 'berth-ops',
+          UserData: userData,
+          IamInstanceProfile: { Arn: 'arn:aws:iam::000000000000:instance-profile/berth-ecs' },
+          SecurityGroupIds: ['sg-0123456789abcdef0', 'sg-0123456789abcdef1'],
+          BlockDeviceMappings: [
+            {
+              DeviceName: '/dev/xvda',
+              Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+            },
+          ],
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+          Monitoring: { Enabled: true },
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: envTags('env-a') },
+            { ResourceType: 'volume', Tags: [{ Key: 'berth:environment', Value: 'env-a' }] },
+          ],
+          NetworkInterfaces: [
+            { DeviceIndex: 0, AssociatePublicIpAddress: false, Groups: ['sg-0123456789abcdef2'] },
+          ],
+        },
+      }),
+    );
+
+    const { LaunchTemplateVersions } = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateName: 'berth-dev-capacity',
+        Versions: ['$Latest'],
+      }),
+    );
+
+    expect(LaunchTemplateVersions).toHaveLength(1);
+    expect(LaunchTemplateVersions?.[0]).toMatchObject({ VersionNumber: 1, DefaultVersion: true });
+    expect(LaunchTemplateVersions?.[0]?.LaunchTemplateData).toEqual({
+      ImageId: 'ami-0a1b2c3d4e5f60001',
+      InstanceType: 't3.medium',
+      KeyName: 'berth-ops',
+      UserData: userData,
+      IamInstanceProfile: { Arn: 'arn:aws:iam::000000000000:instance-profile/berth-ecs' },
+      SecurityGroupIds: ['sg-0123456789abcdef0', 'sg-0123456789abcdef1'],
+      BlockDeviceMappings: [
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+        },
+      ],
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+      Monitoring: { Enabled: true },
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: envTags('env-a') },
+        { ResourceType: 'volume', Tags: [{ Key: 'berth:environment', Value: 'env-a' }] },
+      ],
+      NetworkInterfaces: [
+        { DeviceIndex: 0, AssociatePublicIpAddress: false, Groups: ['sg-0123456789abcdef2'] },
+      ],
     });
   });
 });

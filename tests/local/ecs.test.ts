@@ -4,12 +4,14 @@ import {
   type CreateServiceCommandInput,
   DeleteClusterCommand,
   DeleteServiceCommand,
+  DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListClustersCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
@@ -248,6 +250,35 @@ describe('clusters', () => {
     expect(Object.values((all as { resources: Record<string, unknown[]> }).resources).flat()).toHaveLength(1);
   });
 
+  it('lists cluster ARNs a page at a time with maxResults and nextToken', async () => {
+    for (const name of ['berth-a', 'berth-b', 'berth-c']) await createCluster(name);
+
+    const first = await client.send(new ListClustersCommand({ maxResults: 2 }));
+    const second = await client.send(new ListClustersCommand({ maxResults: 2, nextToken: first.nextToken }));
+    const tooMany = await errorOf(client.send(new ListClustersCommand({ maxResults: 101 })));
+
+    expect([...(first.clusterArns ?? []), ...(second.clusterArns ?? [])]).toEqual(
+      ['berth-a', 'berth-b', 'berth-c'].map((name) => `arn:aws:ecs:us-east-1:000000000000:cluster/${name}`),
+    );
+    expect(first.clusterArns).toHaveLength(2);
+    expect(first.nextToken).toEqual(expect.any(String));
+    expect(second.nextToken).toBeUndefined();
+    expect(tooMany.name).toBe('InvalidParameterException');
+  });
+
+  it('keeps listing a deleted cluster while it reads INACTIVE, as AWS does', async () => {
+    await createCluster('berth-live');
+    await createCluster('berth-gone');
+    await client.send(new DeleteClusterCommand({ cluster: 'berth-gone' }));
+
+    const { clusterArns } = await client.send(new ListClustersCommand({}));
+
+    expect(clusterArns).toEqual([
+      'arn:aws:ecs:us-east-1:000000000000:cluster/berth-live',
+      'arn:aws:ecs:us-east-1:000000000000:cluster/berth-gone',
+    ]);
+  });
+
   it('tags and untags a cluster', async () => {
     await createCluster();
     const resourceArn = 'arn:aws:ecs:us-east-1:000000000000:cluster/berth-dev';
@@ -289,6 +320,66 @@ describe('task definitions', () => {
       ],
     });
     expect(active.taskDefinitionArns).toEqual([second]);
+  });
+
+  it('deletes only INACTIVE revisions, reporting ACTIVE, unknown and revision-less ones as failures', async () => {
+    const first = await registerWeb();
+    const second = await registerWeb();
+    await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: first }));
+
+    const result = await client.send(
+      new DeleteTaskDefinitionsCommand({
+        taskDefinitions: [first, 'berth-dev-web:2', 'berth-dev-web:9', 'berth-dev-web'],
+      }),
+    );
+    const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: first }));
+    const inProgress = await client.send(new ListTaskDefinitionsCommand({ status: 'DELETE_IN_PROGRESS' }));
+
+    expect(result.taskDefinitions).toHaveLength(1);
+    expect(result.taskDefinitions?.[0]).toMatchObject({
+      taskDefinitionArn: first,
+      status: 'DELETE_IN_PROGRESS',
+    });
+    expect(result.taskDefinitions?.[0]?.deleteRequestedAt).toBeInstanceOf(Date);
+    expect(result.failures).toEqual([
+      {
+        arn: second,
+        reason:
+          'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+      },
+      {
+        arn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/berth-dev-web:9',
+        reason:
+          'The specified task definition does not exist. Specify a valid account, family, revision and try again.',
+      },
+      {
+        arn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/berth-dev-web',
+        reason:
+          'The specified task definition identifier is invalid. Specify a valid name or ARN and try again.',
+      },
+    ]);
+    expect(described.taskDefinition?.status).toBe('DELETE_IN_PROGRESS');
+    expect(inProgress.taskDefinitionArns).toEqual([first]);
+  });
+
+  it('refuses to run a task from a revision submitted for deletion', async () => {
+    await createCluster();
+    const arn = await registerWeb();
+    await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+    await client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [arn] }));
+
+    const refused = await errorOf(
+      client.send(
+        new RunTaskCommand({
+          cluster: 'berth-dev',
+          taskDefinition: arn,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: network.subnetIds } },
+        }),
+      ),
+    );
+
+    expect(refused.name).toBe('InvalidParameterException');
   });
 
   it.each([

@@ -39,6 +39,18 @@ export function escapeXml(text: string): string {
 /** The item element of a list, or `null` for inline lists. */
 export type ListStyle = string | null;
 
+/**
+ * A list whose items have their own element name rather than the protocol's (`item`/`member`): the
+ * EC2 model names a few that way, e.g. a launch template network interface's `groupSet` holds
+ * `<groupId>` elements, and the SDK reads list items by exactly that name.
+ */
+export class XmlList {
+  constructor(
+    readonly itemName: string,
+    readonly items: readonly unknown[],
+  ) {}
+}
+
 export function xmlElement(name: string, value: unknown, listItem: ListStyle): string {
   if (value === undefined || value === null) return '';
   return `<${name}>${xmlContent(value, listItem)}</${name}>`;
@@ -48,6 +60,9 @@ export function xmlElement(name: string, value: unknown, listItem: ListStyle): s
 export function xmlContent(value: unknown, listItem: ListStyle): string {
   if (value === undefined || value === null) return '';
   if (value instanceof Date) return value.toISOString();
+  if (value instanceof XmlList) {
+    return value.items.map((item) => xmlElement(value.itemName, item, listItem)).join('');
+  }
   if (Array.isArray(value)) {
     return value
       .map((item) => (listItem === null ? xmlContent(item, listItem) : xmlElement(listItem, item, listItem)))

@@ -136,6 +136,7 @@ export const ec2: ServiceDefinition = {
     ModifySubnetAttribute: vpc.modifySubnetAttribute,
     ModifyVpcAttribute: vpc.modifyVpcAttribute,
     ReleaseAddress: gateways.releaseAddress,
+    ReplaceRoute: routes.replaceRoute,
     RevokeSecurityGroupEgress: securityGroups.revokeSecurityGroupEgress,
     RevokeSecurityGroupIngress: securityGroups.revokeSecurityGroupIngress,
   },

@@ -28,6 +28,10 @@
  * - DeleteCluster answers `ClusterContainsServicesException`, `ClusterContainsContainerInstancesException`
  *   (instances registered by the Auto Scaling simulation), `ClusterContainsTasksException`, or the
  *   ClientException for attached cluster-scoped capacity providers.
+ * - ListClusters keeps listing a deleted (INACTIVE) cluster while DescribeClusters answers it.
+ * - DeleteTaskDefinitions moves INACTIVE revisions to DELETE_IN_PROGRESS and reports ACTIVE, unknown
+ *   and revision-less ones as `failures`. The records stay (AWS purges one once no task or deployment
+ *   uses it; not simulated), so revision numbers keep counting.
  * - DeleteCapacityProvider of a provider still associated with a cluster does not throw: like AWS it
  *   answers the provider with `updateStatus: DELETE_FAILED` and the reason.
  * - Throttling is `ThrottlingException` / 400 with the buckets of AWS-FACTS.md.
@@ -115,7 +119,9 @@ interface TaskDefinitionResource extends SimResource {
   arn: string;
   family: string;
   revision: number;
-  status: 'ACTIVE' | 'INACTIVE';
+  /** DELETE_IN_PROGRESS is final here: the record stays, so Describe answers it and revisions keep counting. */
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
+  deleteRequestedAt?: number;
   /** The task definition as DescribeTaskDefinition answers it, minus the status fields. */
   body: Record<string, unknown>;
   networkMode: string;
@@ -416,6 +422,21 @@ function describeClusters(input: OperationInput, ctx: SimContext) {
   return { clusters, failures };
 }
 
+/**
+ * Cluster ARNs in creation order. Like AWS, a deleted (INACTIVE) cluster stays listed while
+ * DescribeClusters still answers it (the retention period), so callers check `status`.
+ */
+function listClusters(input: OperationInput, ctx: SimContext) {
+  const r = reader(input);
+  const maxResults = r.number('maxResults');
+  if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) {
+    throw invalidParameter('maxResults must be between 1 and 100.');
+  }
+  const arns = ctx.store.list<ClusterResource>('ecs-cluster').map((cluster) => cluster.arn);
+  const { page, nextToken } = paginate(arns, r.string('nextToken'), maxResults, invalidParameter, 100);
+  return { clusterArns: page, ...(nextToken ? { nextToken } : {}) };
+}
+
 function deleteCluster(input: OperationInput, ctx: SimContext) {
   const cluster = requireCluster(ctx, reader(input).requiredString('cluster'));
   if (servicesOf(ctx, cluster.arn).some((service) => service.status !== 'INACTIVE')) {
@@ -698,6 +719,9 @@ function taskDefinitionOutput(definition: TaskDefinitionResource) {
     taskDefinitionArn: definition.arn,
     revision: definition.revision,
     status: definition.status,
+    ...(definition.deleteRequestedAt !== undefined
+      ? { deleteRequestedAt: epochSeconds(definition.deleteRequestedAt) }
+      : {}),
   };
 }
 
@@ -819,10 +843,53 @@ function deregisterTaskDefinition(input: OperationInput, ctx: SimContext) {
   if (!reference.includes(':')) throw clientException('Invalid revision number. Number: ');
   const definition = resolveTaskDefinition(ctx, reference);
   if (!definition) throw taskDefinitionNotFound();
-  definition.status = 'INACTIVE';
+  if (definition.status === 'ACTIVE') definition.status = 'INACTIVE';
   return {
     taskDefinition: { ...taskDefinitionOutput(definition), deregisteredAt: epochSeconds(ctx.clock.now()) },
   };
+}
+
+/**
+ * Submits revisions for deletion: an INACTIVE one turns DELETE_IN_PROGRESS (running tasks and
+ * services keep it), anything else is a per-revision failure rather than an error, with AWS's reasons.
+ */
+function deleteTaskDefinitions(input: OperationInput, ctx: SimContext) {
+  const references = reader(input).strings('taskDefinitions');
+  if (references.length === 0 || references.length > 10) {
+    throw invalidParameter('taskDefinitions must contain between 1 and 10 task definitions.');
+  }
+  const deleted: ReturnType<typeof taskDefinitionOutput>[] = [];
+  const failures: Array<{ arn: string; reason: string }> = [];
+  for (const reference of references) {
+    const arn = reference.startsWith('arn:') ? reference : `${arnPrefix(ctx)}:task-definition/${reference}`;
+    // A revision is required: `family` alone is not a deletable identifier.
+    const hasRevision = /:\d+$/.test(reference);
+    const definition = hasRevision ? resolveTaskDefinition(ctx, reference) : undefined;
+    if (!hasRevision) {
+      failures.push({
+        arn,
+        reason:
+          'The specified task definition identifier is invalid. Specify a valid name or ARN and try again.',
+      });
+    } else if (!definition) {
+      failures.push({
+        arn,
+        reason:
+          'The specified task definition does not exist. Specify a valid account, family, revision and try again.',
+      });
+    } else if (definition.status === 'ACTIVE') {
+      failures.push({
+        arn: definition.arn,
+        reason:
+          'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+      });
+    } else {
+      definition.status = 'DELETE_IN_PROGRESS';
+      definition.deleteRequestedAt ??= ctx.clock.now();
+      deleted.push(taskDefinitionOutput(definition));
+    }
+  }
+  return { taskDefinitions: deleted, failures };
 }
 
 function listTaskDefinitions(input: OperationInput, ctx: SimContext) {
@@ -1966,6 +2033,7 @@ export const ecs: ServiceDefinition = {
   operations: {
     CreateCluster: createCluster,
     DescribeClusters: describeClusters,
+    ListClusters: listClusters,
     DeleteCluster: deleteCluster,
     PutClusterCapacityProviders: putClusterCapacityProviders,
     CreateCapacityProvider: createCapacityProvider,
@@ -1974,6 +2042,7 @@ export const ecs: ServiceDefinition = {
     RegisterTaskDefinition: registerTaskDefinition,
     DescribeTaskDefinition: describeTaskDefinition,
     DeregisterTaskDefinition: deregisterTaskDefinition,
+    DeleteTaskDefinitions: deleteTaskDefinitions,
     ListTaskDefinitions: listTaskDefinitions,
     CreateService: createService,
     DescribeServices: describeServices,

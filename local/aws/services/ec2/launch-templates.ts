@@ -1,6 +1,7 @@
 /** Launch templates (one version each: berth creates a template per cluster and replaces it whole). */
 import { readRecord, readString, readStringList } from '../../input';
 import { AwsError, type OperationInput, type SimContext } from '../../kernel';
+import { launchTemplateDataView } from './launch-template-data';
 import {
   applyFilters,
   isoTime,
@@ -109,22 +110,10 @@ export function describeLaunchTemplateVersions(input: OperationInput, ctx: SimCo
         createTime: isoTime(template.createdAt),
         createdBy: `arn:aws:iam::${ctx.accountId}:root`,
         defaultVersion: true,
-        launchTemplateData: lowerCamelKeys(template.data),
+        launchTemplateData: launchTemplateDataView(template.data),
       },
     ],
   };
-}
-
-/** Request members (`ImageId`, `BlockDeviceMapping`) → response elements (`imageId`, …) for the echo. */
-function lowerCamelKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(lowerCamelKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, child]) => [
-      key.charAt(0).toLowerCase() + key.slice(1),
-      lowerCamelKeys(child),
-    ]),
-  );
 }
 
 export function deleteLaunchTemplate(input: OperationInput, ctx: SimContext): unknown {

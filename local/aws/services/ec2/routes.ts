@@ -113,13 +113,14 @@ export function describeRouteTables(input: OperationInput, ctx: SimContext): unk
   return { routeTableSet: page.map((table) => routeTableView(table, ctx)), nextToken };
 }
 
-export function createRoute(input: OperationInput, ctx: SimContext): unknown {
-  const table = find<RouteTable>(ctx, 'rtb', requireParam(input, 'RouteTableId'));
-  const destination = requireParam(input, 'DestinationCidrBlock');
-  if (!parseCidr(destination)) throw invalidValue('destinationCidrBlock', destination);
+/** A route's target: `GatewayId` (an internet gateway attached to the table's VPC) or `NatGatewayId`. */
+function readRouteTarget(
+  input: OperationInput,
+  table: RouteTable,
+  ctx: SimContext,
+): Pick<Route, 'gatewayId' | 'natGatewayId'> {
   const gatewayId = input.GatewayId;
   const natGatewayId = input.NatGatewayId;
-  const route: Route = { destinationCidrBlock: destination, origin: 'CreateRoute' };
   if (typeof gatewayId === 'string' && gatewayId !== '') {
     const igw = ctx.store.get<InternetGateway>('internet-gateway', gatewayId);
     if (!igw) throw new AwsError('InvalidGatewayID.NotFound', `The gateway ID '${gatewayId}' does not exist`);
@@ -129,8 +130,9 @@ export function createRoute(input: OperationInput, ctx: SimContext): unknown {
         `route table ${table.id} and network gateway ${gatewayId} belong to different networks`,
       );
     }
-    route.gatewayId = gatewayId;
-  } else if (typeof natGatewayId === 'string' && natGatewayId !== '') {
+    return { gatewayId };
+  }
+  if (typeof natGatewayId === 'string' && natGatewayId !== '') {
     // Right after CreateNatGateway the id is not yet known here either (eventual consistency).
     const nat = visibleNatGateway(ctx, natGatewayId);
     if (!nat) throw notFound('nat', natGatewayId);
@@ -140,17 +142,58 @@ export function createRoute(input: OperationInput, ctx: SimContext): unknown {
         `route table ${table.id} and NAT gateway ${natGatewayId} belong to different networks`,
       );
     }
-    route.natGatewayId = natGatewayId;
-  } else {
-    throw new AwsError(
-      'MissingParameter',
-      'The request must contain a route target: GatewayId or NatGatewayId',
-    );
+    return { natGatewayId };
   }
+  throw new AwsError(
+    'MissingParameter',
+    'The request must contain a route target: GatewayId or NatGatewayId',
+  );
+}
+
+export function createRoute(input: OperationInput, ctx: SimContext): unknown {
+  const table = find<RouteTable>(ctx, 'rtb', requireParam(input, 'RouteTableId'));
+  const destination = requireParam(input, 'DestinationCidrBlock');
+  if (!parseCidr(destination)) throw invalidValue('destinationCidrBlock', destination);
+  const route: Route = {
+    destinationCidrBlock: destination,
+    origin: 'CreateRoute',
+    ...readRouteTarget(input, table, ctx),
+  };
   if (table.routes.some((existing) => existing.destinationCidrBlock === destination)) {
     throw new AwsError('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
   }
   table.routes.push(route);
+  return { return: true };
+}
+
+/**
+ * Points an existing route at a new target (one target per route: the old one is dropped). With no
+ * route for the destination AWS answers `InvalidParameterValue` ("… Use CreateRoute instead."),
+ * not `InvalidRoute.NotFound` as DeleteRoute does.
+ */
+export function replaceRoute(input: OperationInput, ctx: SimContext): unknown {
+  const table = find<RouteTable>(ctx, 'rtb', requireParam(input, 'RouteTableId'));
+  const destination = requireParam(input, 'DestinationCidrBlock');
+  if (!parseCidr(destination)) throw invalidValue('destinationCidrBlock', destination);
+  const index = table.routes.findIndex((candidate) => candidate.destinationCidrBlock === destination);
+  const route = table.routes[index];
+  if (!route) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `There is no route defined for '${destination}' in the route table. Use CreateRoute instead.`,
+    );
+  }
+  if (route.gatewayId === 'local') {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `cannot replace local route ${destination} in route table ${table.id}`,
+    );
+  }
+  table.routes[index] = {
+    destinationCidrBlock: destination,
+    origin: route.origin,
+    ...readRouteTarget(input, table, ctx),
+  };
   return { return: true };
 }
 
