@@ -1,0 +1,28 @@
+import { defaultDependencies } from '../../shared/app/dependencies';
+import { createEnvironment } from '../../shared/app/environments';
+import { authenticatedHandler, parseInput } from '../../shared/http/handler';
+import { createQuerySchema } from '../../shared/http/queries';
+
+/** POST /environments → 202 and the provisioning workflow started (200 for `?dryRun=true`). */
+export const handler = authenticatedHandler(
+  async ({ caller, body, query, headers }) => {
+    const { dryRun } = parseInput(createQuerySchema, query, 'query string');
+    const idempotencyKey = headers['idempotency-key'];
+    const outcome = await createEnvironment(defaultDependencies(), caller, body, {
+      dryRun: dryRun === 'true',
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    });
+    if (outcome.kind === 'dry-run') return { status: 200, body: { spec: outcome.spec } };
+    const { environment } = outcome;
+    return {
+      status: 202,
+      body: environment,
+      headers: {
+        Location: `/environments/${environment.id}`,
+        ETag: `"${environment.version}"`,
+        ...(outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {}),
+      },
+    };
+  },
+  { body: true },
+);

@@ -1,0 +1,13 @@
+import { defaultDependencies } from '../../shared/app/dependencies';
+import { deleteEnvironment } from '../../shared/app/environments';
+import { authenticatedHandler } from '../../shared/http/handler';
+
+/** DELETE /environments/{id} → 202 and the teardown started (again 202, and no second run, when repeated). */
+export const handler = authenticatedHandler(async ({ caller, params }) => {
+  const environment = await deleteEnvironment(defaultDependencies(), caller, params.id ?? '');
+  return {
+    status: 202,
+    body: environment,
+    headers: { Location: `/environments/${environment.id}`, ETag: `"${environment.version}"` },
+  };
+});

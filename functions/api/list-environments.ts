@@ -1,0 +1,16 @@
+import { defaultDependencies } from '../../shared/app/dependencies';
+import { listEnvironments } from '../../shared/app/environments';
+import { authenticatedHandler, parseInput } from '../../shared/http/handler';
+import { listQuerySchema } from '../../shared/http/queries';
+
+/** GET /environments?team=&status=&limit=&cursor= → the caller's teams' environments, newest first. */
+export const handler = authenticatedHandler(async ({ caller, query }) => {
+  const { team, status, limit, cursor } = parseInput(listQuerySchema, query, 'query string');
+  const page = await listEnvironments(defaultDependencies(), caller, {
+    limit,
+    ...(team ? { team } : {}),
+    ...(status ? { status } : {}),
+    ...(cursor ? { cursor } : {}),
+  });
+  return { status: 200, body: page };
+});

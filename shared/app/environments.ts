@@ -1,0 +1,372 @@
+/**
+ * The environment use cases. Every front door (HTTP API, Slack, CLI through the API) goes through
+ * these functions, so each business rule is written once: validation, ownership, idempotency,
+ * status transitions and which workflow runs.
+ */
+import { createHash } from 'node:crypto';
+import type { Environment, EnvironmentEvent } from '../domain/environment';
+import { applyMergePatch, immutableChanges } from '../domain/patch';
+import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
+import { type Status, UPDATABLE } from '../domain/status';
+import type { Caller } from '../http/identity';
+import { canAccessTeam } from '../http/identity';
+import {
+  type EnvironmentStore,
+  IdempotencyConflictError,
+  InvalidCursorError,
+  NameTakenError,
+  type Page,
+  StaleVersionError,
+  type StoredEnvironment,
+} from '../store/environments';
+import { ENVIRONMENT_ID, newEnvironmentId } from '../store/ids';
+import { executionNames, type WorkflowStarter } from '../workflow/executions';
+import { notFound, UseCaseError } from './errors';
+
+export interface Dependencies {
+  store: EnvironmentStore;
+  workflows: WorkflowStarter;
+  now?: () => Date;
+}
+
+/** Statuses from which DELETE starts a teardown (the rest either have one running or must finish first). */
+const DELETABLE: readonly Status[] = [
+  'REQUESTED',
+  'PROVISIONING',
+  'READY',
+  'FAILED',
+  'UPDATE_FAILED',
+  'DELETE_FAILED',
+];
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The environment as callers see it: the stored record without the store's bookkeeping. */
+export function toView(environment: StoredEnvironment): Environment {
+  const { owner: _owner, requestHash: _requestHash, runtime: _runtime, ...view } = environment;
+  return view;
+}
+
+/** Validates a request body against the spec schema; defaults applied. */
+export function validateSpec(body: unknown): EnvironmentSpec {
+  const parsed = environmentRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new UseCaseError(
+      'bad-request',
+      'Invalid environment request',
+      'the request body does not describe a valid environment; see errors',
+      formatIssues(parsed.error),
+    );
+  }
+  return parsed.data;
+}
+
+/** JSON with sorted keys: two requests that mean the same hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function hashSpec(spec: EnvironmentSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+/** Loads an environment the caller may see; anything else answers exactly like a missing one. */
+async function loadVisible(deps: Dependencies, caller: Caller, id: string): Promise<StoredEnvironment> {
+  if (!ENVIRONMENT_ID.test(id)) throw notFound();
+  const environment = await deps.store.get(id);
+  if (!environment || !canAccessTeam(caller, environment.team)) throw notFound();
+  return environment;
+}
+
+export type CreateOutcome =
+  | { kind: 'dry-run'; spec: EnvironmentSpec }
+  | { kind: 'created' | 'replayed'; environment: Environment };
+
+export async function createEnvironment(
+  deps: Dependencies,
+  caller: Caller,
+  body: unknown,
+  options: { idempotencyKey?: string; dryRun?: boolean } = {},
+): Promise<CreateOutcome> {
+  const { idempotencyKey } = options;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new UseCaseError(
+      'bad-request',
+      'Invalid Idempotency-Key',
+      'the Idempotency-Key header is malformed',
+      [{ path: 'Idempotency-Key', message: 'use 1 to 255 printable ASCII characters without spaces' }],
+    );
+  }
+  const spec = validateSpec(body);
+  if (!canAccessTeam(caller, spec.team)) {
+    throw new UseCaseError('forbidden', 'Forbidden', `you are not a member of team ${spec.team}`, [
+      { path: '/team', message: 'not one of your teams' },
+    ]);
+  }
+  if (options.dryRun) return { kind: 'dry-run', spec };
+
+  const now = (deps.now ?? (() => new Date()))();
+  const id = newEnvironmentId(now.getTime());
+  const environment: StoredEnvironment = {
+    id,
+    team: spec.team,
+    name: spec.name,
+    createdBy: caller.subject,
+    spec,
+    status: 'REQUESTED',
+    version: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    progress: { percent: 0, completedSteps: [] },
+    resources: {},
+    outputs: {},
+    owner: executionNames.provision(id),
+    ...(spec.ticket ? { ticket: spec.ticket } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
+  let result: Awaited<ReturnType<EnvironmentStore['create']>>;
+  try {
+    result = await deps.store.create({
+      environment,
+      requestHash: hashSpec(spec),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    });
+  } catch (error) {
+    if (error instanceof NameTakenError) {
+      throw new UseCaseError('conflict', 'Name taken', error.message, [
+        { path: '/name', message: 'already used by an environment of this team' },
+      ]);
+    }
+    if (error instanceof IdempotencyConflictError) {
+      throw new UseCaseError('unprocessable', 'Idempotency-Key reused', error.message, [
+        { path: 'Idempotency-Key', message: 'was used with a different request body' },
+      ]);
+    }
+    throw error;
+  }
+
+  const stored = result.environment;
+  if (!result.created) {
+    // A replay of a create whose workflow start may have been lost: starting again is idempotent.
+    if (stored.status === 'REQUESTED' && stored.owner) {
+      await deps.workflows.start('provision', stored.owner, {
+        environmentId: stored.id,
+        execution: stored.owner,
+      });
+    }
+    return { kind: 'replayed', environment: toView(stored) };
+  }
+  try {
+    await deps.workflows.start('provision', environment.owner ?? id, {
+      environmentId: id,
+      execution: environment.owner,
+    });
+  } catch (error) {
+    // Leave nothing behind: the caller may retry with the same name and key.
+    await deps.store.discard(stored, idempotencyKey);
+    throw unavailable('the provisioning workflow could not be started', error);
+  }
+  return { kind: 'created', environment: toView(stored) };
+}
+
+function unavailable(detail: string, cause: unknown): UseCaseError {
+  const error = new UseCaseError('unavailable', 'Service Unavailable', `${detail}; please retry`);
+  error.cause = cause;
+  return error;
+}
+
+export async function getEnvironment(deps: Dependencies, caller: Caller, id: string): Promise<Environment> {
+  return toView(await loadVisible(deps, caller, id));
+}
+
+export async function listEnvironments(
+  deps: Dependencies,
+  caller: Caller,
+  query: { team?: string; status?: Status; limit: number; cursor?: string },
+): Promise<Page<Environment>> {
+  const teams = query.team ? [query.team] : [...caller.teams].sort();
+  const visible = teams.filter((team) => canAccessTeam(caller, team));
+  // Another team's list looks like a team without environments.
+  if (visible.length === 0) return { items: [] };
+  try {
+    const page = await deps.store.list({
+      teams: visible,
+      limit: query.limit,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return { ...page, items: page.items.map(toView) };
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new UseCaseError('bad-request', 'Invalid cursor', error.message, [
+        { path: 'cursor', message: error.message },
+      ]);
+    }
+    throw error;
+  }
+}
+
+export async function listEvents(
+  deps: Dependencies,
+  caller: Caller,
+  id: string,
+  query: { limit: number; cursor?: string },
+): Promise<Page<EnvironmentEvent>> {
+  await loadVisible(deps, caller, id);
+  try {
+    return await deps.store.listEvents(id, query.limit, query.cursor);
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new UseCaseError('bad-request', 'Invalid cursor', error.message, [
+        { path: 'cursor', message: error.message },
+      ]);
+    }
+    throw error;
+  }
+}
+
+/** `"3"`, `W/"3"` or `3` → 3. */
+function parseIfMatch(ifMatch: string | undefined): number {
+  if (ifMatch === undefined) {
+    throw new UseCaseError(
+      'precondition-required',
+      'Precondition Required',
+      'send If-Match with the ETag of the environment you read, so a concurrent change is not lost',
+    );
+  }
+  const match = /^\s*(?:W\/)?"?([1-9][0-9]{0,15})"?\s*$/.exec(ifMatch);
+  if (!match?.[1]) {
+    throw new UseCaseError('bad-request', 'Invalid If-Match', 'If-Match must be an ETag this API returned', [
+      { path: 'If-Match', message: 'expected an ETag such as "3"' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+export async function updateEnvironment(
+  deps: Dependencies,
+  caller: Caller,
+  id: string,
+  patch: unknown,
+  ifMatch: string | undefined,
+): Promise<Environment> {
+  const expectedVersion = parseIfMatch(ifMatch);
+  const environment = await loadVisible(deps, caller, id);
+  if (environment.version !== expectedVersion) throw staleVersion(id);
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+    throw new UseCaseError('bad-request', 'Invalid patch', 'the body must be a JSON merge patch object', [
+      { path: '', message: 'expected an object' },
+    ]);
+  }
+  const spec = validateSpec(applyMergePatch(environment.spec, patch));
+  const immutable = immutableChanges(environment.spec, spec);
+  if (immutable.length > 0) {
+    throw new UseCaseError(
+      'unprocessable',
+      'Field cannot change in place',
+      `these fields cannot change on an existing environment: ${immutable.join(', ')}; create a new environment instead`,
+      immutable.map((path) => ({ path: `/${path.replaceAll('.', '/')}`, message: 'cannot change in place' })),
+    );
+  }
+  if (!UPDATABLE.includes(environment.status)) {
+    throw new UseCaseError(
+      'conflict',
+      'Conflict',
+      `an environment in status ${environment.status} cannot be updated; wait until it is READY`,
+    );
+  }
+  const owner = executionNames.update(id, expectedVersion + 1);
+  let updated: StoredEnvironment;
+  try {
+    updated = await deps.store.update(
+      id,
+      { version: expectedVersion, status: environment.status },
+      { spec, status: 'UPDATING', owner },
+      { type: 'update-requested', status: 'UPDATING', message: `update requested by ${caller.subject}` },
+    );
+  } catch (error) {
+    if (error instanceof StaleVersionError) throw staleVersion(id);
+    throw error;
+  }
+  try {
+    await deps.workflows.start('update', owner, { environmentId: id, execution: owner });
+  } catch (error) {
+    await deps.store.update(
+      id,
+      { owner, status: 'UPDATING' },
+      {
+        status: 'UPDATE_FAILED',
+        error: { code: 'WorkflowNotStarted', message: 'the update workflow could not be started' },
+      },
+    );
+    throw unavailable('the update workflow could not be started', error);
+  }
+  return toView(updated);
+}
+
+function staleVersion(id: string): UseCaseError {
+  return new UseCaseError(
+    'precondition-failed',
+    'Precondition Failed',
+    `environment ${id} changed since you read it; GET it again and retry with the new ETag`,
+  );
+}
+
+export async function deleteEnvironment(
+  deps: Dependencies,
+  caller: Caller,
+  id: string,
+): Promise<Environment> {
+  const environment = await loadVisible(deps, caller, id);
+  if (environment.status === 'DELETED') return toView(environment);
+  if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
+  if (!DELETABLE.includes(environment.status)) {
+    throw new UseCaseError(
+      'conflict',
+      'Conflict',
+      `an environment in status ${environment.status} cannot be deleted until its workflow ends`,
+    );
+  }
+  const owner = executionNames.teardown(id, environment.version + 1);
+  let deleting: StoredEnvironment;
+  try {
+    deleting = await deps.store.update(
+      id,
+      { version: environment.version, status: environment.status },
+      { status: 'DELETING', owner },
+      { type: 'delete-requested', status: 'DELETING', message: `delete requested by ${caller.subject}` },
+    );
+  } catch (error) {
+    if (!(error instanceof StaleVersionError)) throw error;
+    // Someone else changed it first: a concurrent DELETE is the same request; anything else wins.
+    const current = await loadVisible(deps, caller, id);
+    if (current.status === 'DELETING' || current.status === 'DELETED') return toView(current);
+    throw new UseCaseError(
+      'conflict',
+      'Conflict',
+      `environment ${id} changed while it was being deleted; retry`,
+    );
+  }
+  if (environment.status === 'PROVISIONING' || environment.status === 'REQUESTED') {
+    // The provisioning run's own writes now fail (it no longer owns the item); stop it so it creates nothing more.
+    await deps.workflows.stop('provision', executionNames.provision(id), `deleted by ${caller.subject}`);
+  }
+  return resumeTeardown(deps, deleting);
+}
+
+/** Starts (or, when it already runs, finds) the teardown execution that owns a DELETING environment. */
+async function resumeTeardown(deps: Dependencies, environment: StoredEnvironment): Promise<Environment> {
+  const owner = environment.owner ?? executionNames.teardown(environment.id, environment.version);
+  try {
+    await deps.workflows.start('teardown', owner, { environmentId: environment.id, execution: owner });
+  } catch (error) {
+    throw unavailable('the teardown workflow could not be started', error);
+  }
+  return toView(environment);
+}

@@ -1,0 +1,34 @@
+/**
+ * What can go wrong in a use case, in words every front door can map: the HTTP API to a status and
+ * problem+json, Slack to a message. Anything else thrown is our own fault.
+ */
+export type FailureKind =
+  | 'bad-request'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'precondition-failed'
+  | 'precondition-required'
+  | 'unprocessable'
+  | 'unavailable';
+
+export interface FieldError {
+  /** JSON Pointer into the request (`/services/0/image`), or the header or parameter name. */
+  path: string;
+  message: string;
+}
+
+export class UseCaseError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.name = 'UseCaseError';
+  }
+}
+
+export const notFound = (what = 'environment') =>
+  new UseCaseError('not-found', 'Not Found', `no ${what} with that id exists or it belongs to another team`);

@@ -1,0 +1,466 @@
+/**
+ * The environments repository: one DynamoDB table (single-table design).
+ *
+ * | item                | pk                           | sk           | gsi1pk       | gsi1sk |
+ * |---------------------|------------------------------|--------------|--------------|--------|
+ * | environment         | ENV#<id>                     | ENV          | TEAM#<team>  | <id>   |
+ * | name lock           | NAME#<team>#<name>           | NAME         |              |        |
+ * | idempotency record  | IDEMPOTENCY#<team>#<key>     | IDEMPOTENCY  |              |        |
+ * | event               | ENV#<id>                     | EVENT#<ulid> |              |        |
+ *
+ * Ids are time-sortable, so the team index lists newest first without a timestamp key.
+ * Every write of an environment is conditional on its `version` (no lost updates); workflow
+ * writes are also conditional on `owner`, the execution that currently drives the environment.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Environment, EnvironmentEvent } from '../domain/environment';
+import type { Status } from '../domain/status';
+import { assertTransition } from '../domain/status';
+import { newEventId } from './ids';
+
+/** Idempotency records outlive any sensible client retry, then expire through the table's TTL. */
+const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+
+export class NameTakenError extends Error {
+  constructor(
+    readonly team: string,
+    readonly environmentName: string,
+  ) {
+    super(`team ${team} already has an environment named ${environmentName}`);
+    this.name = 'NameTakenError';
+  }
+}
+
+export class IdempotencyConflictError extends Error {
+  constructor(readonly key: string) {
+    super(`Idempotency-Key ${key} was used before with a different request`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** The item changed since it was read: the caller's version is stale, or another execution owns it. */
+export class StaleVersionError extends Error {
+  constructor(readonly environmentId: string) {
+    super(`environment ${environmentId} changed since it was read`);
+    this.name = 'StaleVersionError';
+  }
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('the cursor is not one this API returned for this query');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/** What the store keeps beyond the public record. */
+export interface StoredEnvironment extends Environment {
+  /** Name of the workflow execution that may write progress (the current owner). */
+  owner?: string;
+  /** Hash of the create request, to tell an idempotent replay from a conflicting reuse of a key. */
+  requestHash?: string;
+  /**
+   * What the provisioning workflow built and later workflows act on (network, load balancer,
+   * cluster ids), so an update does not have to rediscover them. Opaque to the store.
+   */
+  runtime?: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface CreateInput {
+  environment: StoredEnvironment;
+  idempotencyKey?: string;
+  requestHash: string;
+}
+
+export type CreateResult =
+  | { created: true; environment: StoredEnvironment }
+  | { created: false; environment: StoredEnvironment };
+
+export interface ListQuery {
+  teams: string[];
+  status?: Status;
+  limit: number;
+  cursor?: string;
+}
+
+const ENV_SK = 'ENV';
+const envKey = (id: string) => ({ pk: `ENV#${id}`, sk: ENV_SK });
+const nameKey = (team: string, name: string) => ({ pk: `NAME#${team}#${name}`, sk: 'NAME' });
+const idempotencyKey = (team: string, key: string) => ({
+  pk: `IDEMPOTENCY#${team}#${key}`,
+  sk: 'IDEMPOTENCY',
+});
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
+
+function fromItem(item: Record<string, unknown>): StoredEnvironment {
+  const record = { ...item };
+  for (const attribute of INTERNAL_ATTRIBUTES) delete record[attribute];
+  return record as unknown as StoredEnvironment;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Reasons of a cancelled transaction, in the order of its items. */
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons?.map((reason) => reason.Code);
+}
+
+export class EnvironmentStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Records a new environment, its name lock and its idempotency record in one transaction, so a
+   * name is never taken twice and a retried request never creates a second environment.
+   */
+  async create(input: CreateInput): Promise<CreateResult> {
+    const { environment, idempotencyKey: key, requestHash } = input;
+    if (key) {
+      const previous = await this.findByIdempotencyKey(environment.team, key, requestHash);
+      if (previous) return { created: false, environment: previous };
+    }
+    const stored: StoredEnvironment = { ...environment, requestHash };
+    const items: {
+      Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string };
+    }[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...envKey(stored.id), gsi1pk: `TEAM#${stored.team}`, gsi1sk: stored.id, ...stored },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...nameKey(stored.team, stored.name), environmentId: stored.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      this.eventPut(stored.id, {
+        type: 'requested',
+        status: stored.status,
+        message: 'environment requested',
+      }),
+    ];
+    if (key) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...idempotencyKey(stored.team, key),
+            environmentId: stored.id,
+            requestHash,
+            expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { created: true, environment: stored };
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      // A concurrent request with the same key won the race: answer as its replay.
+      if (key && codes[3] === 'ConditionalCheckFailed') {
+        const previous = await this.findByIdempotencyKey(stored.team, key, requestHash);
+        if (previous) return { created: false, environment: previous };
+      }
+      if (codes[1] === 'ConditionalCheckFailed') throw new NameTakenError(stored.team, stored.name);
+      throw error;
+    }
+  }
+
+  private async findByIdempotencyKey(
+    team: string,
+    key: string,
+    requestHash: string,
+  ): Promise<StoredEnvironment | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(team, key), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    if (Item.requestHash !== requestHash) throw new IdempotencyConflictError(key);
+    return this.get(String(Item.environmentId));
+  }
+
+  /** Undoes a create whose workflow could not be started, so the name and key are free again. */
+  async discard(environment: StoredEnvironment, key?: string): Promise<void> {
+    const deletes = [envKey(environment.id), nameKey(environment.team, environment.name)];
+    if (key) deletes.push(idempotencyKey(environment.team, key));
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: deletes.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
+      }),
+    );
+  }
+
+  async get(id: string): Promise<StoredEnvironment | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: envKey(id), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  /**
+   * A team's environments, newest first. Several teams are merged by id (ids sort by time); the
+   * cursor keeps one position per team. DELETED environments show only when asked for by status.
+   */
+  async list(query: ListQuery): Promise<Page<StoredEnvironment>> {
+    const positions = this.decodeCursor(query.cursor, query.teams);
+    const pages = await Promise.all(
+      query.teams
+        .filter((team) => positions[team] !== null)
+        .map(async (team) => ({
+          team,
+          ...(await this.queryTeam(team, query, positions[team] ?? undefined)),
+        })),
+    );
+    const merged = pages
+      .flatMap((page) => page.items.map((item) => ({ team: page.team, item })))
+      .sort((a, b) => (a.item.id < b.item.id ? 1 : -1))
+      .slice(0, query.limit);
+    const next: Record<string, string | null> = { ...positions };
+    for (const page of pages) {
+      const taken = merged.filter((entry) => entry.team === page.team);
+      const last = taken.at(-1);
+      const allTaken = taken.length === page.items.length;
+      if (allTaken && !page.lastEvaluatedId) next[page.team] = null;
+      else if (allTaken && page.lastEvaluatedId) next[page.team] = page.lastEvaluatedId;
+      else if (last) next[page.team] = last.item.id;
+    }
+    const more = Object.values(next).some((position) => position !== null);
+    return {
+      items: merged.map((entry) => entry.item),
+      ...(more ? { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}),
+    };
+  }
+
+  private async queryTeam(
+    team: string,
+    query: ListQuery,
+    after: string | undefined,
+  ): Promise<{ items: StoredEnvironment[]; lastEvaluatedId?: string }> {
+    const statusFilter = query.status
+      ? { FilterExpression: '#status = :status', ExpressionAttributeValues: { ':status': query.status } }
+      : { FilterExpression: '#status <> :deleted', ExpressionAttributeValues: { ':deleted': 'DELETED' } };
+    const items: StoredEnvironment[] = [];
+    let startKey: Record<string, unknown> | undefined = after
+      ? { ...envKey(after), gsi1pk: `TEAM#${team}`, gsi1sk: after }
+      : undefined;
+    // A filter may leave a page short; keep reading until the page is full or the team is done.
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :team',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ...statusFilter,
+          ExpressionAttributeValues: { ':team': `TEAM#${team}`, ...statusFilter.ExpressionAttributeValues },
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(result.Items ?? []).map(fromItem));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && items.length < query.limit);
+    const kept = items.slice(0, query.limit);
+    const lastId = kept.at(-1)?.id;
+    const exhausted = !startKey && kept.length === items.length;
+    return { items: kept, ...(exhausted || !lastId ? {} : { lastEvaluatedId: lastId }) };
+  }
+
+  /** Positions per team; a cursor naming teams outside this query is refused, never followed. */
+  private decodeCursor(cursor: string | undefined, teams: string[]): Record<string, string | null> {
+    if (!cursor) return Object.fromEntries(teams.map((team) => [team, ''])) as Record<string, string | null>;
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      throw new InvalidCursorError();
+    }
+    if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))
+      throw new InvalidCursorError();
+    const entries = Object.entries(decoded);
+    const sameTeams = entries.length === teams.length && entries.every(([team]) => teams.includes(team));
+    const wellFormed = entries.every(
+      ([, position]) =>
+        position === null || (typeof position === 'string' && /^(env-[0-9a-z]{26})?$/.test(position)),
+    );
+    if (!sameTeams || !wellFormed) throw new InvalidCursorError();
+    return Object.fromEntries(entries) as Record<string, string | null>;
+  }
+
+  /**
+   * Applies `changes` if the environment is still at `expectedVersion` (and, when given, owned by
+   * `owner`); moves the status through `assertTransition` and records an event in the same write.
+   */
+  async update(
+    id: string,
+    guard: { version?: number; owner?: string; status?: Status },
+    changes: Partial<StoredEnvironment>,
+    event?: Omit<EnvironmentEvent, 'id' | 'environmentId' | 'at'>,
+  ): Promise<StoredEnvironment> {
+    if (guard.status && changes.status) assertTransition(guard.status, changes.status);
+    const now = this.now().toISOString();
+    // A field given as undefined is removed (a cleared error), the others are set.
+    const values: Record<string, unknown> = { updatedAt: now };
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+    const sets: string[] = ['#updatedAt = :updatedAt'];
+    const removes: string[] = [];
+    for (const [field, value] of Object.entries(changes)) {
+      names[`#${field}`] = field;
+      if (value === undefined) {
+        removes.push(`#${field}`);
+      } else {
+        values[field] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    const conditions = ['attribute_exists(pk)'];
+    const conditionValues: Record<string, unknown> = {};
+    if (guard.version !== undefined) {
+      conditions.push('#version = :expectedVersion');
+      conditionValues[':expectedVersion'] = guard.version;
+    }
+    if (guard.owner !== undefined) {
+      conditions.push('#owner = :expectedOwner');
+      names['#owner'] = 'owner';
+      conditionValues[':expectedOwner'] = guard.owner;
+    }
+    if (guard.status !== undefined) {
+      conditions.push('#status = :expectedStatus');
+      names['#status'] = 'status';
+      conditionValues[':expectedStatus'] = guard.status;
+    }
+    names['#version'] = 'version';
+    const update = {
+      TableName: this.tableName,
+      Key: envKey(id),
+      UpdateExpression: `SET ${[...sets, '#version = #version + :one'].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(Object.entries(values).map(([field, value]) => [`:${field}`, value])),
+        ...conditionValues,
+        ':one': 1,
+      },
+    };
+    try {
+      if (!event) {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }),
+        );
+        return fromItem(Attributes ?? {});
+      }
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, this.eventPut(id, event)],
+        }),
+      );
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (isConditionFailure(error) || codes?.[0] === 'ConditionalCheckFailed')
+        throw new StaleVersionError(id);
+      throw error;
+    }
+    const updated = await this.get(id);
+    if (!updated) throw new StaleVersionError(id);
+    return updated;
+  }
+
+  /** Frees the environment's name in its team (after DELETED, the name may be used again). */
+  async releaseName(environment: Pick<Environment, 'team' | 'name' | 'id'>): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: nameKey(environment.team, environment.name),
+                ConditionExpression: 'attribute_not_exists(pk) OR environmentId = :id',
+                ExpressionAttributeValues: { ':id': environment.id },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!cancellationCodes(error)) throw error;
+    }
+  }
+
+  async appendEvent(
+    environmentId: string,
+    event: Omit<EnvironmentEvent, 'id' | 'environmentId' | 'at'>,
+  ): Promise<void> {
+    await this.client.send(new PutCommand(this.eventPut(environmentId, event).Put));
+  }
+
+  private eventPut(environmentId: string, event: Omit<EnvironmentEvent, 'id' | 'environmentId' | 'at'>) {
+    const at = this.now();
+    const id = newEventId(at.getTime());
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          pk: `ENV#${environmentId}`,
+          sk: `EVENT#${id}`,
+          id,
+          environmentId,
+          at: at.toISOString(),
+          ...event,
+        },
+      },
+    };
+  }
+
+  /** The environment's events, oldest first. */
+  async listEvents(environmentId: string, limit: number, cursor?: string): Promise<Page<EnvironmentEvent>> {
+    let after: string | undefined;
+    if (cursor) {
+      after = Buffer.from(cursor, 'base64url').toString('utf8');
+      if (!/^[0-9a-z]{26}$/.test(after)) throw new InvalidCursorError();
+    }
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: after
+          ? { ':pk': `ENV#${environmentId}`, ':after': `EVENT#${after}` }
+          : { ':pk': `ENV#${environmentId}`, ':prefix': 'EVENT#' },
+        Limit: limit,
+      }),
+    );
+    const items = (result.Items ?? []).map((item) => fromItem(item) as unknown as EnvironmentEvent);
+    const last = items.at(-1);
+    return {
+      items,
+      ...(result.LastEvaluatedKey && last ? { nextCursor: Buffer.from(last.id).toString('base64url') } : {}),
+    };
+  }
+}

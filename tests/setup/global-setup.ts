@@ -1,0 +1,34 @@
+/**
+ * Starts one DynamoDB Local for the whole jest run on a free port, exports DYNAMODB_ENDPOINT (jest
+ * workers are forked after this and inherit it) and creates the `berth-test` table from serverless.yml.
+ * An endpoint already in DYNAMODB_ENDPOINT is used as is; runs that select only suites which never
+ * touch DynamoDB (tests/unit, tests/local, tests/bench) start nothing.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GlobalConfig } from 'jest';
+import { createTable, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
+import { TEST_TABLE_NAME, testDynamoDbClientConfig } from './dynamodb';
+
+const DATABASE_FREE_SUITES = /(^|[/\\])tests[/\\](unit|local|bench)([/\\]|$)/;
+
+declare global {
+  /** Shared with global-teardown.ts: both run in jest's parent process. */
+  var berthDynamoDbLocal: DynamoDbLocal | undefined;
+}
+
+export default async function globalSetup(globalConfig: GlobalConfig): Promise<void> {
+  const patterns = globalConfig.testPathPatterns.patterns;
+  if (patterns.length > 0 && patterns.every((pattern) => DATABASE_FREE_SUITES.test(pattern))) return;
+
+  if (!process.env.DYNAMODB_ENDPOINT) {
+    const dynamodb = await startDynamoDbLocal({ port: 0 });
+    globalThis.berthDynamoDbLocal = dynamodb;
+    process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
+  }
+  const client = new DynamoDBClient(testDynamoDbClientConfig());
+  try {
+    await createTable(client, TEST_TABLE_NAME);
+  } finally {
+    client.destroy();
+  }
+}
