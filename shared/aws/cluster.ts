@@ -40,6 +40,7 @@ import {
   CreateClusterCommand,
   DeleteCapacityProviderCommand,
   DeleteClusterCommand,
+  DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
@@ -572,26 +573,34 @@ async function deleteLaunchTemplates(
   }
 }
 
-/** Deregisters the ACTIVE revisions of the cluster's task families that carry the environment tag. */
+/**
+ * Deregisters the revisions of the cluster's task families that carry the environment tag, then
+ * deletes them: a deregistered (INACTIVE) revision otherwise stays in the account for good.
+ */
 async function deregisterTaskDefinitions(
   environmentId: string,
   clusterName: string,
   ecs: ECSClient,
 ): Promise<void> {
-  // Families are `<cluster>-<service>`; the prefix may also match another environment's longer
-  // cluster name, so the tag decides.
-  const pages = paginateListTaskDefinitions(
-    { client: ecs },
-    { familyPrefix: `${clusterName}-`, status: 'ACTIVE' },
-  );
-  for await (const page of pages) {
-    for (const arn of page.taskDefinitionArns ?? []) {
-      const { tags } = await ecs.send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
-      );
-      if (ecsTagValue(tags, TAG_ENVIRONMENT) !== environmentId) continue;
-      await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+  const inactive: string[] = [];
+  for (const status of ['ACTIVE', 'INACTIVE'] as const) {
+    // Families are `<cluster>-<service>`; the prefix may also match another environment's longer
+    // cluster name, so the tag decides.
+    const pages = paginateListTaskDefinitions({ client: ecs }, { familyPrefix: `${clusterName}-`, status });
+    for await (const page of pages) {
+      for (const arn of page.taskDefinitionArns ?? []) {
+        const { tags } = await ecs.send(
+          new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
+        );
+        if (ecsTagValue(tags, TAG_ENVIRONMENT) !== environmentId) continue;
+        if (status === 'ACTIVE') await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+        inactive.push(arn);
+      }
     }
+  }
+  // DeleteTaskDefinitions takes at most 10 revisions a call.
+  for (let start = 0; start < inactive.length; start += 10) {
+    await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: inactive.slice(start, start + 10) }));
   }
 }
 

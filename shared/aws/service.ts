@@ -454,6 +454,7 @@ async function deleteServices(
   clusterName: string,
   ecs: ECSClient,
   blocked: Blocker[],
+  keep: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const arns: string[] = [];
   try {
@@ -466,7 +467,7 @@ async function deleteServices(
     throw error;
   }
   const services = (await describeServices(clusterName, arns, ecs, true)).filter(
-    (service) => tagOf(service, TAG_ENVIRONMENT) === environmentId,
+    (service) => tagOf(service, TAG_ENVIRONMENT) === environmentId && !keep.has(service.serviceName ?? ''),
   );
   for (const service of services) {
     const arn = required(service.serviceArn, 'serviceArn');
@@ -543,5 +544,17 @@ export async function teardownServicesPass(
   for (const name of clusterNames) await deleteServices(environmentId, name, clients.ecs, blocked);
   // Tasks write to their log groups until they stop.
   if (blocked.length === 0) await deleteLogGroups(environment, clients.logs);
+  return { done: blocked.length === 0, blocked };
+}
+
+/** Deletes the environment's services that the spec no longer names (an update removed them); one pass. */
+export async function removeServicesExcept(
+  environmentId: string,
+  clusterName: string,
+  keep: readonly string[],
+  clients: ServiceClients = defaultClients,
+): Promise<TeardownProgress> {
+  const blocked: Blocker[] = [];
+  await deleteServices(environmentId, clusterName, clients.ecs, blocked, new Set(keep));
   return { done: blocked.length === 0, blocked };
 }

@@ -886,6 +886,8 @@ function deleteTaskDefinitions(input: OperationInput, ctx: SimContext) {
     } else {
       definition.status = 'DELETE_IN_PROGRESS';
       definition.deleteRequestedAt ??= ctx.clock.now();
+      // Being deleted: no longer a resource of the account, though Describe still answers it.
+      definition.endedAt ??= definition.deleteRequestedAt;
       deleted.push(taskDefinitionOutput(definition));
     }
   }

@@ -1,0 +1,33 @@
+import { ensureCluster, ensureEc2Capacity } from '../../shared/aws/cluster';
+import { requireEnv } from '../../shared/config';
+import { environmentTags } from '../../shared/domain/naming';
+import { type ClusterState, type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { defineStep } from '../../shared/workflow/step';
+import { stepStore } from '../../shared/workflow/store';
+
+/** The ECS cluster with its capacity: Fargate (Spot) providers, or an Auto Scaling group of EC2 instances. */
+export const handler = defineStep(
+  {
+    name: 'create-cluster',
+    totalSteps: stepCount,
+    run: async (event: ProvisionEvent, { environment, ref }) => {
+      const network = required(event.network, 'network');
+      const { cluster } = environment.spec;
+      const tags = environmentTags(ref, environment.spec.tags);
+      const { clusterArn, clusterName } = await ensureCluster(ref, cluster, tags);
+      const output: ClusterState = { clusterArn, clusterName };
+      if (cluster.capacity === 'EC2' && cluster.ec2) {
+        const capacity = await ensureEc2Capacity(ref, cluster.ec2, {
+          clusterName,
+          subnetIds: network.subnets.app,
+          securityGroupId: network.securityGroups.service,
+          instanceProfileArn: requireEnv('ECS_INSTANCE_PROFILE_ARN'),
+          tags,
+        });
+        output.capacityProviderName = capacity.capacityProviderName;
+      }
+      return { output, resources: { cluster: clusterArn } };
+    },
+  },
+  stepStore,
+);

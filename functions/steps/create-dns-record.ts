@@ -1,0 +1,26 @@
+import { upsertAliasRecord } from '../../shared/aws/dns';
+import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { defineStep } from '../../shared/workflow/step';
+import { stepStore } from '../../shared/workflow/store';
+
+/** The Route 53 alias record to the load balancer, when the spec asks for one. */
+export const handler = defineStep<ProvisionEvent, { recordName?: string }>(
+  {
+    name: 'dns',
+    totalSteps: stepCount,
+    run: async (event: ProvisionEvent, { environment }) => {
+      const platform = required(event.platform, 'platform');
+      const { dns } = environment.spec;
+      if (!dns) return { output: {} };
+      await upsertAliasRecord(dns.hostedZoneId, dns.recordName, {
+        dnsName: platform.loadBalancer.dnsName,
+        canonicalHostedZoneId: platform.loadBalancer.canonicalHostedZoneId,
+      });
+      return {
+        output: { recordName: dns.recordName },
+        resources: { dnsRecord: `${dns.hostedZoneId}/${dns.recordName}` },
+      };
+    },
+  },
+  stepStore,
+);

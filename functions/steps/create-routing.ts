@@ -1,0 +1,50 @@
+import {
+  describeServiceRules,
+  ensureListenerRule,
+  ensureListeners,
+  ensureTargetGroup,
+  planPriorities,
+} from '../../shared/aws/load-balancer';
+import { environmentTags } from '../../shared/domain/naming';
+import { type ProvisionEvent, type RoutingState, required, stepCount } from '../../shared/workflow/provision';
+import { defineStep } from '../../shared/workflow/step';
+import { stepStore } from '../../shared/workflow/store';
+
+/** Listeners (80, and 443 with a certificate), a target group and a listener rule per service. */
+export const handler = defineStep(
+  {
+    name: 'create-routing',
+    totalSteps: stepCount,
+    run: async (event: ProvisionEvent, { environment, ref }) => {
+      const network = required(event.network, 'network');
+      const loadBalancer = required(event.loadBalancer, 'loadBalancer');
+      const { spec } = environment;
+      const tags = environmentTags(ref, spec.tags);
+      const listeners = await ensureListeners(ref, loadBalancer.arn, spec.loadBalancer.certificateArn, tags);
+      // Rules go on the listener that serves traffic: 443 when there is a certificate (80 redirects).
+      const listenerArn = listeners.routingListenerArn;
+      // Existing rules keep their priorities, so an update that adds or removes a service moves no other.
+      const existing = await describeServiceRules(ref, listenerArn);
+      const priorities = planPriorities(
+        spec.services,
+        Object.fromEntries(existing.map((rule) => [rule.service, rule.priority])),
+      );
+      const targetGroups: Record<string, string> = {};
+      for (const service of spec.services) {
+        const targetGroupArn = await ensureTargetGroup(ref, service, network.vpcId, tags);
+        targetGroups[service.name] = targetGroupArn;
+        const priority = priorities[service.name];
+        if (priority === undefined) throw new Error(`no listener priority planned for ${service.name}`);
+        await ensureListenerRule(ref, listenerArn, service, targetGroupArn, priority, tags);
+      }
+      const output: RoutingState & typeof loadBalancer = {
+        ...loadBalancer,
+        httpListenerArn: listeners.httpListenerArn,
+        ...(listeners.httpsListenerArn ? { httpsListenerArn: listeners.httpsListenerArn } : {}),
+        targetGroups,
+      };
+      return { output, resources: { targetGroups: Object.values(targetGroups) } };
+    },
+  },
+  stepStore,
+);

@@ -1,0 +1,56 @@
+import { teardownClusterPass } from '../../shared/aws/cluster';
+import { deleteAliasRecord } from '../../shared/aws/dns';
+import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
+import { teardownNetworkPass } from '../../shared/aws/network';
+import { teardownServicesPass } from '../../shared/aws/service';
+import { names } from '../../shared/domain/naming';
+import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
+import { defineStep, type StepEvent } from '../../shared/workflow/step';
+import { stepStore } from '../../shared/workflow/store';
+
+interface TeardownEvent extends StepEvent {
+  poll?: PollState;
+}
+
+export interface Blocked {
+  resource: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * One pass over everything the environment has, in reverse dependency order, deleting what can go
+ * now: whatever is recorded and whatever carries the environment's tag. Nothing here waits; what
+ * is still blocked (ENIs draining behind an ALB or NAT gateway, services draining, instances
+ * terminating) is reported, and the workflow runs another pass after a Wait. Every area runs each
+ * pass, so independent deletions (NAT gateways, service draining) overlap instead of queueing.
+ */
+export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked[] }>(
+  {
+    name: 'teardown',
+    mode: 'poll',
+    isDone: (output) => output.ready,
+    totalSteps: 1,
+    run: async (event: TeardownEvent, { environment, ref }) => {
+      const blocked: Blocked[] = [];
+      const { dns } = environment.spec;
+      // Only a record that still points at this environment's ALB: someone may have repointed it.
+      const dnsName = environment.outputs.loadBalancerDnsName;
+      if (dns)
+        await deleteAliasRecord(dns.hostedZoneId, dns.recordName, dnsName ? { target: { dnsName } } : {});
+      const clusterName = names.cluster(ref);
+      const services = await teardownServicesPass(ref, clusterName);
+      blocked.push(...services.blocked);
+      const loadBalancer = await teardownLoadBalancerPass(ref.id);
+      blocked.push(...loadBalancer.blocked);
+      const cluster = await teardownClusterPass(ref.id, clusterName);
+      blocked.push(...cluster.blocked);
+      const network = await teardownNetworkPass(ref.id);
+      blocked.push(...network.blocked);
+      const done = services.done && loadBalancer.done && cluster.done && network.done;
+      const poll = nextPoll(SCHEDULES.teardown, event.poll, done);
+      return { output: { ...poll, blocked: blocked.slice(0, 10) } };
+    },
+  },
+  stepStore,
+);

@@ -1,0 +1,44 @@
+/**
+ * Readiness waits live in the state machine (Wait → check → Choice); this decides how long each
+ * Wait is. The first wait is set by the ASL's Pass state before the loop, roughly the shortest time
+ * the resource takes in AWS (AWS-FACTS: NAT gateways 1–3 min, ALBs 2–4 min), so no invocation is
+ * spent on a certainly-pending resource; after that the interval starts short and grows, which
+ * keeps the overshoot past readiness small while bounding the Lambda invocations and state
+ * transitions a slow resource costs.
+ */
+export interface PollSchedule {
+  /** Seconds between the first checks; each later one grows by `growth`, up to `max`. */
+  interval: number;
+  growth: number;
+  max: number;
+  /** Checks before the wait is given up (its step then fails, which compensates). */
+  attempts: number;
+}
+
+export const SCHEDULES = {
+  natGateways: { interval: 10, growth: 1.25, max: 60, attempts: 40 },
+  loadBalancer: { interval: 10, growth: 1.25, max: 60, attempts: 45 },
+  services: { interval: 10, growth: 1.25, max: 60, attempts: 60 },
+  teardown: { interval: 10, growth: 1.25, max: 60, attempts: 80 },
+} as const satisfies Record<string, PollSchedule>;
+
+export interface PollState {
+  /** Checks made so far. */
+  attempt: number;
+  /** Seconds the next Wait lasts. */
+  wait: number;
+  ready: boolean;
+}
+
+/** The next poll state after a check; `exhausted` once the schedule's attempts are used up. */
+export function nextPoll(
+  schedule: PollSchedule,
+  previous: Pick<PollState, 'attempt'> | undefined,
+  ready: boolean,
+): PollState & { exhausted: boolean } {
+  const attempt = (previous?.attempt ?? 0) + 1;
+  const wait = Math.min(schedule.max, Math.round(schedule.interval * schedule.growth ** (attempt - 1)));
+  return { attempt, wait, ready, exhausted: !ready && attempt >= schedule.attempts };
+}
+
+export type PollResult = ReturnType<typeof nextPoll>;

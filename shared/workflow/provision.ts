@@ -1,0 +1,79 @@
+/**
+ * The provisioning workflow's shared vocabulary: the state it passes between steps and the number
+ * of tracked steps an environment's run has (for its progress percentage).
+ */
+import type { NetworkResources } from '../aws/network';
+import type { StoredEnvironment } from '../store/environments';
+import type { PollState } from './polling';
+import type { StepEvent } from './step';
+import { updateStepCount } from './update';
+
+export interface LoadBalancerState {
+  arn: string;
+  dnsName: string;
+  canonicalHostedZoneId: string;
+}
+
+export interface RoutingState {
+  httpListenerArn: string;
+  httpsListenerArn?: string;
+  /** Target group ARN per service name. */
+  targetGroups: Record<string, string>;
+}
+
+export interface ClusterState {
+  clusterName: string;
+  clusterArn: string;
+  capacityProviderName?: string;
+}
+
+export interface PreparedService {
+  service: string;
+  logGroup: string;
+  taskDefinitionArn: string;
+}
+
+export interface PlatformState {
+  nat: Record<string, never>;
+  loadBalancer: LoadBalancerState & RoutingState;
+  cluster: ClusterState;
+  services: PreparedService[];
+}
+
+export interface ProvisionEvent extends StepEvent {
+  cidr?: { cidr: string };
+  network?: NetworkResources & { natCount: number };
+  loadBalancer?: LoadBalancerState;
+  platform?: PlatformState;
+  poll?: PollState;
+  service?: string;
+  /** The Map over services: one entry per created ECS service. */
+  services?: { service: string; serviceArn: string }[];
+}
+
+/**
+ * Tracked steps of the run the environment is in, for its progress percentage. Provisioning: fixed
+ * ones, two per service, the optional NAT and DNS ones. Updates reuse steps, with their own count.
+ */
+export function stepCount(environment: StoredEnvironment): number {
+  if (environment.status === 'UPDATING') return updateStepCount(environment);
+  const { spec } = environment;
+  const nat = spec.network.natGateways === 'none' ? 0 : 2;
+  const dns = spec.dns ? 1 : 0;
+  // allocate-cidr, create-network, create-load-balancer, load-balancer-active, create-routing,
+  // create-cluster, services-stable
+  return 7 + nat + dns + 2 * spec.services.length;
+}
+
+/** The input field a step needs, or a StepFailed-worthy error naming it (a broken state machine). */
+export function required<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new Error(`the workflow state has no ${field}`);
+  return value;
+}
+
+/** The spec of one of the environment's services, by name (the workflow passes names, not specs). */
+export function serviceSpec(environment: StoredEnvironment, name: string) {
+  const service = environment.spec.services.find((candidate) => candidate.name === name);
+  if (!service) throw new Error(`environment ${environment.id} has no service ${name}`);
+  return service;
+}

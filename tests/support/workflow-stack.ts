@@ -1,0 +1,128 @@
+/**
+ * The workflows end to end on one machine: the simulated AWS, the local Step Functions endpoint
+ * running statemachines/*.asl.yml with the real step handlers in process, and the DynamoDB Local of
+ * this jest run. Only endpoints and credentials differ from AWS: the handlers read them from the
+ * same AWS_ENDPOINT_URL_<SERVICE> variables a deployment leaves unset.
+ */
+import { resolve } from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { type RunningSimulator, type StartOptions, startSimulator } from '../../local/aws/server';
+import type { ExecutionDescription } from '../../local/stepfunctions/engine';
+import { type LocalStepFunctions, startStepFunctions } from '../../local/stepfunctions/server';
+import type { Dependencies } from '../../shared/app/environments';
+import { EnvironmentStore } from '../../shared/store/environments';
+import { StepFunctionsStarter } from '../../shared/workflow/executions';
+import { TEST_TABLE, testDocumentClient, testEndpoint } from './dynamodb';
+
+const SIMULATED = [
+  'EC2',
+  'ELASTIC_LOAD_BALANCING_V2',
+  'ECS',
+  'CLOUDWATCH_LOGS',
+  'AUTO_SCALING',
+  'SSM',
+  'ROUTE_53',
+  'SCHEDULER',
+  'SQS',
+  'PIPES',
+  'EVENTBRIDGE',
+  'STS',
+];
+const STAGE = 'test';
+
+export interface WorkflowStack {
+  simulator: RunningSimulator;
+  stepFunctions: LocalStepFunctions;
+  deps: Dependencies;
+  store: EnvironmentStore;
+  /** Resolves when the execution that owns the environment ends. */
+  settle(environmentId: string, timeoutMs?: number): Promise<ExecutionDescription>;
+  /** Live simulated resources carrying the environment's tag, by type. */
+  inventory(environmentId: string): Promise<Record<string, unknown[]>>;
+  stop(): Promise<void>;
+}
+
+export async function startWorkflowStack(
+  options: { timeScale?: number; simulator?: StartOptions } = {},
+): Promise<WorkflowStack> {
+  const timeScale = options.timeScale ?? 0.001;
+  const simulator = await startSimulator({ port: 0, timeScale, seed: 7, ...options.simulator });
+  const saved = { ...process.env };
+  for (const service of SIMULATED) process.env[`AWS_ENDPOINT_URL_${service}`] = simulator.url;
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: testEndpoint(),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    TABLE_NAME: TEST_TABLE,
+    CIDR_POOL: '10.0.0.0/8',
+    ECS_TASK_EXECUTION_ROLE_ARN: 'arn:aws:iam::000000000000:role/berth-test-ecs-task-execution',
+    ECS_INSTANCE_PROFILE_ARN: 'arn:aws:iam::000000000000:instance-profile/berth-test-ecs-instance',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  const stepFunctions = await startStepFunctions({
+    port: 0,
+    serverlessYmlPath: resolve(__dirname, '..', '..', 'serverless.yml'),
+    stage: STAGE,
+    invoke: 'in-process',
+    timeScale,
+  });
+  const arn = (name: string) => stepFunctions.engine.stateMachineArn(`berth-${STAGE}-${name}`);
+  const store = new EnvironmentStore(testDocumentClient(), TEST_TABLE);
+  const sfn = new SFNClient({
+    endpoint: stepFunctions.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const deps: Dependencies = {
+    store,
+    workflows: new StepFunctionsStarter(sfn, {
+      provision: arn('provision'),
+      teardown: arn('teardown'),
+      update: arn('update'),
+    }),
+  };
+
+  return {
+    simulator,
+    stepFunctions,
+    deps,
+    store,
+    async settle(environmentId, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const environment = await store.get(environmentId);
+        const owner = environment?.owner;
+        if (!owner) throw new Error(`environment ${environmentId} has no owner`);
+        const kind = owner.includes('-teardown-')
+          ? 'teardown'
+          : owner.includes('-update-')
+            ? 'update'
+            : 'provision';
+        const executionArn = stepFunctions.engine.executionArn(`berth-${STAGE}-${kind}`, owner);
+        const execution = await stepFunctions.engine.waitForExecution(
+          executionArn,
+          Math.max(1, deadline - Date.now()),
+        );
+        // A DELETE may have taken the environment over while we waited: follow the new owner.
+        const after = await store.get(environmentId);
+        if (after?.owner === owner || Date.now() > deadline) return execution;
+      }
+    },
+    async inventory(environmentId) {
+      const response = await fetch(
+        `${simulator.url}/_local/resources?tag=${encodeURIComponent(`berth:environment=${environmentId}`)}`,
+      );
+      const body = (await response.json()) as { resources: Record<string, unknown[]> };
+      return body.resources;
+    },
+    async stop() {
+      sfn.destroy();
+      stepFunctions.engine.stopAll();
+      await stepFunctions.close();
+      await simulator.close();
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    },
+  };
+}
