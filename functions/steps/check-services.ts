@@ -25,7 +25,22 @@ export const handler = defineStep<ProvisionEvent, PollResult>(
         throw new StepFailed({
           step: STEP,
           code: 'DeploymentFailed',
-          message: `service ${failed.name}: ${failed.rolloutStateReason ?? 'the deployment failed'}`,
+          message: `service ${failed.name}: ${failed.rolloutStateReason ?? failed.lastEvent ?? 'the deployment failed'}`,
+        });
+      }
+      // The circuit breaker's rollback completes as a new PRIMARY deployment of the *previous*
+      // revision: stable, but not what was asked for. That is a failed rollout, reported as one.
+      const rolledBack = statuses.find((status) => {
+        const wanted = platform.services.find(
+          (prepared) => prepared.service === status.name,
+        )?.taskDefinitionArn;
+        return status.stable && wanted !== undefined && status.taskDefinition !== wanted;
+      });
+      if (rolledBack) {
+        throw new StepFailed({
+          step: STEP,
+          code: 'DeploymentFailed',
+          message: `service ${rolledBack.name} was rolled back to ${rolledBack.taskDefinition}: ${rolledBack.lastEvent ?? 'the new tasks did not become healthy'}`,
         });
       }
       const poll = nextPoll(

@@ -97,7 +97,10 @@ export interface ServiceStatus {
   runningCount: number;
   rolloutState?: RolloutState;
   rolloutStateReason?: string;
+  /** The task definition of the PRIMARY deployment (after a rollback: the one rolled back to). */
   taskDefinition?: string;
+  /** ECS's newest service event (why a rollout failed or was rolled back). */
+  lastEvent?: string;
   /** The PRIMARY deployment is COMPLETED and runningCount = desiredCount. */
   stable: boolean;
 }
@@ -253,13 +256,24 @@ export async function registerTaskDefinition(
   clients: ServiceClients = defaultClients,
 ): Promise<string> {
   const { tags, ...rest } = options;
-  const wanted = taskDefinitionInput(env, service, rest);
+  return ensureTaskDefinitionRevision(taskDefinitionInput(env, service, rest), tags, clients.ecs);
+}
+
+/**
+ * The family's latest ACTIVE revision when it equals `wanted` (in the fields berth sets), else a new
+ * revision registered with `tags`: what services and jobs with their own image share.
+ */
+export async function ensureTaskDefinitionRevision(
+  wanted: RegisterTaskDefinitionCommandInput,
+  tags: Record<string, string>,
+  ecs: ECSClient,
+): Promise<string> {
   const family = required(wanted.family, 'family');
-  const latest = await latestActiveRevision(family, clients.ecs);
+  const latest = await latestActiveRevision(family, ecs);
   if (latest && normalisedTaskDefinition(latest) === normalisedTaskDefinition(wanted)) {
     return required(latest.taskDefinitionArn, 'taskDefinitionArn');
   }
-  const { taskDefinition } = await clients.ecs.send(
+  const { taskDefinition } = await ecs.send(
     new RegisterTaskDefinitionCommand({ ...wanted, tags: ecsTags(tags) }),
   );
   return required(taskDefinition?.taskDefinitionArn, 'taskDefinitionArn');
@@ -281,7 +295,8 @@ export function serviceClientToken(
     .slice(0, 36);
 }
 
-function capacityProviderStrategy(
+/** Where a service's or a job's tasks run: the capacity's provider (the EC2 one named after the cluster). */
+export function capacityProviderStrategy(
   capacity: Capacity,
   clusterName: string,
   capacityProviderName?: string,
@@ -394,7 +409,11 @@ function statusOf(name: string, service: Service | undefined): ServiceStatus {
     runningCount,
     ...(rolloutState !== undefined ? { rolloutState } : {}),
     ...(primary?.rolloutStateReason !== undefined ? { rolloutStateReason: primary.rolloutStateReason } : {}),
-    ...(service.taskDefinition !== undefined ? { taskDefinition: service.taskDefinition } : {}),
+    ...((primary?.taskDefinition ?? service.taskDefinition) !== undefined
+      ? { taskDefinition: primary?.taskDefinition ?? service.taskDefinition }
+      : {}),
+    // ECS lists service events newest first.
+    ...(service.events?.[0]?.message !== undefined ? { lastEvent: service.events[0].message } : {}),
     stable: service.status === 'ACTIVE' && rolloutState === 'COMPLETED' && runningCount === desiredCount,
   };
 }

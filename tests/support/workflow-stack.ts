@@ -7,7 +7,9 @@
 import { resolve } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type RunningSimulator, type StartOptions, startSimulator } from '../../local/aws/server';
+import { loadServerlessProject } from '../../local/stepfunctions/definitions';
 import type { ExecutionDescription } from '../../local/stepfunctions/engine';
+import type { LambdaHandler } from '../../local/stepfunctions/invokers';
 import { type LocalStepFunctions, startStepFunctions } from '../../local/stepfunctions/server';
 import type { Dependencies } from '../../shared/app/environments';
 import { EnvironmentStore } from '../../shared/store/environments';
@@ -29,6 +31,7 @@ const SIMULATED = [
   'STS',
 ];
 const STAGE = 'test';
+const SERVERLESS_YML = resolve(__dirname, '..', '..', 'serverless.yml');
 
 export interface WorkflowStack {
   simulator: RunningSimulator;
@@ -42,8 +45,30 @@ export interface WorkflowStack {
   stop(): Promise<void>;
 }
 
+/** Wraps a step handler, e.g. to run it twice (a crashed-and-retried Lambda) or to crash it once. */
+export type HandlerWrapper = (functionKey: string, handler: LambdaHandler) => LambdaHandler;
+
+/** Every step handler of serverless.yml, each loaded lazily (after the endpoint variables are set) and wrapped. */
+function wrappedHandlers(wrap: HandlerWrapper): Record<string, LambdaHandler> {
+  const project = loadServerlessProject(SERVERLESS_YML, { stage: STAGE });
+  const handlers: Record<string, LambdaHandler> = {};
+  for (const fn of Object.values(project.functions)) {
+    let real: LambdaHandler | undefined;
+    const load = (): LambdaHandler => {
+      if (!real) {
+        const loaded: unknown = Reflect.get(require(fn.modulePath) as object, fn.exportName);
+        if (typeof loaded !== 'function') throw new Error(`${fn.handler} is not a function`);
+        real = loaded as LambdaHandler;
+      }
+      return real;
+    };
+    handlers[fn.key] = wrap(fn.key, (event, context) => load()(event, context));
+  }
+  return handlers;
+}
+
 export async function startWorkflowStack(
-  options: { timeScale?: number; simulator?: StartOptions } = {},
+  options: { timeScale?: number; simulator?: StartOptions; wrap?: HandlerWrapper } = {},
 ): Promise<WorkflowStack> {
   const timeScale = options.timeScale ?? 0.001;
   const simulator = await startSimulator({ port: 0, timeScale, seed: 7, ...options.simulator });
@@ -62,9 +87,10 @@ export async function startWorkflowStack(
   });
   const stepFunctions = await startStepFunctions({
     port: 0,
-    serverlessYmlPath: resolve(__dirname, '..', '..', 'serverless.yml'),
+    serverlessYmlPath: SERVERLESS_YML,
     stage: STAGE,
     invoke: 'in-process',
+    ...(options.wrap ? { handlers: wrappedHandlers(options.wrap) } : {}),
     timeScale,
   });
   const arn = (name: string) => stepFunctions.engine.stateMachineArn(`berth-${STAGE}-${name}`);
