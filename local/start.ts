@@ -1,0 +1,418 @@
+/**
+ * The local stack (`npm start`): DynamoDB Local with the table, the simulated AWS, the local Step
+ * Functions endpoint, the local token issuer, then serverless-offline serving serverless.yml's API.
+ * Handlers reach every service through AWS_ENDPOINT_URL_<SERVICE>; a variable already set wins for
+ * its service (point it at LocalStack, moto or a real account) and that local component is skipped.
+ *
+ * `startLocalStack(options)` starts the identical stack for tests (ports 0 → free ports).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_AUDIENCE, LOCAL_KEY_DIR, LOCAL_PORT, startJwksServer } from './auth';
+import { type StartOptions as SimulatorStartOptions, startSimulator } from './aws/server';
+import {
+  assertPortsFree,
+  captureOutput,
+  createTable,
+  DEFAULT_SERVERLESS_YML,
+  findFreePort,
+  startDynamoDbLocal,
+  waitUntilAnswering,
+} from './dynamodb';
+import { LOCAL_ACCOUNT_ID } from './stepfunctions/definitions';
+import { timeScaleFromEnvironment } from './stepfunctions/engine';
+import { startStepFunctions } from './stepfunctions/server';
+
+const ROOT = resolve(__dirname, '..');
+const OSLS_BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
+const DEFAULT_REGION = 'us-east-1';
+/** serverless-offline bundles every function with esbuild before it listens; slow on a busy machine. */
+const OFFLINE_READY_TIMEOUT_MS = 180_000;
+const OFFLINE_STOP_TIMEOUT_MS = 10_000;
+
+/** The services the simulated AWS answers for, by their AWS_ENDPOINT_URL_<SERVICE> suffix. */
+const SIMULATED_SERVICES = [
+  'EC2',
+  'ELASTIC_LOAD_BALANCING_V2',
+  'ECS',
+  'CLOUDWATCH_LOGS',
+  'AUTO_SCALING',
+  'SSM',
+  'ROUTE_53',
+  'SCHEDULER',
+  'SQS',
+  'PIPES',
+  'EVENTBRIDGE',
+  'STS',
+] as const;
+
+export interface LocalStackOptions {
+  /** serverless stage: names the table (`berth-<stage>`) and state machines; default `dev`. */
+  stage?: string;
+  /** Ports: the defaults are those of `npm start`; 0 picks a free port. */
+  httpPort?: number;
+  lambdaPort?: number;
+  /** serverless-offline opens these only for websocket/ALB events; set so stacks never collide. */
+  websocketPort?: number;
+  albPort?: number;
+  dynamodbPort?: number;
+  awsPort?: number;
+  stepFunctionsPort?: number;
+  authPort?: number;
+  /** Base environment (default `process.env`): its AWS_ENDPOINT_URL_* and credentials win. */
+  env?: NodeJS.ProcessEnv;
+  /** Multiplies simulated AWS durations and Step Functions waits; default LOCAL_TIME_SCALE, else 1. */
+  timeScale?: number;
+  /** More simulator settings (rate limits, faults, seed…). */
+  simulator?: Omit<SimulatorStartOptions, 'port' | 'timeScale'>;
+  /** Echo serverless-offline's output (routes, requests, handler logs); default false. */
+  verbose?: boolean;
+  /** One line per component once it is ready; default silent. */
+  log?: (line: string) => void;
+  serverlessYmlPath?: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  stage: string;
+  tableName: string;
+  /** AWS_ENDPOINT_URL_<SERVICE> values handed to the functions, by service (`DYNAMODB`, `SFN`…). */
+  endpoints: Record<string, string>;
+  auth: { issuer: string; audience: string; jwksUrl: string };
+  /** Stops everything this call started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface Started {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole local stack; on any failure stops what did start and rethrows. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const started: Started[] = [];
+  const stopAll = async () => {
+    for (const component of started.splice(0).reverse()) {
+      await component.stop().catch((error: unknown) => {
+        process.stderr.write(`stopping ${component.name} failed: ${String(error)}\n`);
+      });
+    }
+  };
+  try {
+    return { ...(await startComponents(options, started)), stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startComponents(
+  options: LocalStackOptions,
+  started: Started[],
+): Promise<Omit<LocalStack, 'stop'>> {
+  const base = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const stage = options.stage ?? 'dev';
+  const tableName = `berth-${stage}`;
+  const serverlessYmlPath = options.serverlessYmlPath ?? DEFAULT_SERVERLESS_YML;
+  const region = base.AWS_REGION ?? base.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
+  const timeScale = options.timeScale ?? timeScaleFromEnvironment();
+  const preset = (service: string) => base[`AWS_ENDPOINT_URL_${service}`] || undefined;
+  const endpoints: Record<string, string> = {};
+
+  const [httpPort, lambdaPort, websocketPort, albPort] = await Promise.all([
+    portOf(options.httpPort, 3000),
+    portOf(options.lambdaPort, 3002),
+    portOf(options.websocketPort, 3001),
+    portOf(options.albPort, 3003),
+  ]);
+  await assertPortsFree([httpPort, lambdaPort]);
+
+  const dynamodb = async () => {
+    let endpoint = preset('DYNAMODB');
+    if (endpoint === undefined) {
+      const local = await startDynamoDbLocal({ port: options.dynamodbPort ?? 8000 });
+      started.push({ name: 'DynamoDB Local', stop: local.stop });
+      endpoint = local.endpoint;
+    }
+    const client = new DynamoDBClient({ endpoint, region, credentials: credentialsOf(base) });
+    try {
+      await createTable(client, tableName, serverlessYmlPath);
+    } finally {
+      client.destroy();
+    }
+    endpoints.DYNAMODB = endpoint;
+    log(
+      `✔ DynamoDB          ${endpoint} (table ${tableName}${preset('DYNAMODB') ? ', preset endpoint' : ''})`,
+    );
+  };
+
+  const simulatedAws = async () => {
+    const missing = SIMULATED_SERVICES.filter((service) => preset(service) === undefined);
+    if (missing.length === 0) return;
+    const simulator = await startSimulator({
+      ...options.simulator,
+      port: options.awsPort ?? 4566,
+      timeScale,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+    });
+    started.push({ name: 'simulated AWS', stop: () => simulator.close() });
+    for (const service of missing) endpoints[service] = simulator.url;
+    log(
+      `✔ simulated AWS     ${simulator.url} (${simulator.sim.serviceNames().join(', ')}; time scale ${timeScale})`,
+    );
+  };
+
+  const issuer = async () => {
+    const jwks = await startJwksServer({
+      port: options.authPort ?? LOCAL_PORT,
+      dir: join(ROOT, LOCAL_KEY_DIR),
+    });
+    started.push({ name: 'local issuer', stop: () => jwks.close() });
+    log(`✔ local issuer      ${jwks.issuer} (JWKS ${jwks.jwksUrl})`);
+    return { issuer: jwks.issuer, audience: LOCAL_AUDIENCE, jwksUrl: jwks.jwksUrl };
+  };
+
+  for (const service of SIMULATED_SERVICES) {
+    const url = preset(service);
+    if (url !== undefined) endpoints[service] = url;
+  }
+  const [auth] = await Promise.all([issuer(), dynamodb(), simulatedAws()]);
+
+  // The Lambda invoke API of serverless-offline: Step Functions tasks call functions through it.
+  endpoints.LAMBDA = preset('LAMBDA') ?? `http://127.0.0.1:${lambdaPort}`;
+  const stepFunctionsEndpoint = preset('SFN');
+  if (stepFunctionsEndpoint === undefined) {
+    // aws-local-stepfunctions' Lambda client (in this process) reads AWS_ENDPOINT_URL_LAMBDA, so it
+    // is set here for the stack's lifetime; one stack per process.
+    const restoreLambdaEndpoint = setProcessEnv('AWS_ENDPOINT_URL_LAMBDA', endpoints.LAMBDA);
+    const stepFunctions = await startStepFunctions({
+      port: options.stepFunctionsPort ?? 8083,
+      serverlessYmlPath,
+      stage,
+      region,
+      timeScale,
+      invoke: 'lambda-api',
+    }).catch((error: unknown) => {
+      restoreLambdaEndpoint();
+      throw error;
+    });
+    started.push({
+      name: 'Step Functions',
+      stop: async () => {
+        await stepFunctions.close();
+        restoreLambdaEndpoint();
+      },
+    });
+    endpoints.SFN = stepFunctions.url;
+    const machines = stepFunctions.engine
+      .listStateMachines({ maxResults: 100 })
+      .items.map((machine) => machine.name);
+    log(`✔ Step Functions    ${stepFunctions.url} (${machines.join(', ')}; tasks → ${endpoints.LAMBDA})`);
+  } else {
+    endpoints.SFN = stepFunctionsEndpoint;
+  }
+
+  const workFolder = `.esbuild/offline-${httpPort}`;
+  const environment: NodeJS.ProcessEnv = {
+    ...base,
+    ...credentialsEnvironment(base),
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    // serverless.yml builds the state-machine ARNs from it instead of asking STS.
+    AWS_ACCOUNT_ID: base.AWS_ACCOUNT_ID ?? LOCAL_ACCOUNT_ID,
+    ...Object.fromEntries(
+      Object.entries(endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url]),
+    ),
+    AUTH_ISSUER: auth.issuer,
+    AUTH_AUDIENCE: auth.audience,
+    AUTH_JWKS_URL: auth.jwksUrl,
+    // Each stack bundles into its own folder: serverless-esbuild deletes its folder on exit.
+    BERTH_ESBUILD_WORK_FOLDER: workFolder,
+  };
+  const offline = await startServerlessOffline({
+    stage,
+    httpPort,
+    lambdaPort,
+    websocketPort,
+    albPort,
+    environment,
+    verbose: options.verbose ?? false,
+    serverlessYmlPath,
+  });
+  started.push({
+    name: 'serverless-offline',
+    stop: async () => {
+      await offline.stop();
+      // serverless-esbuild removes its work folder only on a clean osls exit, not on SIGTERM.
+      rmSync(join(ROOT, workFolder), { recursive: true, force: true });
+    },
+  });
+  const apiUrl = `http://127.0.0.1:${httpPort}`;
+  log(`✔ serverless-offline ${apiUrl} (stage ${stage}; Lambda invoke API ${endpoints.LAMBDA})`);
+
+  return {
+    apiUrl,
+    stage,
+    tableName,
+    endpoints,
+    auth,
+  };
+}
+
+interface OfflineOptions {
+  stage: string;
+  httpPort: number;
+  lambdaPort: number;
+  websocketPort: number;
+  albPort: number;
+  environment: NodeJS.ProcessEnv;
+  verbose: boolean;
+  serverlessYmlPath: string;
+}
+
+/** Runs `osls offline start` in its own process group, so that stopping it also stops esbuild. */
+async function startServerlessOffline(options: OfflineOptions): Promise<Started> {
+  const args = [
+    OSLS_BIN,
+    'offline',
+    'start',
+    '--stage',
+    options.stage,
+    '--host',
+    '127.0.0.1',
+    '--noPrependStageInUrl',
+    '--httpPort',
+    String(options.httpPort),
+    '--lambdaPort',
+    String(options.lambdaPort),
+    '--websocketPort',
+    String(options.websocketPort),
+    '--albPort',
+    String(options.albPort),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: resolve(options.serverlessYmlPath, '..'),
+    env: options.environment,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = captureOutput(child, options.verbose ? (chunk) => process.stdout.write(chunk) : undefined);
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    await stopGroup(child);
+  };
+  try {
+    await waitUntilAnswering(`http://127.0.0.1:${options.httpPort}/`, {
+      name: 'serverless-offline',
+      child,
+      output,
+      timeoutMs: OFFLINE_READY_TIMEOUT_MS,
+    });
+    await waitUntilAnswering(`http://127.0.0.1:${options.lambdaPort}/`, {
+      name: 'serverless-offline (Lambda port)',
+      child,
+      output,
+      timeoutMs: OFFLINE_READY_TIMEOUT_MS,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name: 'serverless-offline', stop };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    // A negative pid signals the whole process group (osls, its workers, the esbuild service).
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** SIGTERM to the group (serverless-offline shuts its servers down), SIGKILL if it lingers. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), OFFLINE_STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+  // Workers or esbuild may outlive the group leader for a moment.
+  killGroup(child, 'SIGKILL');
+}
+
+async function portOf(requested: number | undefined, fallback: number): Promise<number> {
+  if (requested === 0) return findFreePort();
+  return requested ?? fallback;
+}
+
+/** Real credentials in the environment are kept; otherwise dummy ones (local services accept any). */
+function credentialsEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (base.AWS_ACCESS_KEY_ID && base.AWS_SECRET_ACCESS_KEY) return {};
+  return { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: undefined };
+}
+
+function credentialsOf(base: NodeJS.ProcessEnv): { accessKeyId: string; secretAccessKey: string } {
+  const environment = { ...base, ...credentialsEnvironment(base) };
+  return {
+    accessKeyId: environment.AWS_ACCESS_KEY_ID ?? 'test',
+    secretAccessKey: environment.AWS_SECRET_ACCESS_KEY ?? 'test',
+  };
+}
+
+/** Sets a variable of this process unless it is already set; returns how to undo that. */
+function setProcessEnv(name: string, value: string): () => void {
+  if (process.env[name] !== undefined) return () => {};
+  process.env[name] = value;
+  return () => {
+    if (process.env[name] === value) delete process.env[name];
+  };
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  let stack: LocalStack | undefined;
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal}: stopping the local stack…`);
+    // Interrupted while starting: exiting runs the 'exit' hooks that kill serverless-offline's
+    // process group and DynamoDB Local; the in-process servers end with this process.
+    if (stack === undefined) process.exit(0);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  log('Starting the berth local stack…');
+  stack = await startLocalStack({ log, verbose: process.env.BERTH_VERBOSE === '1' });
+  log('');
+  log(`berth is running locally (stage ${stack.stage}).`);
+  log(`  API:    ${stack.apiUrl}   e.g. curl ${stack.apiUrl}/health`);
+  log('  Token:  TOKEN=$(npm run -s token -- --team <team>)');
+  log(`          curl -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/environments`);
+  log('  serverless-offline output: BERTH_VERBOSE=1 npm start');
+  log('  Ctrl-C stops everything.');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,463 @@
+/**
+ * Packages the service with osls (offline, dummy credentials) and checks the CloudFormation template:
+ * the table's safety settings, one least-privilege role per function, state-machine tasks that name
+ * real functions, runtime and architecture, and one bundle per function.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const STAGE = 'dev';
+
+/**
+ * The only actions allowed on Resource '*'. Each is named in a comment in serverless.yml saying why
+ * AWS requires '*' (vended-log delivery for Step Functions logging has no resource-level permissions).
+ */
+const STAR_RESOURCE_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
+const AUTHORIZED_ROUTES = [
+  'POST /environments',
+  'GET /environments',
+  'GET /environments/{id}',
+  'PATCH /environments/{id}',
+  'DELETE /environments/{id}',
+  'GET /environments/{id}/events',
+];
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+interface Resource {
+  Type: string;
+  Properties: JsonObject;
+  DependsOn?: Json;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, JsonObject>;
+}
+
+let packageDir = '';
+let template: Template;
+
+beforeAll(() => {
+  packageDir = mkdtempSync(join(tmpdir(), 'berth-package-'));
+  const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...environment } = process.env;
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', STAGE, '--package', packageDir],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...environment,
+        CI: '1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        // With AWS_ACCOUNT_ID set, serverless.yml never asks STS for the account.
+        AWS_ACCOUNT_ID: '000000000000',
+        BERTH_ESBUILD_WORK_FOLDER: `.esbuild/package-${process.pid}`,
+      },
+    },
+  );
+  if (result.status !== 0) {
+    throw new Error(`osls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 300_000);
+
+afterAll(() => {
+  if (packageDir) rmSync(packageDir, { recursive: true, force: true });
+});
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+function asArray(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Every statement of every inline policy of every IAM role (ours and the plugins'). */
+function roleStatements(): { role: string; statement: JsonObject }[] {
+  return resourcesOfType('AWS::IAM::Role').flatMap(([role, resource]) =>
+    asArray(resource.Properties.Policies).flatMap((policy) => {
+      const document = isObject(policy) ? policy.PolicyDocument : undefined;
+      const statements = isObject(document) ? asArray(document.Statement) : [];
+      return statements.filter(isObject).map((statement) => ({ role, statement }));
+    }),
+  );
+}
+
+describe('the DynamoDB table', () => {
+  const table = () => {
+    const tables = resourcesOfType('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const [entry] = tables;
+    if (entry === undefined) throw new Error('no table');
+    return entry[1];
+  };
+
+  it('is on-demand with point-in-time recovery, deletion protection and encryption', () => {
+    expect(table().Properties).toMatchObject({
+      TableName: `berth-${STAGE}`,
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('is retained when the stack deletes or replaces it', () => {
+    expect(table().DeletionPolicy).toBe('Retain');
+    expect(table().UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('has the pk/sk keys, the gsi1 index and TTL on expiresAt', () => {
+    expect(table().Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+});
+
+describe('IAM', () => {
+  it('gives every function a role of its own', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    const roles = functions.map(([, resource]) => {
+      const role = resource.Properties.Role;
+      const getAtt = isObject(role) ? role['Fn::GetAtt'] : undefined;
+      return Array.isArray(getAtt) ? getAtt[0] : undefined;
+    });
+    expect(functions.length).toBeGreaterThan(0);
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const role of roles) {
+      expect(typeof role === 'string' && template.Resources[role]?.Type).toBe('AWS::IAM::Role');
+    }
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('grants no wildcard action', () => {
+    const wildcards = roleStatements().filter(({ statement }) =>
+      asArray(statement.Action).some((action) => action === '*' || String(action).endsWith(':*')),
+    );
+    expect(wildcards).toEqual([]);
+  });
+
+  it("uses Resource '*' only for actions on the allow-list", () => {
+    const offending = roleStatements()
+      .filter(({ statement }) => asArray(statement.Resource).includes('*'))
+      .flatMap(({ role, statement }) =>
+        asArray(statement.Action)
+          .filter((action) => typeof action !== 'string' || !STAR_RESOURCE_ACTIONS.includes(action))
+          .map((action) => `${role}: ${String(action)}`),
+      );
+    expect(offending).toEqual([]);
+  });
+
+  it("keeps the allow-list in step with serverless.yml's comments", () => {
+    const comments = readFileSync(join(ROOT, 'serverless.yml'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim().startsWith('#'))
+      .join('\n');
+    for (const action of STAR_RESOURCE_ACTIONS) expect(comments).toContain(action);
+  });
+
+  it('gives the authorizer nothing but its own log stream', () => {
+    const actions = roleStatements()
+      .filter(({ role }) => role === 'AuthorizerRole')
+      .flatMap(({ statement }) => asArray(statement.Action));
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
+describe('state machines', () => {
+  it('are the three named workflows with logging', () => {
+    const machines = resourcesOfType('AWS::StepFunctions::StateMachine').map(([, resource]) => resource);
+    expect(machines.map((machine) => machine.Properties.StateMachineName).sort()).toEqual(
+      ['provision', 'teardown', 'update'].map((name) => `berth-${STAGE}-${name}`),
+    );
+    for (const machine of machines) {
+      expect(machine.Properties.LoggingConfiguration).toMatchObject({ Destinations: [expect.anything()] });
+    }
+  });
+
+  it('invoke only functions that exist in the stack', () => {
+    const functionNames = new Map(
+      resourcesOfType('AWS::Lambda::Function').map(([id, resource]) => [
+        resource.Properties.FunctionName,
+        id,
+      ]),
+    );
+    for (const [id, machine] of resourcesOfType('AWS::StepFunctions::StateMachine')) {
+      for (const target of lambdaTaskTargets(machine)) {
+        const logicalId =
+          typeof target === 'string' ? functionNames.get(functionNameOf(target)) : target.logicalId;
+        expect({ stateMachine: id, target, type: logicalId && template.Resources[logicalId]?.Type }).toEqual({
+          stateMachine: id,
+          target,
+          type: 'AWS::Lambda::Function',
+        });
+      }
+    }
+  });
+
+  it('find Lambda tasks in Fn::Sub definitions, nested Parallel and Map included (self-check)', () => {
+    const definition = {
+      StartAt: 'A',
+      States: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the plugin writes it
+        A: { Type: 'Task', Resource: '${fn1}', Next: 'B' },
+        B: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'C',
+              States: {
+                C: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::lambda:invoke',
+                  Parameters: { FunctionName: 'berth-dev-health' },
+                  End: true,
+                },
+              },
+            },
+          ],
+          Next: 'D',
+        },
+        D: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'E', States: { E: { Type: 'Pass', End: true } } },
+          End: true,
+        },
+      },
+    };
+    const machine: Resource = {
+      Type: 'AWS::StepFunctions::StateMachine',
+      Properties: {
+        DefinitionString: {
+          'Fn::Sub': [JSON.stringify(definition), { fn1: { 'Fn::GetAtt': ['HealthLambdaFunction', 'Arn'] } }],
+        },
+      },
+    };
+    expect(lambdaTaskTargets(machine)).toEqual([{ logicalId: 'HealthLambdaFunction' }, 'berth-dev-health']);
+  });
+});
+
+describe('functions', () => {
+  it('run nodejs22.x on arm64', () => {
+    for (const [, resource] of resourcesOfType('AWS::Lambda::Function')) {
+      expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it('get their environment as plain strings (serverless-offline does not resolve intrinsics)', () => {
+    for (const [id, resource] of resourcesOfType('AWS::Lambda::Function')) {
+      const environment = resource.Properties.Environment;
+      const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+      expect(Object.keys(variables)).toEqual(
+        expect.arrayContaining(['TABLE_NAME', 'PROVISION_STATE_MACHINE_ARN']),
+      );
+      for (const [name, value] of Object.entries(variables)) {
+        expect({ id, name, type: typeof value }).toEqual({ id, name, type: 'string' });
+      }
+    }
+  });
+
+  it('are each bundled into their own zip', () => {
+    for (const [id, resource] of resourcesOfType('AWS::Lambda::Function')) {
+      const code = resource.Properties.Code;
+      const key = isObject(code) ? code.S3Key : undefined;
+      const handler = resource.Properties.Handler;
+      if (typeof key !== 'string' || typeof handler !== 'string') throw new Error(`${id}: no S3Key/Handler`);
+      const zip = join(packageDir, basename(key));
+      expect(existsSync(zip)).toBe(true);
+      const bundle = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
+      expect(zipEntries(readFileSync(zip))).toContain(bundle);
+    }
+  });
+});
+
+describe('the REST API', () => {
+  const methods = () =>
+    resourcesOfType('AWS::ApiGateway::Method').map(([, resource]) => ({
+      route: `${resource.Properties.HttpMethod} ${resourcePath(resource.Properties.ResourceId ?? null)}`,
+      authorization: resource.Properties.AuthorizationType,
+    }));
+
+  it('puts the authorizer in front of every environment route', () => {
+    for (const route of AUTHORIZED_ROUTES) {
+      expect(methods()).toContainEqual({ route, authorization: 'CUSTOM' });
+    }
+  });
+
+  it('answers unknown routes and methods without authorization', () => {
+    for (const path of [
+      '/',
+      '/{proxy+}',
+      '/environments',
+      '/environments/{id}',
+      '/environments/{id}/events',
+    ]) {
+      expect(methods()).toContainEqual({ route: `ANY ${path}`, authorization: 'NONE' });
+    }
+  });
+
+  it('uses a REQUEST authorizer on the Authorization header, cached for 300 s', () => {
+    const authorizers = resourcesOfType('AWS::ApiGateway::Authorizer').map(
+      ([, resource]) => resource.Properties,
+    );
+    expect(authorizers).toEqual([
+      expect.objectContaining({
+        Type: 'REQUEST',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: 300,
+      }),
+    ]);
+  });
+});
+
+/** The API Gateway path of a method's ResourceId (a Ref to a Resource, or the root). */
+function resourcePath(resourceId: Json): string {
+  if (isObject(resourceId) && typeof resourceId.Ref === 'string') {
+    const resource = template.Resources[resourceId.Ref];
+    if (resource === undefined) throw new Error(`no resource ${resourceId.Ref}`);
+    const parent = resourcePath(resource.Properties.ParentId ?? null);
+    return `${parent === '/' ? '' : parent}/${String(resource.Properties.PathPart)}`;
+  }
+  return '/';
+}
+
+/** A Lambda task's function: a logical id (Ref/GetAtt) or a literal function name or ARN. */
+type LambdaTarget = { logicalId: string } | string;
+
+/** The functions named by every Lambda task of a state machine, in definition order. */
+function lambdaTaskTargets(machine: Resource): LambdaTarget[] {
+  const { text, variables } = definitionText(machine);
+  const definition: Json = JSON.parse(text);
+  const targets: LambdaTarget[] = [];
+  const visitStates = (states: Json | undefined) => {
+    if (!isObject(states)) return;
+    for (const state of Object.values(states)) {
+      if (!isObject(state)) continue;
+      if (state.Type === 'Task') {
+        const target = lambdaTarget(state);
+        if (target !== undefined) targets.push(resolveTarget(target, variables));
+      }
+      for (const branch of asArray(state.Branches)) visitMachine(branch);
+      visitMachine(state.ItemProcessor);
+      visitMachine(state.Iterator);
+    }
+  };
+  const visitMachine = (graph: Json | undefined) => {
+    if (isObject(graph)) visitStates(graph.States);
+  };
+  visitMachine(definition);
+  return targets;
+}
+
+/** Optimised integrations name the function in Parameters/Arguments; plain tasks in Resource. */
+function lambdaTarget(state: JsonObject): Json | undefined {
+  const resource = state.Resource;
+  if (typeof resource === 'string' && resource.startsWith('arn:aws:states:::lambda:invoke')) {
+    const parameters = isObject(state.Parameters) ? state.Parameters : {};
+    const argumentsObject = isObject(state.Arguments) ? state.Arguments : {};
+    return parameters.FunctionName ?? argumentsObject.FunctionName ?? null;
+  }
+  if (typeof resource === 'string' && /^arn:aws[a-z-]*:states:::/.test(resource)) return undefined;
+  return resource;
+}
+
+function resolveTarget(target: Json, variables: Record<string, Json>): LambdaTarget {
+  const placeholder = typeof target === 'string' ? /^\$\{([^}]+)\}$/.exec(target) : null;
+  const value = placeholder?.[1] !== undefined ? variables[placeholder[1]] : target;
+  if (typeof value === 'string') return value;
+  if (isObject(value)) {
+    const getAtt = value['Fn::GetAtt'];
+    const logicalId = Array.isArray(getAtt) ? getAtt[0] : value.Ref;
+    if (typeof logicalId === 'string') return { logicalId };
+  }
+  return JSON.stringify(value);
+}
+
+/** DefinitionString as JSON text plus its substitution variables (Fn::Sub, Fn::Join, DefinitionSubstitutions). */
+function definitionText(machine: Resource): { text: string; variables: Record<string, Json> } {
+  const substitutions = machine.Properties.DefinitionSubstitutions;
+  const variables: Record<string, Json> = isObject(substitutions) ? { ...substitutions } : {};
+  const render = (value: Json | undefined): string => {
+    if (typeof value === 'string') return value;
+    if (isObject(value) && Array.isArray(value['Fn::Sub'])) {
+      const [text, subVariables] = value['Fn::Sub'];
+      if (isObject(subVariables)) Object.assign(variables, subVariables);
+      return render(text);
+    }
+    if (isObject(value) && typeof value['Fn::Sub'] === 'string') return value['Fn::Sub'];
+    if (isObject(value) && Array.isArray(value['Fn::Join'])) {
+      const [separator, parts] = value['Fn::Join'];
+      return asArray(parts)
+        .map((part) => {
+          if (typeof part === 'string') return part;
+          const name = `join${Object.keys(variables).length}`;
+          variables[name] = part;
+          return `\${${name}}`;
+        })
+        .join(String(separator));
+    }
+    throw new Error(`unsupported DefinitionString ${JSON.stringify(value)}`);
+  };
+  return { text: render(machine.Properties.DefinitionString), variables };
+}
+
+/** A function name from a name, a name:alias, or a function ARN. */
+function functionNameOf(target: string): string {
+  const arn = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(target);
+  return arn?.[1] ?? target.split(':')[0] ?? target;
+}
+
+/** File names in a zip, read from its central directory (no zip library needed). */
+function zipEntries(zip: Buffer): string[] {
+  const endOfDirectory = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (endOfDirectory < 0) throw new Error('not a zip file');
+  const count = zip.readUInt16LE(endOfDirectory + 10);
+  let offset = zip.readUInt32LE(endOfDirectory + 16);
+  const names: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('corrupt zip central directory');
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
