@@ -3,6 +3,7 @@
  * compensation and error reporting. A fault fires `count` times and then disappears, or fires with
  * `probability` (default 1) for as long as it is installed. `match` narrows it to calls whose input
  * contains that text (a resource id, a tag value, a name). `operation: '*'` matches every operation.
+ * `after: N` lets the first N matching calls through (to fail a later caller of a shared operation).
  */
 import { AwsError, type OperationInput } from './kernel';
 
@@ -16,12 +17,16 @@ export interface FaultSpec {
   count?: number;
   probability?: number;
   match?: string;
+  /** Matching calls to let through before the fault starts firing. */
+  after?: number;
 }
 
 export interface Fault extends FaultSpec {
   id: string;
   /** How many times it fired. */
   fired: number;
+  /** Matching calls it let through (see `after`). */
+  passed: number;
 }
 
 /** Reads a fault list (the `SIM_FAULTS` variable or a control-API body); throws on a malformed one. */
@@ -29,7 +34,7 @@ export function parseFaultSpecs(value: unknown): FaultSpec[] {
   const list = Array.isArray(value) ? value : [value];
   return list.map((item, index) => {
     if (typeof item !== 'object' || item === null) throw new TypeError(`fault ${index}: not an object`);
-    const { service, operation, code, status, message, count, probability, match } = item as Record<
+    const { service, operation, code, status, message, count, probability, match, after } = item as Record<
       string,
       unknown
     >;
@@ -42,6 +47,7 @@ export function parseFaultSpecs(value: unknown): FaultSpec[] {
     if (typeof count === 'number' && count > 0) spec.count = Math.floor(count);
     if (typeof probability === 'number') spec.probability = Math.min(1, Math.max(0, probability));
     if (typeof match === 'string') spec.match = match;
+    if (typeof after === 'number' && after > 0) spec.after = Math.floor(after);
     return spec;
   });
 }
@@ -53,7 +59,7 @@ export class FaultInjector {
   constructor(private readonly random: () => number) {}
 
   add(specs: FaultSpec[]): Fault[] {
-    const added = specs.map((spec) => ({ ...spec, id: `fault-${this.nextId++}`, fired: 0 }));
+    const added = specs.map((spec) => ({ ...spec, id: `fault-${this.nextId++}`, fired: 0, passed: 0 }));
     this.faults.push(...added);
     return added;
   }
@@ -81,6 +87,10 @@ export class FaultInjector {
       if (fault.match !== undefined) {
         serialisedInput ??= JSON.stringify(input);
         if (!serialisedInput.includes(fault.match)) continue;
+      }
+      if (fault.passed < (fault.after ?? 0)) {
+        fault.passed += 1;
+        continue;
       }
       if (fault.count === undefined && this.random() >= (fault.probability ?? 1)) continue;
       fault.fired += 1;

@@ -336,6 +336,22 @@ describe('fault injection', () => {
     expect(await errorOf(client.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' })))).toBeUndefined();
   });
 
+  it('lets the first calls through when a fault starts after them', async () => {
+    await control('POST', '/_local/faults', {
+      service: 'ec2',
+      operation: 'CreateVpc',
+      code: 'VpcLimitExceeded',
+      status: 400,
+      count: 1,
+      after: 2,
+    });
+    const outcomes = [];
+    for (let call = 0; call < 4; call += 1) {
+      outcomes.push(await errorOf(client.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))));
+    }
+    expect(outcomes).toEqual([undefined, undefined, 'VpcLimitExceeded', undefined]);
+  });
+
   it('accepts faults at start', async () => {
     const faulty = await startSimulator({
       port: 0,
