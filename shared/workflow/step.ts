@@ -10,8 +10,12 @@
  */
 import { errorCode, isTransient } from '../aws/errors';
 import type { EnvironmentRef } from '../domain/naming';
+import type { Status } from '../domain/status';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
 import { StaleVersionError } from '../store/environments';
+
+/** The statuses of a forward run: what steps act in unless they say otherwise. */
+const FORWARD: readonly Status[] = ['PROVISIONING', 'UPDATING'];
 
 export interface StepEvent {
   environmentId: string;
@@ -103,6 +107,11 @@ export interface StepDefinition<E extends StepEvent, T> {
   mode?: 'track' | 'poll';
   /** For polls: whether the output means "ready". */
   isDone?: (output: T) => boolean;
+  /**
+   * Statuses in which the step may act (default: a forward run, PROVISIONING or UPDATING). A step
+   * still finishing after its run moved on (a rollback started, a DELETE took over) does nothing.
+   */
+  during?: readonly Status[];
   /** Total tracked steps of the workflow (for this environment), for the percentage. */
   totalSteps: number | ((environment: StoredEnvironment) => number);
   run: (event: E, context: StepContext) => Promise<StepResult<T>>;
@@ -118,8 +127,13 @@ export function defineStep<E extends StepEvent, T>(
   return async (event) => {
     const repository = store();
     const environment = await repository.get(event.environmentId);
-    if (!environment || environment.owner !== event.execution)
+    if (
+      !environment ||
+      environment.owner !== event.execution ||
+      !(definition.during ?? FORWARD).includes(environment.status)
+    ) {
       throw new NotOwner(event.environmentId, event.execution);
+    }
     const ref = { id: environment.id, name: environment.name, team: environment.team };
     const startedAt = new Date().toISOString();
     const tracked = (definition.mode ?? 'track') === 'track';

@@ -1,11 +1,20 @@
 /**
  * The status changes the workflows make, each conditional on the execution owning the environment
- * and idempotent: a retried transition that already happened is a no-op, so Step Functions may
+ * and idempotent: a retried transition that already happened writes nothing, so Step Functions may
  * retry any of them.
+ *
+ * Each status change is published as a status event after its write succeeded. A publish that fails
+ * throws `TransientError`: the step's Retry runs the transition again, which finds the status
+ * already reached and publishes the same event again (same id, `<environmentId>:<version>`), so
+ * consumers dedupe copies by id and never see a second distinct event for one transition.
  */
+import { defaultNotifier } from '../app/dependencies';
+import type { StatusNotifier } from '../app/notifier';
+import { errorCode } from '../aws/errors';
 import type { Status } from '../domain/status';
-import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
-import { NotOwner, type StepFailure } from './step';
+import { statusEventOf } from '../domain/status-event';
+import { type EnvironmentStore, StaleVersionError, type StoredEnvironment } from '../store/environments';
+import { NotOwner, type StepFailure, TransientError } from './step';
 
 export const TRANSITIONS = {
   'begin-provisioning': { from: ['REQUESTED'], to: 'PROVISIONING' },
@@ -32,10 +41,36 @@ export interface TransitionRequest {
   runtime?: Record<string, unknown>;
 }
 
-/** Applies a workflow transition; returns the environment as it is afterwards. */
+/**
+ * Applies a workflow transition; returns the environment as it is afterwards. Progress writes of
+ * parallel branches (or of a step still finishing when a branch failed) can bump the version
+ * between the read and the conditional write: such a lost race is read again and retried.
+ */
 export async function applyTransition(
   store: EnvironmentStore,
   request: TransitionRequest,
+  notifier: StatusNotifier = defaultNotifier(),
+): Promise<StoredEnvironment> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await applyTransitionOnce(store, request, notifier);
+    } catch (error) {
+      if (!(error instanceof StaleVersionError)) throw error;
+      if (attempt >= 8) {
+        throw new TransientError({
+          step: `record-status:${request.transition}`,
+          code: 'ProgressContention',
+          message: 'the environment kept changing while its status was being recorded',
+        });
+      }
+    }
+  }
+}
+
+async function applyTransitionOnce(
+  store: EnvironmentStore,
+  request: TransitionRequest,
+  notifier: StatusNotifier,
 ): Promise<StoredEnvironment> {
   const environment = await store.get(request.environmentId);
   if (!environment || environment.owner !== request.execution) {
@@ -43,8 +78,13 @@ export async function applyTransition(
   }
   const { from, to } = TRANSITIONS[request.transition];
   const starting = from.includes(to as never);
-  // Already done by an earlier attempt of this very step.
-  if (environment.status === to && !starting) return environment;
+  // Already done by an earlier attempt of this very step, whose event may not have gone out: publish
+  // it again. Nothing of this execution writes between a transition and its retry, so the version
+  // (and the event id) is the one the first attempt wrote; `from` has one status per transition.
+  if (environment.status === to && !starting) {
+    await announceTransition(notifier, environment, from[0], request.transition);
+    return environment;
+  }
   if (!(from as readonly Status[]).includes(environment.status)) {
     throw new NotOwner(request.environmentId, request.execution);
   }
@@ -73,10 +113,32 @@ export async function applyTransition(
             ? `${to}: ${request.error.code} in ${request.error.step}: ${request.error.message}`
             : `${environment.status} → ${to}`,
         };
-  return store.update(
+  const updated = await store.update(
     environment.id,
     { owner: request.execution, version: environment.version, status: environment.status },
     changes,
     event,
   );
+  if (updated.status !== environment.status) {
+    await announceTransition(notifier, updated, environment.status, request.transition);
+  }
+  return updated;
+}
+
+/** Publishes the event of a recorded transition; a failure is transient (see the module comment). */
+async function announceTransition(
+  notifier: StatusNotifier,
+  environment: StoredEnvironment,
+  previousStatus: Status,
+  transition: TransitionName,
+): Promise<void> {
+  try {
+    await notifier.publish(statusEventOf(environment, { previousStatus, step: transition }));
+  } catch (error) {
+    throw new TransientError({
+      step: `transition:${transition}`,
+      code: errorCode(error) ?? 'StatusEventNotPublished',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
