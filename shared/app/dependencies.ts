@@ -6,13 +6,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config';
+import { optionalEnv, requireEnv } from '../config';
+import { FALLBACK_PRICE_REGION } from '../domain/prices';
+import { parseQuotaDefaults } from '../domain/quotas';
 import { EnvironmentStore } from '../store/environments';
+import { QuotaStore } from '../store/quotas';
 import { StepFunctionsStarter } from '../workflow/executions';
 import type { Dependencies } from './environments';
+import { EventBridgeNotifier, type StatusNotifier } from './notifier';
+import type { QuotaPolicy } from './quotas';
 
 let dependencies: Dependencies | undefined;
 let store: EnvironmentStore | undefined;
+let notifier: StatusNotifier | undefined;
+let quotaPolicy: QuotaPolicy | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -26,6 +33,12 @@ export function defaultStore(): EnvironmentStore {
   return store;
 }
 
+/** Status events on berth's bus: the API and the workflow steps both announce changes. */
+export function defaultNotifier(): StatusNotifier {
+  notifier ??= new EventBridgeNotifier(requireEnv('EVENT_BUS_NAME'));
+  return notifier;
+}
+
 export function defaultDependencies(): Dependencies {
   dependencies ??= {
     store: defaultStore(),
@@ -34,6 +47,19 @@ export function defaultDependencies(): Dependencies {
       teardown: requireEnv('TEARDOWN_STATE_MACHINE_ARN'),
       update: requireEnv('UPDATE_STATE_MACHINE_ARN'),
     }),
+    notifier: defaultNotifier(),
+    quotas: defaultQuotaPolicy(),
+    // Lambda sets AWS_REGION; environments are built in the control plane's own Region.
+    region: optionalEnv('AWS_REGION', FALLBACK_PRICE_REGION),
   };
   return dependencies;
+}
+
+/** Quota defaults from QUOTA_DEFAULTS (JSON; built-in defaults when unset) and overrides in the table. */
+export function defaultQuotaPolicy(): QuotaPolicy {
+  quotaPolicy ??= {
+    store: new QuotaStore(documentClient(), requireEnv('TABLE_NAME')),
+    defaults: parseQuotaDefaults(optionalEnv('QUOTA_DEFAULTS', '')),
+  };
+  return quotaPolicy;
 }

@@ -1,0 +1,284 @@
+/**
+ * Callback delivery: a request's `callbackUrl` receives each status event of its environment as a
+ * JSON POST, signed so the team can tell it came from berth, retried with backoff for a bounded
+ * time. Runs in its own Lambda (triggered by the bus), never in a workflow step, so a team's
+ * endpoint being down cannot delay or fail a workflow.
+ *
+ * Signature (as Stripe's webhooks do it): `Berth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256
+ * of "<t>.<body>">`. The timestamp is signed too, so a receiver can refuse old replays; each
+ * attempt is signed afresh. Delivery is at least once: receivers dedupe by the event's `id`.
+ *
+ * SSRF: berth runs inside AWS, so a URL naming a private, loopback, link-local (the instance
+ * metadata service 169.254.169.254) or otherwise non-public address is refused. The address is
+ * checked in the socket's own DNS lookup, so the address checked is the address connected to
+ * (a name that re-resolves to 10.0.0.1 between a check and the connection gains nothing).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { StatusEvent } from '../domain/status-event';
+
+export const SIGNATURE_HEADER = 'Berth-Signature';
+
+/** HMAC-SHA256 of `<timestamp>.<body>` as the `Berth-Signature` header value. */
+export function signCallback(body: string, secret: string, timestampSeconds: number): string {
+  const digest = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+  return `t=${timestampSeconds},v1=${digest}`;
+}
+
+/**
+ * What a receiver does with the header: true when it is berth's signature of `body`, made at most
+ * `toleranceSeconds` before `nowSeconds`. Compares in constant time.
+ */
+export function verifyCallbackSignature(
+  header: string,
+  body: string,
+  secret: string,
+  options: { nowSeconds: number; toleranceSeconds?: number },
+): boolean {
+  const parts = new Map(
+    header.split(',').map((part) => {
+      const at = part.indexOf('=');
+      return [part.slice(0, at).trim(), part.slice(at + 1).trim()] as const;
+    }),
+  );
+  const timestamp = Number(parts.get('t'));
+  const signature = parts.get('v1') ?? '';
+  if (!Number.isInteger(timestamp) || !/^[0-9a-f]{64}$/.test(signature)) return false;
+  if (Math.abs(options.nowSeconds - timestamp) > (options.toleranceSeconds ?? 300)) return false;
+  const expected = signCallback(body, secret, timestamp).slice(`t=${timestamp},v1=`.length);
+  return timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(expected, 'hex'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which addresses a callback may reach.
+// ---------------------------------------------------------------------------------------------
+
+function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((total, octet) => total * 256 + Number(octet), 0);
+}
+
+/** Non-public IPv4 ranges (RFC 6890 special-purpose registry), loopback listed apart. */
+const IPV4_BLOCKED: readonly [base: string, prefix: number][] = [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+];
+
+function inIpv4Range(address: string, base: string, prefix: number): boolean {
+  const size = 2 ** (32 - prefix);
+  return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(base) / size);
+}
+
+/** The eight 16-bit groups of an IPv6 address (an embedded dotted quad becomes the last two). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase().split('%')[0] ?? '';
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (dotted) {
+    const value = ipv4ToNumber(dotted);
+    text = `${text.slice(0, -dotted.length)}${Math.floor(value / 65536).toString(16)}:${(value % 65536).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
+  const front = parse(head);
+  const back = tail === undefined ? [] : parse(tail);
+  return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
+
+/** The IPv4 address an IPv6 address carries (IPv4-mapped ::ffff:0:0/96, NAT64 64:ff9b::/96). */
+function embeddedIpv4(groups: number[]): string | undefined {
+  const [a, b, c, d, e, f, g = 0, h = 0] = groups;
+  const mapped = a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0xffff;
+  const nat64 = a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0;
+  if (!mapped && !nat64) return undefined;
+  return [g >> 8, g & 0xff, h >> 8, h & 0xff].join('.');
+}
+
+/**
+ * Why a callback must not connect to `address` (an IP literal), or undefined when it is public.
+ * Loopback passes only with `allowLoopback` (tests and local runs, never AWS).
+ */
+export function blockedAddressReason(address: string, allowLoopback: boolean): string | undefined {
+  const version = isIP(address);
+  if (version === 4) {
+    if (inIpv4Range(address, '127.0.0.0', 8)) return allowLoopback ? undefined : `${address} is loopback`;
+    if (address === '255.255.255.255') return `${address} is broadcast`;
+    const range = IPV4_BLOCKED.find(([base, prefix]) => inIpv4Range(address, base, prefix));
+    return range ? `${address} is in the non-public range ${range[0]}/${range[1]}` : undefined;
+  }
+  if (version !== 6) return `${address} is not an IP address`;
+  const groups = ipv6Groups(address);
+  const embedded = embeddedIpv4(groups);
+  if (embedded) return blockedAddressReason(embedded, allowLoopback);
+  const [first = 0] = groups;
+  if (groups.every((group) => group === 0)) return `${address} is unspecified`;
+  if (groups.slice(0, 7).every((group) => group === 0) && groups[7] === 1) {
+    return allowLoopback ? undefined : `${address} is loopback`;
+  }
+  if ((first & 0xfe00) === 0xfc00) return `${address} is a unique local address (fc00::/7)`;
+  if ((first & 0xffc0) === 0xfe80) return `${address} is link-local (fe80::/10)`;
+  if ((first & 0xff00) === 0xff00) return `${address} is multicast (ff00::/8)`;
+  if (first === 0x2001 && groups[1] === 0x0db8) return `${address} is for documentation (2001:db8::/32)`;
+  return undefined;
+}
+
+export class CallbackRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallbackRefused';
+  }
+}
+
+/** A DNS lookup for the socket that refuses to hand over any address a callback must not reach. */
+export function guardedLookup(allowLoopback: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      const refused = addresses
+        .map((entry) => blockedAddressReason(entry.address, allowLoopback))
+        .find((reason) => reason !== undefined);
+      const first = addresses[0];
+      if (refused || !first) {
+        return callback(new CallbackRefused(`${hostname}: ${refused ?? 'no address'}`), '', 0);
+      }
+      // Node asks for every address when it races IPv4 and IPv6 (autoSelectFamily), else for one.
+      if (options.all) return (callback as (e: null, all: LookupAddress[]) => void)(null, addresses);
+      return callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** Why `url` may not be called back at all (scheme, literal address), or undefined. */
+export function callbackUrlProblem(url: string, allowLoopback: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a URL';
+  }
+  // Plain http only for a local receiver; https everywhere else, as the request schema demands.
+  if (parsed.protocol !== 'https:' && !(allowLoopback && parsed.protocol === 'http:')) return 'is not https';
+  if (parsed.username || parsed.password) return 'carries credentials';
+  // `[::1]` → `::1`; `localhost.` (fully qualified) is still localhost.
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (isIP(host)) return blockedAddressReason(host, allowLoopback);
+  if (host === 'localhost' || host.endsWith('.localhost')) return allowLoopback ? undefined : 'is loopback';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery with retries.
+// ---------------------------------------------------------------------------------------------
+
+export interface DeliveryOptions {
+  secret: string;
+  /** Tests and local runs only: lets a callback reach 127.0.0.1 over plain http. */
+  allowLoopback?: boolean;
+  /** Attempts in all (default 6). */
+  attempts?: number;
+  /** First backoff (default 1 s); doubles per attempt up to `maxDelayMs` (default 30 s). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Per attempt, connection to response headers (default 5 s). */
+  timeoutMs?: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type DeliveryResult =
+  | { delivered: true; attempts: number; status: number }
+  | { delivered: false; attempts: number; reason: string };
+
+type AttemptOutcome = { ok: true; status: number } | { ok: false; retry: boolean; reason: string };
+
+/** 408/429 and 5xx may pass later; other answers (3xx included: redirects are not followed) will not. */
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function postOnce(
+  url: URL,
+  body: string,
+  signature: string,
+  event: StatusEvent,
+  options: Required<Pick<DeliveryOptions, 'allowLoopback' | 'timeoutMs'>>,
+): Promise<AttemptOutcome> {
+  const requestOptions: RequestOptions = {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'user-agent': 'berth-callbacks/1',
+      [SIGNATURE_HEADER]: signature,
+      'Berth-Event-Id': event.id,
+    },
+    lookup: guardedLookup(options.allowLoopback),
+    timeout: options.timeoutMs,
+  };
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  return new Promise((resolve) => {
+    const request = send(url, requestOptions, (response: IncomingMessage) => {
+      // The body is not read: only the status matters, and draining frees the socket.
+      response.resume();
+      const status = response.statusCode ?? 0;
+      resolve(
+        status >= 200 && status < 300
+          ? { ok: true, status }
+          : { ok: false, retry: isRetryableStatus(status), reason: `answered HTTP ${status}` },
+      );
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    request.on('error', (error) => {
+      // A refused address stays refused; network errors may pass on a later attempt.
+      resolve({ ok: false, retry: !(error instanceof CallbackRefused), reason: error.message });
+    });
+    request.end(body);
+  });
+}
+
+/**
+ * POSTs `event` to its `callbackUrl`, retrying network errors, timeouts, 408, 429 and 5xx with
+ * exponential backoff and jitter, at most `attempts` times; a refused address or another answer
+ * ends it at once. Never throws for the endpoint's sake: the result says what happened.
+ */
+export async function deliverCallback(event: StatusEvent, options: DeliveryOptions): Promise<DeliveryResult> {
+  const allowLoopback = options.allowLoopback ?? false;
+  const attempts = options.attempts ?? 6;
+  const baseDelayMs = options.baseDelayMs ?? 1000;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  if (!event.callbackUrl) return { delivered: false, attempts: 0, reason: 'the event has no callbackUrl' };
+  const problem = callbackUrlProblem(event.callbackUrl, allowLoopback);
+  if (problem) return { delivered: false, attempts: 0, reason: `the callback URL ${problem}` };
+  const url = new URL(event.callbackUrl);
+  const body = JSON.stringify(event);
+  let reason = '';
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const signature = signCallback(body, options.secret, Math.floor(now().getTime() / 1000));
+    const outcome = await postOnce(url, body, signature, event, { allowLoopback, timeoutMs });
+    if (outcome.ok) return { delivered: true, attempts: attempt, status: outcome.status };
+    reason = outcome.reason;
+    if (!outcome.retry) return { delivered: false, attempts: attempt, reason };
+    if (attempt < attempts) {
+      const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+      // Half fixed, half random: spread retries of many events without ever retrying at once.
+      await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+    }
+  }
+  return { delivered: false, attempts, reason };
+}
