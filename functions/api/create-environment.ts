@@ -12,7 +12,7 @@ export const handler = authenticatedHandler(
       dryRun: dryRun === 'true',
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     });
-    if (outcome.kind === 'dry-run') return { status: 200, body: { spec: outcome.spec } };
+    if (outcome.kind === 'dry-run') return { status: 200, body: { spec: outcome.spec, cost: outcome.cost } };
     const { environment } = outcome;
     return {
       status: 202,

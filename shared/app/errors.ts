@@ -10,6 +10,7 @@ export type FailureKind =
   | 'precondition-failed'
   | 'precondition-required'
   | 'unprocessable'
+  | 'quota-exceeded'
   | 'unavailable';
 
 export interface FieldError {

@@ -7,6 +7,7 @@
  * rather than refused, and outputs/resources grow as workflow steps add to them.
  */
 import { z } from 'zod';
+import { costEstimateSchema } from './cost';
 import { environmentRequestSchema } from './spec';
 import { STATUSES } from './status';
 
@@ -41,11 +42,22 @@ export const serviceOutputSchema = z.object({
   logGroup: z.string(),
 });
 
+/** A job as provisioned: where to send its messages (queue jobs) or which schedule starts it. */
+export const jobOutputSchema = z.object({
+  name: z.string(),
+  trigger: z.enum(['schedule', 'queue']),
+  scheduleArn: z.string().optional(),
+  queueUrl: z.string().optional().meta({ description: 'Send a message here to start one task.' }),
+  deadLetterQueueUrl: z.string().optional(),
+  pipeArn: z.string().optional(),
+});
+
 /** What a caller uses once the environment is up; steps add keys as they finish, hence loose. */
 export const outputsSchema = z.looseObject({
   url: z.string().optional(),
   loadBalancerDnsName: z.string().optional(),
   services: z.array(serviceOutputSchema).optional(),
+  jobs: z.array(jobOutputSchema).optional(),
 });
 
 export const environmentErrorSchema = z.object({
@@ -73,7 +85,7 @@ export const environmentSchema = z.object({
   idempotencyKey: z.string().optional(),
   ticket: z.string().optional(),
   error: environmentErrorSchema.optional().meta({ description: 'Why the last workflow failed.' }),
-  cost: z.record(z.string(), z.unknown()).optional(),
+  cost: costEstimateSchema.optional(),
 });
 
 export const EVENT_TYPES = [
@@ -110,3 +122,4 @@ export type EnvironmentEvent = z.output<typeof environmentEventSchema>;
 export type EnvironmentEventType = (typeof EVENT_TYPES)[number];
 export type Progress = z.output<typeof progressSchema>;
 export type EnvironmentOutputs = z.output<typeof outputsSchema>;
+export type JobOutput = z.output<typeof jobOutputSchema>;

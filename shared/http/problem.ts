@@ -33,6 +33,8 @@ export const STATUS_OF: Record<FailureKind | TransportFailure, number> = {
   'unsupported-media-type': 415,
   unprocessable: 422,
   'precondition-required': 428,
+  // Not 403: the caller may do this, only not now; no Retry-After, as quotas do not clear with time.
+  'quota-exceeded': 429,
   internal: 500,
   unavailable: 503,
 };

@@ -103,9 +103,22 @@ describe('environmentSchema', () => {
     expect(parsed).not.toHaveProperty('gsi1pk');
   });
 
-  it('accepts a cost record of any shape', () => {
-    expect(environmentSchema.safeParse(record({ cost: { monthlyUsd: 123.4, breakdown: [] } })).success).toBe(
-      true,
+  it('accepts a cost estimate', () => {
+    const cost = {
+      currency: 'USD',
+      monthly: 16.43,
+      region: 'us-east-1',
+      lines: [{ item: 'Application Load Balancer', quantity: 730, unit: 'ALB-hour', monthly: 16.43 }],
+      assumptions: ['730 hours per month'],
+      priceDate: '2026-11-26',
+    };
+
+    expect(environmentSchema.parse(record({ cost })).cost).toEqual(cost);
+  });
+
+  it('refuses a cost that is not an estimate', () => {
+    expect(pathsOf(environmentSchema.safeParse(record({ cost: { monthlyUsd: 123.4 } })))).toContain(
+      'cost.currency',
     );
   });
 });

@@ -1,0 +1,123 @@
+/**
+ * Team quotas: reading and setting a team's limits, and turning a refused charge into the answer a
+ * caller can act on. The limits themselves are enforced by the store, inside the transaction that
+ * creates or changes an environment (see shared/store/quotas.ts).
+ */
+import {
+  effectiveLimits,
+  QUOTA_DIMENSIONS,
+  type QuotaAmounts,
+  quotaExcesses,
+  quotaOverridesSchema,
+  type TeamQuotas,
+} from '../domain/quotas';
+import { formatIssues } from '../domain/spec';
+import type { Caller } from '../http/identity';
+import { canAccessTeam, TEAM_NAME_PATTERN } from '../http/identity';
+import type { QuotaCharge, QuotaStore } from '../store/quotas';
+import { UseCaseError } from './errors';
+
+/** Where limits come from: configured defaults, then the team's overrides in the table. */
+export interface QuotaPolicy {
+  store: QuotaStore;
+  defaults: QuotaAmounts;
+}
+
+export interface QuotaDependencies {
+  quotas: QuotaPolicy;
+}
+
+/** The limits in force for `team`, read just before a charge so the condition carries them. */
+export async function limitsFor(policy: QuotaPolicy, team: string): Promise<QuotaAmounts> {
+  return effectiveLimits(policy.defaults, await policy.store.getOverrides(team));
+}
+
+/**
+ * The 429 for a charge the store refused, naming each limit and its current use. Usage is read
+ * again: the refusal came from a condition, which does not say which dimension failed.
+ */
+export async function quotaExceeded(policy: QuotaPolicy, charge: QuotaCharge): Promise<UseCaseError> {
+  const limits = charge.limits ?? policy.defaults;
+  const usage = await policy.store.getUsage(charge.team);
+  let excesses = quotaExcesses(usage, charge.change, limits);
+  if (excesses.length === 0) {
+    // Capacity was freed between the refusal and this read: name every dimension that was asked for.
+    excesses = QUOTA_DIMENSIONS.filter((dimension) => charge.change[dimension] > 0).map((dimension) => ({
+      dimension,
+      limit: limits[dimension],
+      inUse: usage[dimension],
+      requested: charge.change[dimension],
+    }));
+  }
+  const summary = excesses
+    .map(
+      ({ dimension, limit, inUse, requested }) =>
+        `${dimension} (limit ${limit}, in use ${inUse}, needs ${requested} more)`,
+    )
+    .join(', ');
+  return new UseCaseError(
+    'quota-exceeded',
+    'Quota exceeded',
+    `team ${charge.team} would exceed its quota: ${summary}; free capacity or ask an admin to raise the limit`,
+    excesses.map(({ dimension, limit, inUse }) => ({
+      path: `quota.${dimension}`,
+      message: `limit ${limit}, in use ${inUse}`,
+    })),
+  );
+}
+
+function checkTeamName(team: string): void {
+  if (!TEAM_NAME_PATTERN.test(team)) {
+    throw new UseCaseError('bad-request', 'Invalid team', 'the team in the path is not a team name', [
+      { path: 'team', message: 'lowercase letters, digits and hyphens, at most 32 characters' },
+    ]);
+  }
+}
+
+async function teamQuotas(policy: QuotaPolicy, team: string): Promise<TeamQuotas> {
+  const [overrides, usage] = await Promise.all([
+    policy.store.getOverrides(team),
+    policy.store.getUsage(team),
+  ]);
+  return { team, limits: effectiveLimits(policy.defaults, overrides), overrides, usage };
+}
+
+/** A team's limits and current use; members of the team and admins may read them. */
+export async function getTeamQuotas(
+  deps: QuotaDependencies,
+  caller: Caller,
+  team: string,
+): Promise<TeamQuotas> {
+  checkTeamName(team);
+  if (!canAccessTeam(caller, team)) {
+    throw new UseCaseError('forbidden', 'Forbidden', `you are not a member of team ${team}`);
+  }
+  return teamQuotas(deps.quotas, team);
+}
+
+/**
+ * Replaces a team's overrides (admins only). Lowering a limit below current use refuses no existing
+ * environment; it only refuses growth until the team is back under it.
+ */
+export async function putTeamQuotas(
+  deps: QuotaDependencies,
+  caller: Caller,
+  team: string,
+  body: unknown,
+): Promise<TeamQuotas> {
+  checkTeamName(team);
+  if (!caller.admin) {
+    throw new UseCaseError('forbidden', 'Forbidden', 'only a berth admin may set quotas');
+  }
+  const parsed = quotaOverridesSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new UseCaseError(
+      'bad-request',
+      'Invalid quotas',
+      'the body must hold limits per dimension; see errors',
+      formatIssues(parsed.error),
+    );
+  }
+  await deps.quotas.store.putOverrides(team, parsed.data, caller.subject);
+  return teamQuotas(deps.quotas, team);
+}
