@@ -1,0 +1,18 @@
+import { defaultStore } from '../../shared/app/dependencies';
+import { checkDrift } from '../../shared/app/drift';
+import { observeEnvironment } from '../../shared/aws/observe';
+import { authenticatedHandler } from '../../shared/http/handler';
+
+/**
+ * GET /environments/{id}/drift → each difference between the spec and what AWS reports.
+ * The one handler that reaches AWS, on purpose: observeEnvironment only reads (Describe calls) to
+ * report; changing AWS stays the workflows' job, and this handler never writes.
+ */
+export const handler = authenticatedHandler(async ({ caller, params }) => {
+  const report = await checkDrift(
+    { store: defaultStore(), observe: observeEnvironment },
+    caller,
+    params.id ?? '',
+  );
+  return { status: 200, body: report };
+});
