@@ -42,7 +42,11 @@ export const handler = async (event: FinishTeardownEvent) => {
             },
           }),
     });
-    if (environment.status === 'DELETED') await store.releaseName(environment);
+    if (environment.status === 'DELETED') {
+      await store.releaseName(environment);
+      // Idempotent: the environment item records the release, so a retried step gives nothing twice.
+      await store.releaseUsage(environment);
+    }
     return { status: environment.status };
   } catch (error) {
     throw classify('finish-teardown', error);

@@ -1,6 +1,7 @@
 import { classify, failureFromCause, type StepFailure } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 import { applyTransition, type TransitionName } from '../../shared/workflow/transitions';
+import { hasJobs } from '../../shared/workflow/update';
 
 interface RecordStatusEvent {
   environmentId: string;
@@ -28,11 +29,13 @@ export const handler = async (event: RecordStatusEvent) => {
       ...(error ? { error } : {}),
       ...(event.outputs ? { outputs: event.outputs } : {}),
     });
-    // What later states branch and map on: the service names and whether a DNS record is wanted.
+    // What later states branch and map on: the service names, whether a DNS record and jobs are wanted.
     return {
       status: environment.status,
       services: environment.spec.services.map((service) => service.name),
       dns: environment.spec.dns !== undefined,
+      // Jobs to ensure, or recorded ones an update dropped and the jobs step removes.
+      jobs: hasJobs(environment),
       // An update continues from what provisioning built.
       ...(event.transition === 'begin-update' && environment.runtime ? { runtime: environment.runtime } : {}),
     };

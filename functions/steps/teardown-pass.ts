@@ -1,8 +1,10 @@
 import { teardownClusterPass } from '../../shared/aws/cluster';
 import { deleteAliasRecord } from '../../shared/aws/dns';
+import { teardownJobsPass } from '../../shared/aws/jobs';
 import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
 import { teardownNetworkPass } from '../../shared/aws/network';
 import { teardownServicesPass } from '../../shared/aws/service';
+import { jobOutputSchema } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
 import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
 import { defineStep, type StepEvent } from '../../shared/workflow/step';
@@ -28,6 +30,7 @@ export interface Blocked {
 export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked[] }>(
   {
     name: 'teardown',
+    during: ['DELETING', 'ROLLING_BACK'],
     mode: 'poll',
     isDone: (output) => output.ready,
     totalSteps: 1,
@@ -39,6 +42,14 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
       if (dns)
         await deleteAliasRecord(dns.hostedZoneId, dns.recordName, dnsName ? { target: { dnsName } } : {});
       const clusterName = names.cluster(ref);
+      // Jobs first (issue 5's order: jobs → services → …): a schedule or pipe must not start tasks meanwhile.
+      const recorded = jobOutputSchema.array().safeParse(environment.outputs.jobs ?? []);
+      const jobNames = [
+        ...environment.spec.jobs.map((job) => job.name),
+        ...(recorded.success ? recorded.data.map((job) => job.name) : []),
+      ];
+      const jobs = await teardownJobsPass(ref, jobNames, clusterName);
+      blocked.push(...jobs.blocked);
       const services = await teardownServicesPass(ref, clusterName);
       blocked.push(...services.blocked);
       const loadBalancer = await teardownLoadBalancerPass(ref.id);
@@ -47,7 +58,7 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
       blocked.push(...cluster.blocked);
       const network = await teardownNetworkPass(ref.id);
       blocked.push(...network.blocked);
-      const done = services.done && loadBalancer.done && cluster.done && network.done;
+      const done = jobs.done && services.done && loadBalancer.done && cluster.done && network.done;
       const poll = nextPoll(SCHEDULES.teardown, event.poll, done);
       return { output: { ...poll, blocked: blocked.slice(0, 10) } };
     },

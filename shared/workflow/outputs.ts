@@ -36,5 +36,7 @@ export function provisioningOutputs(
       ? { vpcId: event.network.vpcId, subnets: event.network.subnets, cidr: event.network.cidr }
       : {}),
     services,
+    // Absent when no run of the jobs step has happened (an older state machine): keep what was recorded.
+    ...(event.jobs ? { jobs: event.jobs } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * of tracked steps an environment's run has (for its progress percentage).
  */
 import type { NetworkResources } from '../aws/network';
+import type { JobOutput } from '../domain/environment';
 import type { StoredEnvironment } from '../store/environments';
 import type { PollState } from './polling';
 import type { StepEvent } from './step';
@@ -49,6 +50,8 @@ export interface ProvisionEvent extends StepEvent {
   service?: string;
   /** The Map over services: one entry per created ECS service. */
   services?: { service: string; serviceArn: string }[];
+  /** The jobs step's records (an empty list when the environment has no jobs). */
+  jobs?: JobOutput[];
 }
 
 /**
@@ -60,9 +63,10 @@ export function stepCount(environment: StoredEnvironment): number {
   const { spec } = environment;
   const nat = spec.network.natGateways === 'none' ? 0 : 2;
   const dns = spec.dns ? 1 : 0;
+  const jobs = spec.jobs.length > 0 ? 1 : 0;
   // allocate-cidr, create-network, create-load-balancer, load-balancer-active, create-routing,
   // create-cluster, services-stable
-  return 7 + nat + dns + 2 * spec.services.length;
+  return 7 + nat + dns + jobs + 2 * spec.services.length;
 }
 
 /** The input field a step needs, or a StepFailed-worthy error naming it (a broken state machine). */

@@ -7,6 +7,7 @@ import {
   ListQueueTagsCommand,
   QueueDoesNotExist,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
   TagQueueCommand,
 } from '@aws-sdk/client-sqs';
@@ -108,6 +109,27 @@ it('sends a message with the body MD5 the SDK checks, and counts it', async () =
   expect(sent.MessageId).toBeDefined();
   expect(sent.MD5OfMessageAttributes).toMatch(/^[0-9a-f]{32}$/);
   expect(attributes.Attributes).toEqual({ ApproximateNumberOfMessages: '1' });
+});
+
+it('changes the attributes of an existing queue, and refuses an unknown one', async () => {
+  const url = await createQueue('attributes');
+
+  await client.send(
+    new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '120' } }),
+  );
+
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }),
+  );
+  expect(Attributes?.VisibilityTimeout).toBe('120');
+  await expect(
+    client.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: url,
+        Attributes: { Colour: 'blue' } as Record<string, string>,
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'InvalidAttributeName' });
 });
 
 it('tags an existing queue', async () => {

@@ -5,6 +5,7 @@
  * same AWS_ENDPOINT_URL_<SERVICE> variables a deployment leaves unset.
  */
 import { resolve } from 'node:path';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type RunningSimulator, type StartOptions, startSimulator } from '../../local/aws/server';
 import { loadServerlessProject } from '../../local/stepfunctions/definitions';
@@ -12,6 +13,7 @@ import type { ExecutionDescription } from '../../local/stepfunctions/engine';
 import type { LambdaHandler } from '../../local/stepfunctions/invokers';
 import { type LocalStepFunctions, startStepFunctions } from '../../local/stepfunctions/server';
 import type { Dependencies } from '../../shared/app/environments';
+import { EventBridgeNotifier } from '../../shared/app/notifier';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { StepFunctionsStarter } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from './dynamodb';
@@ -31,6 +33,8 @@ const SIMULATED = [
   'STS',
 ];
 const STAGE = 'test';
+/** The bus status events go to; read them back with `GET /_local/events?bus=` on the simulator. */
+export const EVENT_BUS = `berth-${STAGE}`;
 const SERVERLESS_YML = resolve(__dirname, '..', '..', 'serverless.yml');
 
 export interface WorkflowStack {
@@ -83,8 +87,12 @@ export async function startWorkflowStack(
     CIDR_POOL: '10.0.0.0/8',
     ECS_TASK_EXECUTION_ROLE_ARN: 'arn:aws:iam::000000000000:role/berth-test-ecs-task-execution',
     ECS_INSTANCE_PROFILE_ARN: 'arn:aws:iam::000000000000:instance-profile/berth-test-ecs-instance',
+    JOBS_ROLE_ARN: 'arn:aws:iam::000000000000:role/berth-test-jobs',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    EVENT_BUS_NAME: EVENT_BUS,
   });
+  const eventBridge = new EventBridgeClient({});
+  await eventBridge.send(new CreateEventBusCommand({ Name: EVENT_BUS }));
   const stepFunctions = await startStepFunctions({
     port: 0,
     serverlessYmlPath: SERVERLESS_YML,
@@ -107,6 +115,7 @@ export async function startWorkflowStack(
       teardown: arn('teardown'),
       update: arn('update'),
     }),
+    notifier: new EventBridgeNotifier(EVENT_BUS, eventBridge),
   };
 
   return {
@@ -144,6 +153,7 @@ export async function startWorkflowStack(
     },
     async stop() {
       sfn.destroy();
+      eventBridge.destroy();
       stepFunctions.engine.stopAll();
       await stepFunctions.close();
       await simulator.close();

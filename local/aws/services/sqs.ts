@@ -330,6 +330,20 @@ function sendMessage(input: OperationInput, ctx: SimContext): unknown {
   };
 }
 
+/** Changes user-settable attributes; FifoQueue cannot change after creation (InvalidAttributeName). */
+function setQueueAttributes(input: OperationInput, ctx: SimContext): unknown {
+  const reader = new InputReader(input, invalidParameter);
+  const queue = requireQueue(ctx, reader.requiredString('QueueUrl'));
+  const attributes = reader.stringMap('Attributes');
+  for (const name of Object.keys(attributes)) {
+    if (!SETTABLE_ATTRIBUTES.has(name) || name === 'FifoQueue')
+      throw new AwsError('InvalidAttributeName', `Unknown Attribute ${name}.`, 400);
+  }
+  Object.assign(queue.attributes, attributes);
+  queue.lastModifiedAt = ctx.clock.now();
+  return {};
+}
+
 function tagQueue(input: OperationInput, ctx: SimContext): unknown {
   const reader = new InputReader(input, invalidParameter);
   const queue = requireQueue(ctx, reader.requiredString('QueueUrl'));
@@ -369,6 +383,7 @@ export const sqs: ServiceDefinition = {
     DeleteQueue: deleteQueue,
     ListQueues: listQueues,
     SendMessage: sendMessage,
+    SetQueueAttributes: setQueueAttributes,
     TagQueue: tagQueue,
     UntagQueue: untagQueue,
     ListQueueTags: listQueueTags,

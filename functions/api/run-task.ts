@@ -1,0 +1,24 @@
+import { defaultStore } from '../../shared/app/dependencies';
+import { runTasks } from '../../shared/app/tasks';
+// A deliberate exception to "handlers never touch AWS": running a one-off task is an operation on
+// what the workflow built, not provisioning. The ECS calls themselves stay in shared/aws/jobs.ts.
+import { taskRunner } from '../../shared/aws/jobs';
+import { authenticatedHandler } from '../../shared/http/handler';
+
+/** POST /environments/{id}/tasks `{service | job, command?, count?}` → 202 and the started tasks. */
+export const handler = authenticatedHandler(
+  async ({ caller, params, body, headers }) => {
+    const idempotencyKey = headers['idempotency-key'];
+    const tasks = await runTasks(
+      { store: defaultStore(), tasks: taskRunner },
+      caller,
+      params.id ?? '',
+      body,
+      {
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      },
+    );
+    return { status: 202, body: { tasks } };
+  },
+  { body: true },
+);

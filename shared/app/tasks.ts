@@ -1,0 +1,219 @@
+/**
+ * One-off tasks: run a service's or a job's task by hand, and list an environment's recent job and
+ * one-off tasks. The rules live here (who may, in which statuses, what a request means); the ECS
+ * calls come in through `TaskRunner`, so front doors pass shared/aws/jobs.ts and tests a fake.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { environmentTags, names } from '../domain/naming';
+import { formatIssues } from '../domain/spec';
+import type { Status } from '../domain/status';
+import type { Caller } from '../http/identity';
+import { canAccessTeam } from '../http/identity';
+import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
+import { ENVIRONMENT_ID } from '../store/ids';
+import { notFound, UseCaseError } from './errors';
+
+/** What a task looks like to callers (shared/aws/jobs.ts `TaskSummary` has this shape). */
+export const taskSummarySchema = z.object({
+  taskArn: z.string(),
+  taskDefinitionArn: z.string().optional(),
+  group: z.string().optional().meta({ description: '`job:<name>` or `run:<service>`.' }),
+  lastStatus: z.string().optional(),
+  desiredStatus: z.string().optional(),
+  exitCode: z.int().optional().meta({ description: "The essential container's exit code, once stopped." }),
+  createdAt: z.string().optional(),
+  startedAt: z.string().optional(),
+  stoppedAt: z.string().optional(),
+  stoppedReason: z.string().optional(),
+});
+export type TaskSummaryView = z.output<typeof taskSummarySchema>;
+export const taskListSchema = z.object({ tasks: z.array(taskSummarySchema) });
+
+/** The body of `POST /environments/{id}/tasks`. */
+export const runTaskRequestSchema = z
+  .strictObject({
+    service: z.string().min(1).optional().meta({ description: "Run a copy of this service's task." }),
+    job: z.string().min(1).optional().meta({ description: "Run this job's task now." }),
+    command: z
+      .array(z.string().max(4096))
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: "Overrides the container's command (a job's own command by default)." }),
+    // RunTask starts at most 10 tasks per call.
+    count: z.int().min(1).max(10).default(1),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.service === undefined) === (body.job === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['service'], message: 'give exactly one of service and job' });
+    }
+  });
+export type RunTaskRequestBody = z.input<typeof runTaskRequestSchema>;
+
+export interface RunTaskCall {
+  clusterName: string;
+  taskDefinition: string;
+  containerName: string;
+  command?: string[];
+  cpu?: string;
+  memory?: string;
+  count: number;
+  subnetIds: readonly string[];
+  securityGroupId: string;
+  capacity: StoredEnvironment['spec']['cluster']['capacity'];
+  capacityProviderName?: string;
+  clientToken: string;
+  group: string;
+  tags: Record<string, string>;
+}
+
+/** The AWS boundary: shared/aws/jobs.ts `runTask` and `listRecentTasks` fit it. */
+export interface TaskRunner {
+  run(call: RunTaskCall): Promise<TaskSummaryView[]>;
+  listRecent(clusterName: string, familyPrefix: string): Promise<TaskSummaryView[]>;
+}
+
+export interface TaskDependencies {
+  store: EnvironmentStore;
+  tasks: TaskRunner;
+}
+
+/** Statuses in which the cluster and task definitions exist and nothing is tearing them down. */
+const RUNNABLE: readonly Status[] = ['READY', 'UPDATING', 'UPDATE_FAILED'];
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The ids a task needs, from what provisioning recorded (never shown to callers). */
+const runtimeSchema = z.object({
+  network: z.object({
+    subnets: z.object({ app: z.array(z.string()).min(1) }),
+    securityGroups: z.object({ service: z.string() }),
+  }),
+  cluster: z.object({ clusterName: z.string(), capacityProviderName: z.string().optional() }),
+});
+type Runtime = z.output<typeof runtimeSchema>;
+
+async function loadRunnable(
+  deps: TaskDependencies,
+  caller: Caller,
+  id: string,
+): Promise<{ environment: StoredEnvironment; runtime: Runtime }> {
+  if (!ENVIRONMENT_ID.test(id)) throw notFound();
+  const environment = await deps.store.get(id);
+  // Another team's environment answers exactly like a missing one.
+  if (!environment || !canAccessTeam(caller, environment.team)) throw notFound();
+  const runtime = runtimeSchema.safeParse(environment.runtime);
+  if (!RUNNABLE.includes(environment.status) || !runtime.success) {
+    throw new UseCaseError(
+      'conflict',
+      'Conflict',
+      `an environment in status ${environment.status} cannot run tasks; wait until it is READY`,
+    );
+  }
+  return { environment, runtime: runtime.data };
+}
+
+function clientTokenOf(environmentId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return randomUUID();
+  // RunTask's clientToken is at most 64 characters; a hash keeps keys of any length and scopes them.
+  return createHash('sha256').update(`${environmentId}\n${idempotencyKey}`).digest('hex').slice(0, 64);
+}
+
+/** Starts 1–10 tasks of a service or job in the environment's app subnets; answers them. */
+export async function runTasks(
+  deps: TaskDependencies,
+  caller: Caller,
+  id: string,
+  body: unknown,
+  options: { idempotencyKey?: string } = {},
+): Promise<TaskSummaryView[]> {
+  const { idempotencyKey } = options;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new UseCaseError(
+      'bad-request',
+      'Invalid Idempotency-Key',
+      'the Idempotency-Key header is malformed',
+      [{ path: 'Idempotency-Key', message: 'use 1 to 255 printable ASCII characters without spaces' }],
+    );
+  }
+  const { environment, runtime } = await loadRunnable(deps, caller, id);
+  const parsed = runTaskRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    throw new UseCaseError(
+      'bad-request',
+      'Invalid task request',
+      'the request body does not describe a task to run; see errors',
+      formatIssues(parsed.error),
+    );
+  }
+  const request = parsed.data;
+  const ref = { id: environment.id, name: environment.name, team: environment.team };
+  const { spec } = environment;
+  let what: {
+    family: string;
+    containerName: string;
+    group: string;
+    command?: string[];
+    cpu?: string;
+    memory?: string;
+  };
+  if (request.job !== undefined) {
+    const job = spec.jobs.find((candidate) => candidate.name === request.job);
+    if (!job) throw unknownName('job', request.job);
+    const command = request.command ?? job.command;
+    const base = job.service ?? job.name;
+    what = {
+      // A job with `service` runs that service's family (its latest ACTIVE revision) with the job's sizes.
+      family: names.taskFamily(ref, base),
+      containerName: base,
+      group: `job:${job.name}`,
+      ...(command !== undefined ? { command } : {}),
+      ...(job.service !== undefined && job.cpu !== undefined ? { cpu: String(job.cpu) } : {}),
+      ...(job.service !== undefined && job.memory !== undefined ? { memory: String(job.memory) } : {}),
+    };
+  } else {
+    const name = request.service ?? '';
+    if (!spec.services.some((service) => service.name === name)) throw unknownName('service', name);
+    what = {
+      family: names.taskFamily(ref, name),
+      containerName: name,
+      group: `run:${name}`,
+      ...(request.command !== undefined ? { command: request.command } : {}),
+    };
+  }
+  const { family, ...rest } = what;
+  return deps.tasks.run({
+    ...rest,
+    clusterName: runtime.cluster.clusterName,
+    taskDefinition: family,
+    count: request.count,
+    subnetIds: runtime.network.subnets.app,
+    securityGroupId: runtime.network.securityGroups.service,
+    capacity: spec.cluster.capacity,
+    ...(runtime.cluster.capacityProviderName
+      ? { capacityProviderName: runtime.cluster.capacityProviderName }
+      : {}),
+    clientToken: clientTokenOf(environment.id, idempotencyKey),
+    tags: environmentTags(ref, spec.tags),
+  });
+}
+
+function unknownName(field: 'service' | 'job', name: string): UseCaseError {
+  return new UseCaseError(
+    'bad-request',
+    'Invalid task request',
+    `this environment has no ${field} named ${name}`,
+    [{ path: `/${field}`, message: `no ${field} named "${name}" in this environment` }],
+  );
+}
+
+/** The environment's job and one-off tasks, running and recently stopped, newest first. */
+export async function listTasks(
+  deps: TaskDependencies,
+  caller: Caller,
+  id: string,
+): Promise<TaskSummaryView[]> {
+  const { environment, runtime } = await loadRunnable(deps, caller, id);
+  const ref = { id: environment.id, name: environment.name, team: environment.team };
+  return deps.tasks.listRecent(runtime.cluster.clusterName, names.taskFamily(ref, ''));
+}
