@@ -1,0 +1,10 @@
+import { publicHandler } from '../../shared/http/handler';
+import { handleSlashCommand } from '../../shared/slack/commands';
+import { defaultSlackDependencies, type SlackDependencies } from '../../shared/slack/dependencies';
+
+/** The handler over the given dependencies (tests pass DynamoDB Local and a recording workflow starter). */
+export const createHandler = (dependencies: () => SlackDependencies) =>
+  publicHandler((request) => handleSlashCommand(dependencies(), request));
+
+/** POST /slack/commands (no JWT: Slack signs the request) → 200 with an ephemeral message, 401 unsigned. */
+export const handler = createHandler(defaultSlackDependencies);

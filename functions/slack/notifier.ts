@@ -1,0 +1,8 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { defaultNotifierDependencies } from '../../shared/slack/dependencies';
+import { type NotifyOutcome, notifySlack } from '../../shared/slack/notifier';
+
+/** EventBridge rule target for `berth.environment` events: progress to the Slack response_url. */
+export const handler = async (
+  event: EventBridgeEvent<'berth.environment', unknown>,
+): Promise<NotifyOutcome> => notifySlack(defaultNotifierDependencies(), event);
