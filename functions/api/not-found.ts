@@ -6,6 +6,12 @@ const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/environments\/?$/, methods: ['GET', 'POST'] },
   { pattern: /^\/environments\/[^/]+\/?$/, methods: ['GET', 'PATCH', 'DELETE'] },
   { pattern: /^\/environments\/[^/]+\/events\/?$/, methods: ['GET'] },
+  { pattern: /^\/environments\/[^/]+\/tasks\/?$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/environments\/[^/]+\/drift\/?$/, methods: ['GET'] },
+  { pattern: /^\/teams\/[^/]+\/quotas\/?$/, methods: ['GET', 'PUT'] },
+  { pattern: /^\/slack\/commands\/?$/, methods: ['POST'] },
+  { pattern: /^\/slack\/interactions\/?$/, methods: ['POST'] },
+  { pattern: /^\/slack\/users\/[^/]+\/[^/]+\/?$/, methods: ['PUT', 'DELETE'] },
   { pattern: /^\/openapi\.json$/, methods: ['GET'] },
   { pattern: /^\/health$/, methods: ['GET'] },
 ];

@@ -4,8 +4,11 @@
  * status transitions and which workflow runs.
  */
 import { createHash } from 'node:crypto';
+import { type CostEstimate, estimateMonthlyCost } from '../domain/cost';
 import type { Environment, EnvironmentEvent } from '../domain/environment';
 import { applyMergePatch, immutableChanges } from '../domain/patch';
+import { FALLBACK_PRICE_REGION } from '../domain/prices';
+import { usageChange, usageOf } from '../domain/quotas';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
 import { type Status, UPDATABLE } from '../domain/status';
 import type { Caller } from '../http/identity';
@@ -20,12 +23,21 @@ import {
   type StoredEnvironment,
 } from '../store/environments';
 import { ENVIRONMENT_ID, newEnvironmentId } from '../store/ids';
+import { QuotaExceededError } from '../store/quotas';
 import { executionNames, type WorkflowStarter } from '../workflow/executions';
 import { notFound, UseCaseError } from './errors';
+import { announceStatus, type StatusNotifier } from './notifier';
+import { limitsFor, type QuotaPolicy, quotaExceeded } from './quotas';
 
 export interface Dependencies {
   store: EnvironmentStore;
   workflows: WorkflowStarter;
+  /** Publishes the status event of every change made here; none are published without it. */
+  notifier?: StatusNotifier;
+  /** Team quotas; without them nothing is counted or refused. */
+  quotas?: QuotaPolicy;
+  /** The AWS Region environments are built in, for the cost estimate (us-east-1 prices without it). */
+  region?: string;
   now?: () => Date;
 }
 
@@ -42,7 +54,14 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The environment as callers see it: the stored record without the store's bookkeeping. */
 export function toView(environment: StoredEnvironment): Environment {
-  const { owner: _owner, requestHash: _requestHash, runtime: _runtime, ...view } = environment;
+  const {
+    owner: _owner,
+    requestHash: _requestHash,
+    runtime: _runtime,
+    quotaUsage: _quotaUsage,
+    quotaReleasedAt: _quotaReleasedAt,
+    ...view
+  } = environment;
   return view;
 }
 
@@ -85,7 +104,7 @@ async function loadVisible(deps: Dependencies, caller: Caller, id: string): Prom
 }
 
 export type CreateOutcome =
-  | { kind: 'dry-run'; spec: EnvironmentSpec }
+  | { kind: 'dry-run'; spec: EnvironmentSpec; cost: CostEstimate }
   | { kind: 'created' | 'replayed'; environment: Environment };
 
 export async function createEnvironment(
@@ -109,7 +128,12 @@ export async function createEnvironment(
       { path: '/team', message: 'not one of your teams' },
     ]);
   }
-  if (options.dryRun) return { kind: 'dry-run', spec };
+  const cost = estimateMonthlyCost(spec, deps.region ?? FALLBACK_PRICE_REGION);
+  if (options.dryRun) return { kind: 'dry-run', spec, cost };
+  const usage = usageOf(spec);
+  const quota = deps.quotas
+    ? { team: spec.team, change: usage, limits: await limitsFor(deps.quotas, spec.team) }
+    : undefined;
 
   const now = (deps.now ?? (() => new Date()))();
   const id = newEnvironmentId(now.getTime());
@@ -127,6 +151,8 @@ export async function createEnvironment(
     resources: {},
     outputs: {},
     owner: executionNames.provision(id),
+    cost,
+    ...(quota ? { quotaUsage: usage } : {}),
     ...(spec.ticket ? { ticket: spec.ticket } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
@@ -136,8 +162,11 @@ export async function createEnvironment(
       environment,
       requestHash: hashSpec(spec),
       ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(quota ? { quota } : {}),
     });
   } catch (error) {
+    if (error instanceof QuotaExceededError && deps.quotas)
+      throw await quotaExceeded(deps.quotas, error.charge);
     if (error instanceof NameTakenError) {
       throw new UseCaseError('conflict', 'Name taken', error.message, [
         { path: '/name', message: 'already used by an environment of this team' },
@@ -155,12 +184,23 @@ export async function createEnvironment(
   if (!result.created) {
     // A replay of a create whose workflow start may have been lost: starting again is idempotent.
     if (stored.status === 'REQUESTED' && stored.owner) {
+      // The lost attempt may not have announced it either; a second copy carries the same event id.
+      if (!(await announceStatus(deps.notifier, stored, null))) {
+        throw unavailable('the status event could not be published', undefined);
+      }
       await deps.workflows.start('provision', stored.owner, {
         environmentId: stored.id,
         execution: stored.owner,
       });
     }
     return { kind: 'replayed', environment: toView(stored) };
+  }
+  // Announced before the workflow starts, so REQUESTED goes out before the workflow's PROVISIONING.
+  // Until the workflow starts the create can still be undone, so an event that cannot be published
+  // fails the request like a workflow that cannot start: nothing is left and the caller retries.
+  if (!(await announceStatus(deps.notifier, stored, null))) {
+    await deps.store.discard(stored, idempotencyKey);
+    throw unavailable('the status event could not be published', undefined);
   }
   try {
     await deps.workflows.start('provision', environment.owner ?? id, {
@@ -183,6 +223,19 @@ function unavailable(detail: string, cause: unknown): UseCaseError {
 
 export async function getEnvironment(deps: Dependencies, caller: Caller, id: string): Promise<Environment> {
   return toView(await loadVisible(deps, caller, id));
+}
+
+/** The team's environment called `name` (front doors that speak in names, like Slack); else 404. */
+export async function getEnvironmentByName(
+  deps: Dependencies,
+  caller: Caller,
+  team: string,
+  name: string,
+): Promise<Environment> {
+  if (!canAccessTeam(caller, team)) throw notFound();
+  const id = await deps.store.findIdByName(team, name);
+  if (id === undefined) throw notFound();
+  return getEnvironment(deps, caller, id);
 }
 
 export async function listEnvironments(
@@ -282,22 +335,39 @@ export async function updateEnvironment(
     );
   }
   const owner = executionNames.update(id, expectedVersion + 1);
+  const cost = estimateMonthlyCost(spec, deps.region ?? FALLBACK_PRICE_REGION);
+  // Usage moves by the difference in the same write as the spec; an environment created before
+  // quotas existed (no quotaUsage) stays uncounted.
+  const usage = usageOf(spec);
+  const quota =
+    deps.quotas && environment.quotaUsage
+      ? {
+          team: environment.team,
+          change: usageChange(environment.quotaUsage, usage),
+          limits: await limitsFor(deps.quotas, environment.team),
+        }
+      : undefined;
   let updated: StoredEnvironment;
   try {
     updated = await deps.store.update(
       id,
       { version: expectedVersion, status: environment.status },
-      { spec, status: 'UPDATING', owner },
+      { spec, status: 'UPDATING', owner, cost, ...(quota ? { quotaUsage: usage } : {}) },
       { type: 'update-requested', status: 'UPDATING', message: `update requested by ${caller.subject}` },
+      quota,
     );
   } catch (error) {
     if (error instanceof StaleVersionError) throw staleVersion(id);
+    if (error instanceof QuotaExceededError && deps.quotas)
+      throw await quotaExceeded(deps.quotas, error.charge);
     throw error;
   }
+  // From here the change is recorded and cannot be taken back: a lost event is logged, not fatal.
+  await announceStatus(deps.notifier, updated, environment.status);
   try {
     await deps.workflows.start('update', owner, { environmentId: id, execution: owner });
   } catch (error) {
-    await deps.store.update(
+    const failed = await deps.store.update(
       id,
       { owner, status: 'UPDATING' },
       {
@@ -305,6 +375,7 @@ export async function updateEnvironment(
         error: { code: 'WorkflowNotStarted', message: 'the update workflow could not be started' },
       },
     );
+    await announceStatus(deps.notifier, failed, 'UPDATING');
     throw unavailable('the update workflow could not be started', error);
   }
   return toView(updated);
@@ -323,41 +394,45 @@ export async function deleteEnvironment(
   caller: Caller,
   id: string,
 ): Promise<Environment> {
-  const environment = await loadVisible(deps, caller, id);
-  if (environment.status === 'DELETED') return toView(environment);
-  if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
-  if (!DELETABLE.includes(environment.status)) {
-    throw new UseCaseError(
-      'conflict',
-      'Conflict',
-      `an environment in status ${environment.status} cannot be deleted until its workflow ends`,
-    );
+  // DELETE carries no If-Match: a version bumped meanwhile by a running workflow's progress is no
+  // reason to refuse it, so a lost race is read again and retried while the status still allows it.
+  for (let attempt = 0; ; attempt += 1) {
+    const environment = await loadVisible(deps, caller, id);
+    if (environment.status === 'DELETED') return toView(environment);
+    if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
+    if (!DELETABLE.includes(environment.status)) {
+      throw new UseCaseError(
+        'conflict',
+        'Conflict',
+        `an environment in status ${environment.status} cannot be deleted until its workflow ends`,
+      );
+    }
+    const owner = executionNames.teardown(id, environment.version + 1);
+    let deleting: StoredEnvironment;
+    try {
+      deleting = await deps.store.update(
+        id,
+        { version: environment.version, status: environment.status },
+        { status: 'DELETING', owner },
+        { type: 'delete-requested', status: 'DELETING', message: `delete requested by ${caller.subject}` },
+      );
+    } catch (error) {
+      if (!(error instanceof StaleVersionError)) throw error;
+      if (attempt < 10) continue;
+      throw new UseCaseError(
+        'conflict',
+        'Conflict',
+        `environment ${id} kept changing while it was being deleted; retry`,
+      );
+    }
+    // Recorded, so the teardown must start whatever happens to the event: a lost one is only logged.
+    await announceStatus(deps.notifier, deleting, environment.status);
+    if (environment.status === 'PROVISIONING' || environment.status === 'REQUESTED') {
+      // The provisioning run's own writes now fail (it no longer owns the item); stop it so it creates nothing more.
+      await deps.workflows.stop('provision', executionNames.provision(id), `deleted by ${caller.subject}`);
+    }
+    return resumeTeardown(deps, deleting);
   }
-  const owner = executionNames.teardown(id, environment.version + 1);
-  let deleting: StoredEnvironment;
-  try {
-    deleting = await deps.store.update(
-      id,
-      { version: environment.version, status: environment.status },
-      { status: 'DELETING', owner },
-      { type: 'delete-requested', status: 'DELETING', message: `delete requested by ${caller.subject}` },
-    );
-  } catch (error) {
-    if (!(error instanceof StaleVersionError)) throw error;
-    // Someone else changed it first: a concurrent DELETE is the same request; anything else wins.
-    const current = await loadVisible(deps, caller, id);
-    if (current.status === 'DELETING' || current.status === 'DELETED') return toView(current);
-    throw new UseCaseError(
-      'conflict',
-      'Conflict',
-      `environment ${id} changed while it was being deleted; retry`,
-    );
-  }
-  if (environment.status === 'PROVISIONING' || environment.status === 'REQUESTED') {
-    // The provisioning run's own writes now fail (it no longer owns the item); stop it so it creates nothing more.
-    await deps.workflows.stop('provision', executionNames.provision(id), `deleted by ${caller.subject}`);
-  }
-  return resumeTeardown(deps, deleting);
 }
 
 /** Starts (or, when it already runs, finds) the teardown execution that owns a DELETING environment. */

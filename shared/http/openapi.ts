@@ -8,14 +8,19 @@
  * so zod's default target needs no translation.
  */
 import { z } from 'zod';
+import { runTaskRequestSchema, taskListSchema } from '../app/tasks';
+import { costEstimateSchema } from '../domain/cost';
+import { driftReportSchema } from '../domain/drift';
 import {
   environmentEventPageSchema,
   environmentEventSchema,
   environmentPageSchema,
   environmentSchema,
 } from '../domain/environment';
+import { quotaOverridesSchema, teamQuotasSchema } from '../domain/quotas';
 import { environmentRequestSchema } from '../domain/spec';
 import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
+import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from './slack-users';
 
 /** RFC 9457 problem details, as every error response carries them. */
 export const problemSchema = z
@@ -42,6 +47,9 @@ export const problemSchema = z
 
 const healthSchema = z.object({ status: z.literal('ok') });
 
+/** The answer to a dry run: what would be created, and what it would cost. */
+const dryRunSchema = z.object({ spec: environmentRequestSchema, cost: costEstimateSchema });
+
 /** The PATCH body: any subset of the request; `null` removes a field (its default applies again). */
 const environmentPatchSchema = z
   .record(z.string(), z.unknown())
@@ -54,6 +62,9 @@ function componentSchemas(): Record<string, Schema> {
   const inputs = z.registry<{ id: string }>();
   inputs.add(environmentRequestSchema, { id: 'EnvironmentRequest' });
   inputs.add(environmentPatchSchema, { id: 'EnvironmentPatch' });
+  inputs.add(runTaskRequestSchema, { id: 'RunTaskRequest' });
+  inputs.add(quotaOverridesSchema, { id: 'QuotaOverrides' });
+  inputs.add(slackUserRequestSchema, { id: 'SlackUserRequest' });
 
   const outputs = z.registry<{ id: string }>();
   outputs.add(environmentRequestSchema, { id: 'EnvironmentSpec' });
@@ -63,6 +74,12 @@ function componentSchemas(): Record<string, Schema> {
   outputs.add(environmentEventPageSchema, { id: 'EnvironmentEventPage' });
   outputs.add(problemSchema, { id: 'Problem' });
   outputs.add(healthSchema, { id: 'Health' });
+  outputs.add(taskListSchema, { id: 'TaskList' });
+  outputs.add(costEstimateSchema, { id: 'CostEstimate' });
+  outputs.add(dryRunSchema, { id: 'DryRun' });
+  outputs.add(teamQuotasSchema, { id: 'TeamQuotas' });
+  outputs.add(driftReportSchema, { id: 'DriftReport' });
+  outputs.add(slackUserSchema, { id: 'SlackUser' });
 
   const uri = (id: string) => `#/components/schemas/${id}`;
   const all = {
@@ -105,6 +122,9 @@ const PROBLEM_RESPONSES = {
   UnsupportedMediaType: 'The body is not application/json.',
   Unprocessable: 'Well-formed but not possible, e.g. a field that cannot change in place.',
   PreconditionRequired: 'If-Match is required.',
+  Forbidden: 'The caller may not do this: not a member of the team, or not an admin.',
+  QuotaExceeded:
+    'The change would take the team past a quota; `errors` names each limit and its use (path quota.<dimension>). Quotas do not clear with time: free capacity or ask an admin.',
 } as const;
 type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
 const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {
@@ -117,6 +137,8 @@ const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {
   UnsupportedMediaType: '415',
   Unprocessable: '422',
   PreconditionRequired: '428',
+  Forbidden: '403',
+  QuotaExceeded: '429',
 };
 /** The `responses` entries for these problems, keyed by status code. */
 const problems = (...names: ProblemResponse[]) =>
@@ -136,6 +158,26 @@ function parameters(): Record<string, Schema> {
       in: 'path',
       required: true,
       schema: { type: 'string', pattern: '^env-[0-9A-HJKMNP-TV-Z]{26}$' },
+    },
+    TeamName: {
+      name: 'team',
+      in: 'path',
+      required: true,
+      schema: { type: 'string', pattern: '^[a-z0-9-]{1,32}$' },
+    },
+    SlackTeamId: {
+      name: 'slackTeamId',
+      in: 'path',
+      required: true,
+      description: 'The Slack workspace id (team_id), e.g. T1DC2JH3J.',
+      schema: { type: 'string', pattern: SLACK_ID_PATTERN.source },
+    },
+    SlackUserId: {
+      name: 'slackUserId',
+      in: 'path',
+      required: true,
+      description: 'The Slack user id (user_id), e.g. U2CERLKJA.',
+      schema: { type: 'string', pattern: SLACK_ID_PATTERN.source },
     },
     IdempotencyKey: {
       name: 'Idempotency-Key',
@@ -186,8 +228,8 @@ function paths(): Record<string, Record<string, unknown>> {
         requestBody: { required: true, content: jsonContent('EnvironmentRequest') },
         responses: {
           '200': {
-            description: 'Dry run: the spec with every default applied.',
-            content: jsonContent('EnvironmentSpec'),
+            description: 'Dry run: the spec with every default applied and its estimated monthly cost.',
+            content: jsonContent('DryRun'),
           },
           '202': accepted(
             'Accepted: provisioning has started (or the idempotent replay of an earlier request).',
@@ -195,10 +237,12 @@ function paths(): Record<string, Record<string, unknown>> {
           ...problems(
             'BadRequest',
             'Unauthorized',
+            'Forbidden',
             'Conflict',
             'PayloadTooLarge',
             'UnsupportedMediaType',
             'Unprocessable',
+            'QuotaExceeded',
           ),
         },
       },
@@ -252,6 +296,7 @@ function paths(): Record<string, Record<string, unknown>> {
             'UnsupportedMediaType',
             'Unprocessable',
             'PreconditionRequired',
+            'QuotaExceeded',
           ),
         },
       },
@@ -279,6 +324,100 @@ function paths(): Record<string, Record<string, unknown>> {
         },
       },
     },
+    '/environments/{id}/tasks': {
+      parameters: [ref('parameters', 'EnvironmentId')],
+      post: {
+        operationId: 'runEnvironmentTask',
+        summary: "Run a service's or a job's task now (1 to 10 copies)",
+        ...secured,
+        parameters: [ref('parameters', 'IdempotencyKey')],
+        requestBody: { required: true, content: jsonContent('RunTaskRequest') },
+        responses: {
+          '202': { description: 'Accepted: the tasks were started.', content: jsonContent('TaskList') },
+          ...problems(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'Conflict',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+          ),
+        },
+      },
+      get: {
+        operationId: 'listEnvironmentTasks',
+        summary: 'Job and one-off tasks, running and recently stopped, with exit codes',
+        ...secured,
+        responses: {
+          '200': { description: 'The tasks, newest first.', content: jsonContent('TaskList') },
+          ...problems('Unauthorized', 'NotFound', 'Conflict'),
+        },
+      },
+    },
+    '/environments/{id}/drift': {
+      parameters: [ref('parameters', 'EnvironmentId')],
+      get: {
+        operationId: 'getEnvironmentDrift',
+        summary: 'Differences between the spec and what AWS reports now',
+        description:
+          'Compares desired counts, images, task sizes, health checks, listener rules, berth tags, Container Insights and log retention with AWS, and lists resources that no longer exist. Only READY and UPDATE_FAILED environments are checked (409 otherwise).',
+        ...secured,
+        responses: {
+          '200': { description: 'The drift report.', content: jsonContent('DriftReport') },
+          ...problems('Unauthorized', 'NotFound', 'Conflict'),
+        },
+      },
+    },
+    '/teams/{team}/quotas': {
+      parameters: [ref('parameters', 'TeamName')],
+      get: {
+        operationId: 'getTeamQuotas',
+        summary: "A team's limits and current use",
+        description: 'Members of the team and admins may read them.',
+        ...secured,
+        responses: {
+          '200': { description: 'Limits in force, overrides and usage.', content: jsonContent('TeamQuotas') },
+          ...problems('BadRequest', 'Unauthorized', 'Forbidden'),
+        },
+      },
+      put: {
+        operationId: 'putTeamQuotas',
+        summary: "Replace a team's limit overrides (admins only)",
+        description:
+          'Dimensions left out follow the configured defaults; `{}` returns the team to the defaults. A limit below current use refuses only growth.',
+        ...secured,
+        requestBody: { required: true, content: jsonContent('QuotaOverrides') },
+        responses: {
+          '200': { description: 'The team quotas after the change.', content: jsonContent('TeamQuotas') },
+          ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
+        },
+      },
+    },
+    '/slack/users/{slackTeamId}/{slackUserId}': {
+      parameters: [ref('parameters', 'SlackTeamId'), ref('parameters', 'SlackUserId')],
+      put: {
+        operationId: 'putSlackUser',
+        summary: 'Map a Slack user to berth teams (admins only)',
+        description:
+          'The Slack command acts for the user with exactly these teams; replaces an earlier mapping.',
+        ...secured,
+        requestBody: { required: true, content: jsonContent('SlackUserRequest') },
+        responses: {
+          '200': { description: 'The mapping as stored.', content: jsonContent('SlackUser') },
+          ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
+        },
+      },
+      delete: {
+        operationId: 'deleteSlackUser',
+        summary: "Remove a Slack user's mapping (admins only)",
+        ...secured,
+        responses: {
+          '204': { description: 'Removed (or there was none).' },
+          ...problems('BadRequest', 'Unauthorized', 'Forbidden'),
+        },
+      },
+    },
+    ...slackEndpoints(),
     '/openapi.json': {
       get: {
         operationId: 'getOpenApiDocument',
@@ -300,6 +439,41 @@ function paths(): Record<string, Record<string, unknown>> {
         responses: { '200': { description: 'The API is up.', content: jsonContent('Health') } },
       },
     },
+  };
+}
+
+/** The endpoints Slack calls: signed with the app's signing secret instead of a bearer token. */
+function slackEndpoints(): Record<string, Record<string, unknown>> {
+  const endpoint = (operationId: string, summary: string, description: string) => ({
+    post: {
+      operationId,
+      summary,
+      description: `${description} Authenticated by Slack's X-Slack-Signature and X-Slack-Request-Timestamp headers (requests older than 5 minutes are refused), not by a bearer token.`,
+      security: [],
+      requestBody: {
+        required: true,
+        content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } },
+      },
+      responses: {
+        '200': {
+          description: 'A Slack message (ephemeral), or empty for a button click.',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+        ...problems('Unauthorized'),
+      },
+    },
+  });
+  return {
+    '/slack/commands': endpoint(
+      'slackCommand',
+      'The /berth slash command',
+      'create, status, list, delete (with a confirmation button) and help.',
+    ),
+    '/slack/interactions': endpoint(
+      'slackInteraction',
+      'Clicks on berth buttons in Slack',
+      'The delete confirmation; the outcome is posted to the response_url.',
+    ),
   };
 }
 

@@ -21,9 +21,17 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Environment, EnvironmentEvent } from '../domain/environment';
+import { type QuotaAmounts, usageChange, ZERO_USAGE } from '../domain/quotas';
 import type { Status } from '../domain/status';
 import { assertTransition } from '../domain/status';
 import { newEventId } from './ids';
+import {
+  type QuotaCharge,
+  QuotaExceededError,
+  sendTransaction,
+  type TransactItem,
+  usageUpdate,
+} from './quotas';
 
 /** Idempotency records outlive any sensible client retry, then expire through the table's TTL. */
 const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
@@ -71,6 +79,10 @@ export interface StoredEnvironment extends Environment {
    * cluster ids), so an update does not have to rediscover them. Opaque to the store.
    */
   runtime?: Record<string, unknown>;
+  /** What this environment counts against its team's quotas (kept equal to usageOf(spec) by each write). */
+  quotaUsage?: QuotaAmounts;
+  /** Set once `releaseUsage` has given the usage back, so a retried release gives nothing twice. */
+  quotaReleasedAt?: string;
 }
 
 export interface Page<T> {
@@ -82,6 +94,8 @@ export interface CreateInput {
   environment: StoredEnvironment;
   idempotencyKey?: string;
   requestHash: string;
+  /** Charged to the team's usage in the same transaction; refused past the limits. */
+  quota?: QuotaCharge;
 }
 
 export type CreateResult =
@@ -176,8 +190,9 @@ export class EnvironmentStore {
         },
       });
     }
+    const quotaItem = input.quota ? usageUpdate(this.tableName, input.quota) : undefined;
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await sendTransaction(this.client, quotaItem ? [...items, quotaItem] : items);
       return { created: true, environment: stored };
     } catch (error) {
       const codes = cancellationCodes(error);
@@ -188,6 +203,8 @@ export class EnvironmentStore {
         if (previous) return { created: false, environment: previous };
       }
       if (codes[1] === 'ConditionalCheckFailed') throw new NameTakenError(stored.team, stored.name);
+      if (input.quota && codes[items.length] === 'ConditionalCheckFailed')
+        throw new QuotaExceededError(input.quota);
       throw error;
     }
   }
@@ -209,11 +226,30 @@ export class EnvironmentStore {
   async discard(environment: StoredEnvironment, key?: string): Promise<void> {
     const deletes = [envKey(environment.id), nameKey(environment.team, environment.name)];
     if (key) deletes.push(idempotencyKey(environment.team, key));
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: deletes.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
-      }),
-    );
+    const items: TransactItem[] = deletes.map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
+    const release = this.usageRelease(environment);
+    const envDelete = items[0]?.Delete;
+    if (release && envDelete) {
+      items.push(release);
+      // Conditional, so that discarding twice cannot give the usage back twice.
+      envDelete.ConditionExpression = 'attribute_exists(pk)';
+    }
+    try {
+      await sendTransaction(this.client, items);
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed') throw error;
+    }
+  }
+
+  /** The usage item's update giving back what the environment counted; undefined when it counted nothing. */
+  private usageRelease(
+    environment: Pick<StoredEnvironment, 'team' | 'quotaUsage'>,
+  ): TransactItem | undefined {
+    if (!environment.quotaUsage) return undefined;
+    return usageUpdate(this.tableName, {
+      team: environment.team,
+      change: usageChange(environment.quotaUsage, ZERO_USAGE),
+    });
   }
 
   async get(id: string): Promise<StoredEnvironment | undefined> {
@@ -221,6 +257,14 @@ export class EnvironmentStore {
       new GetCommand({ TableName: this.tableName, Key: envKey(id), ConsistentRead: true }),
     );
     return Item ? fromItem(Item) : undefined;
+  }
+
+  /** The id of the team's environment called `name`, from its name lock (held until DELETED). */
+  async findIdByName(team: string, name: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: nameKey(team, name), ConsistentRead: true }),
+    );
+    return typeof Item?.environmentId === 'string' ? Item.environmentId : undefined;
   }
 
   /**
@@ -317,12 +361,14 @@ export class EnvironmentStore {
   /**
    * Applies `changes` if the environment is still at `expectedVersion` (and, when given, owned by
    * `owner`); moves the status through `assertTransition` and records an event in the same write.
+   * A `quota` charge moves the team's usage in that write too, refused past the limits.
    */
   async update(
     id: string,
     guard: { version?: number; owner?: string; status?: Status },
     changes: Partial<StoredEnvironment>,
     event?: Omit<EnvironmentEvent, 'id' | 'environmentId' | 'at'>,
+    quota?: QuotaCharge,
   ): Promise<StoredEnvironment> {
     if (guard.status && changes.status) assertTransition(guard.status, changes.status);
     const now = this.now().toISOString();
@@ -369,22 +415,24 @@ export class EnvironmentStore {
         ':one': 1,
       },
     };
+    const quotaItem = quota ? usageUpdate(this.tableName, quota) : undefined;
     try {
-      if (!event) {
+      if (!event && !quotaItem) {
         const { Attributes } = await this.client.send(
           new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }),
         );
         return fromItem(Attributes ?? {});
       }
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [{ Update: update }, this.eventPut(id, event)],
-        }),
-      );
+      await sendTransaction(this.client, [
+        { Update: update },
+        ...(event ? [this.eventPut(id, event)] : []),
+        ...(quotaItem ? [quotaItem] : []),
+      ]);
     } catch (error) {
       const codes = cancellationCodes(error);
       if (isConditionFailure(error) || codes?.[0] === 'ConditionalCheckFailed')
         throw new StaleVersionError(id);
+      if (quota && codes?.at(-1) === 'ConditionalCheckFailed') throw new QuotaExceededError(quota);
       throw error;
     }
     const updated = await this.get(id);
@@ -411,6 +459,34 @@ export class EnvironmentStore {
       );
     } catch (error) {
       if (!cancellationCodes(error)) throw error;
+    }
+  }
+
+  /**
+   * Gives a DELETED environment's usage back to its team, once (any other status: nothing happens).
+   * The environment item records the
+   * release in the same transaction, conditional on it not being recorded yet, so a retried step
+   * (or a second teardown run) gives nothing twice.
+   */
+  async releaseUsage(environment: Pick<StoredEnvironment, 'id' | 'team' | 'quotaUsage'>): Promise<void> {
+    const release = this.usageRelease(environment);
+    if (!release) return;
+    try {
+      await sendTransaction(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: envKey(environment.id),
+            UpdateExpression: 'SET #releasedAt = :now',
+            ConditionExpression: '#status = :deleted AND attribute_not_exists(#releasedAt)',
+            ExpressionAttributeNames: { '#releasedAt': 'quotaReleasedAt', '#status': 'status' },
+            ExpressionAttributeValues: { ':now': this.now().toISOString(), ':deleted': 'DELETED' },
+          },
+        },
+        release,
+      ]);
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed') throw error;
     }
   }
 

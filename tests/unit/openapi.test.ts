@@ -86,18 +86,27 @@ describe('OpenAPI document', () => {
         'PATCH /environments/{id}',
         'DELETE /environments/{id}',
         'GET /environments/{id}/events',
+        'POST /environments/{id}/tasks',
+        'GET /environments/{id}/tasks',
+        'GET /environments/{id}/drift',
+        'GET /teams/{team}/quotas',
+        'PUT /teams/{team}/quotas',
+        'PUT /slack/users/{slackTeamId}/{slackUserId}',
+        'DELETE /slack/users/{slackTeamId}/{slackUserId}',
+        'POST /slack/commands',
+        'POST /slack/interactions',
         'GET /openapi.json',
         'GET /health',
       ].sort(),
     );
   });
 
-  it('requires a bearer token everywhere except /health and /openapi.json', () => {
+  it('requires a bearer token everywhere except /health, /openapi.json and the Slack-signed endpoints', () => {
     const open = operations(buildOpenApiDocument())
       .filter(([, , operation]) => Array.isArray(operation.security) && operation.security.length === 0)
       .map(([path]) => path);
 
-    expect(open.sort()).toEqual(['/health', '/openapi.json']);
+    expect(open.sort()).toEqual(['/health', '/openapi.json', '/slack/commands', '/slack/interactions']);
   });
 
   it('describes the request with defaulted fields optional and the stored spec with them present', () => {

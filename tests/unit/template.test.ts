@@ -13,7 +13,8 @@ const STAGE = 'dev';
 
 /**
  * The only actions allowed on Resource '*'. Each is named in a comment in serverless.yml saying why
- * AWS requires '*' (vended-log delivery for Step Functions logging has no resource-level permissions).
+ * AWS requires '*' (vended-log delivery for Step Functions logging, and the Describe/List calls the
+ * Service Authorization Reference lists without a resource type).
  */
 const STAR_RESOURCE_ACTIONS = [
   'logs:CreateLogDelivery',
@@ -24,6 +25,140 @@ const STAR_RESOURCE_ACTIONS = [
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'ec2:DescribeAccountAttributes',
+  'ec2:DescribeAddresses',
+  'ec2:DescribeAvailabilityZones',
+  'ec2:DescribeInternetGateways',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:DescribeNatGateways',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+  'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeLoadBalancers',
+  'elasticloadbalancing:DescribeRules',
+  'elasticloadbalancing:DescribeTags',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'ecs:DeregisterTaskDefinition',
+  'ecs:DescribeTaskDefinition',
+  'ecs:ListServices',
+  'ecs:ListTaskDefinitions',
+  'ecs:ListTasks',
+  'autoscaling:DescribeAutoScalingGroups',
+];
+
+/**
+ * Key AWS actions each workflow step's code sends (functions/steps → shared/aws): a role without one
+ * fails in AWS with AccessDenied although every local test passes.
+ */
+const STEP_ROLE_ACTIONS: Record<string, string[]> = {
+  RecordStatusRole: ['dynamodb:UpdateItem', 'events:PutEvents'],
+  AllocateCidrRole: ['dynamodb:Query', 'dynamodb:PutItem'],
+  CreateNetworkRole: [
+    'ec2:DescribeAvailabilityZones',
+    'ec2:CreateVpc',
+    'ec2:ModifyVpcAttribute',
+    'ec2:CreateSubnet',
+    'ec2:CreateInternetGateway',
+    'ec2:AttachInternetGateway',
+    'ec2:CreateRouteTable',
+    'ec2:AssociateRouteTable',
+    'ec2:CreateRoute',
+    'ec2:CreateSecurityGroup',
+    'ec2:AuthorizeSecurityGroupIngress',
+    'ec2:RevokeSecurityGroupIngress',
+    'ec2:AllocateAddress',
+    'ec2:CreateNatGateway',
+    'ec2:CreateTags',
+  ],
+  CheckNatGatewaysRole: ['ec2:DescribeNatGateways'],
+  RouteThroughNatRole: ['ec2:DescribeRouteTables', 'ec2:CreateRoute', 'ec2:ReplaceRoute'],
+  CreateLoadBalancerRole: [
+    'elasticloadbalancing:CreateLoadBalancer',
+    'elasticloadbalancing:AddTags',
+    'elasticloadbalancing:DescribeTags',
+    'elasticloadbalancing:ModifyLoadBalancerAttributes',
+    'ec2:DescribeSubnets',
+    'iam:CreateServiceLinkedRole',
+  ],
+  CheckLoadBalancerRole: ['elasticloadbalancing:DescribeLoadBalancers'],
+  CreateRoutingRole: [
+    'elasticloadbalancing:DescribeListeners',
+    'elasticloadbalancing:CreateListener',
+    'elasticloadbalancing:ModifyListener',
+    'elasticloadbalancing:CreateTargetGroup',
+    'elasticloadbalancing:ModifyTargetGroupAttributes',
+    'elasticloadbalancing:DescribeRules',
+    'elasticloadbalancing:CreateRule',
+    'elasticloadbalancing:SetRulePriorities',
+  ],
+  CreateClusterRole: [
+    'ecs:DescribeClusters',
+    'ecs:CreateCluster',
+    'ecs:TagResource',
+    'ecs:CreateCapacityProvider',
+    'ecs:PutClusterCapacityProviders',
+    'ssm:GetParameter',
+    'ec2:CreateLaunchTemplate',
+    'ec2:RunInstances',
+    'autoscaling:CreateAutoScalingGroup',
+    'iam:PassRole',
+  ],
+  PrepareServiceRole: [
+    'logs:CreateLogGroup',
+    'logs:PutRetentionPolicy',
+    'ecs:DescribeTaskDefinition',
+    'ecs:RegisterTaskDefinition',
+    'iam:PassRole',
+  ],
+  CreateServiceRole: ['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:TagResource'],
+  CheckServicesRole: ['ecs:DescribeServices'],
+  CreateDnsRecordRole: ['route53:ChangeResourceRecordSets'],
+  RecordReadyRole: ['dynamodb:UpdateItem', 'events:PutEvents'],
+  RemoveServicesRole: [
+    'ecs:ListServices',
+    'ecs:DeleteService',
+    'elasticloadbalancing:DescribeRules',
+    'elasticloadbalancing:DeleteRule',
+    'elasticloadbalancing:DeleteTargetGroup',
+  ],
+  TeardownPassRole: [
+    'route53:ListResourceRecordSets',
+    'route53:ChangeResourceRecordSets',
+    'scheduler:DeleteScheduleGroup',
+    'pipes:DeletePipe',
+    'sqs:DeleteQueue',
+    'ecs:StopTask',
+    'ecs:DeleteService',
+    'logs:DeleteLogGroup',
+    'elasticloadbalancing:DeleteListener',
+    'elasticloadbalancing:DeleteLoadBalancer',
+    'elasticloadbalancing:DeleteTargetGroup',
+    'ecs:DeleteCapacityProvider',
+    'autoscaling:DeleteAutoScalingGroup',
+    'ec2:DeleteLaunchTemplate',
+    'ecs:DeregisterTaskDefinition',
+    'ecs:DeleteCluster',
+    'ec2:DeleteNatGateway',
+    'ec2:ReleaseAddress',
+    'ec2:DetachInternetGateway',
+    'ec2:DeleteNetworkInterface',
+    'ec2:DeleteSubnet',
+    'ec2:DeleteSecurityGroup',
+    'ec2:DeleteVpc',
+  ],
+  FinishTeardownRole: ['dynamodb:DeleteItem', 'events:PutEvents'],
+};
+
+/** API Gateway's own error answers, each a problem+json body. */
+const GATEWAY_RESPONSES = [
+  'UNAUTHORIZED',
+  'ACCESS_DENIED',
+  'MISSING_AUTHENTICATION_TOKEN',
+  'DEFAULT_4XX',
+  'DEFAULT_5XX',
 ];
 
 const AUTHORIZED_ROUTES = [
@@ -33,6 +168,10 @@ const AUTHORIZED_ROUTES = [
   'PATCH /environments/{id}',
   'DELETE /environments/{id}',
   'GET /environments/{id}/events',
+  'POST /environments/{id}/tasks',
+  'GET /environments/{id}/tasks',
+  'GET /teams/{team}/quotas',
+  'PUT /teams/{team}/quotas',
 ];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -193,6 +332,34 @@ describe('IAM', () => {
     for (const action of STAR_RESOURCE_ACTIONS) expect(comments).toContain(action);
   });
 
+  it.each(Object.entries(STEP_ROLE_ACTIONS))('lets %s send the AWS calls of its step', (role, actions) => {
+    expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
+    const allowed = roleStatements()
+      .filter(({ role: name, statement }) => name === role && statement.Effect === 'Allow')
+      .flatMap(({ statement }) => asArray(statement.Action));
+    expect(actions.filter((action) => !allowed.includes(action))).toEqual([]);
+  });
+
+  it('lets step roles pass only the two ECS roles, each only to its service', () => {
+    const passes = roleStatements().filter(
+      ({ role, statement }) =>
+        role in STEP_ROLE_ACTIONS && asArray(statement.Action).includes('iam:PassRole'),
+    );
+    expect(passes.length).toBeGreaterThan(0);
+    for (const { role, statement } of passes) {
+      const resources = asArray(statement.Resource).map((resource) =>
+        isObject(resource) && Array.isArray(resource['Fn::GetAtt']) ? resource['Fn::GetAtt'][0] : resource,
+      );
+      expect({ role, resources }).toEqual({
+        role,
+        resources: [expect.stringMatching(/^(EcsTaskExecutionRole|EcsInstanceRole)$/)],
+      });
+      expect(statement.Condition).toMatchObject({
+        StringEquals: { 'iam:PassedToService': expect.any(String) },
+      });
+    }
+  });
+
   it('gives the authorizer nothing but its own log stream', () => {
     const actions = roleStatements()
       .filter(({ role }) => role === 'AuthorizerRole')
@@ -331,6 +498,31 @@ describe('the REST API', () => {
     ]) {
       expect(methods()).toContainEqual({ route: `ANY ${path}`, authorization: 'NONE' });
     }
+  });
+
+  it("answers API Gateway's own errors with problem+json bodies", () => {
+    const responses = resourcesOfType('AWS::ApiGateway::GatewayResponse').map(
+      ([, resource]) => resource.Properties,
+    );
+    expect(responses.map((response) => response.ResponseType).sort()).toEqual([...GATEWAY_RESPONSES].sort());
+    for (const response of responses) {
+      expect(response.RestApiId).toEqual({ Ref: 'ApiGatewayRestApi' });
+      expect(response.ResponseParameters).toEqual({
+        'gatewayresponse.header.Content-Type': "'application/problem+json'",
+      });
+      const templates = isObject(response.ResponseTemplates) ? response.ResponseTemplates : {};
+      expect(String(templates['application/json'])).toMatch(/^\{"type":"[^"]+","title":"[^"]+",/);
+    }
+    const unauthorized = responses.find((response) => response.ResponseType === 'UNAUTHORIZED');
+    const body = isObject(unauthorized?.ResponseTemplates)
+      ? unauthorized.ResponseTemplates['application/json']
+      : '';
+    expect(JSON.parse(String(body))).toEqual({
+      type: 'urn:berth:problem:unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'a valid bearer token is required',
+    });
   });
 
   it('uses a REQUEST authorizer on the Authorization header, cached for 300 s', () => {
