@@ -33,7 +33,7 @@ const OFFLINE_READY_TIMEOUT_MS = 180_000;
 const OFFLINE_STOP_TIMEOUT_MS = 10_000;
 
 /** The services the simulated AWS answers for, by their AWS_ENDPOINT_URL_<SERVICE> suffix. */
-const SIMULATED_SERVICES = [
+export const SIMULATED_SERVICES = [
   'EC2',
   'ELASTIC_LOAD_BALANCING_V2',
   'ECS',

@@ -11,10 +11,9 @@ import {
 } from '../domain/drift';
 import type { Status } from '../domain/status';
 import type { Caller } from '../http/identity';
-import { canAccessTeam } from '../http/identity';
 import type { EnvironmentStore } from '../store/environments';
-import { ENVIRONMENT_ID } from '../store/ids';
-import { notFound, UseCaseError } from './errors';
+import { loadVisible } from './environments';
+import { UseCaseError } from './errors';
 
 export interface DriftDependencies {
   store: EnvironmentStore;
@@ -27,10 +26,7 @@ export interface DriftDependencies {
 const CHECKABLE: readonly Status[] = ['READY', 'UPDATE_FAILED'];
 
 export async function checkDrift(deps: DriftDependencies, caller: Caller, id: string): Promise<DriftReport> {
-  if (!ENVIRONMENT_ID.test(id)) throw notFound();
-  const environment = await deps.store.get(id);
-  // Another team's environment answers exactly like a missing one.
-  if (!environment || !canAccessTeam(caller, environment.team)) throw notFound();
+  const environment = await loadVisible(deps, caller, id);
   if (!CHECKABLE.includes(environment.status)) {
     throw new UseCaseError(
       'conflict',

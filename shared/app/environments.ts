@@ -96,7 +96,11 @@ function hashSpec(spec: EnvironmentSpec): string {
 }
 
 /** Loads an environment the caller may see; anything else answers exactly like a missing one. */
-async function loadVisible(deps: Dependencies, caller: Caller, id: string): Promise<StoredEnvironment> {
+export async function loadVisible(
+  deps: Pick<Dependencies, 'store'>,
+  caller: Caller,
+  id: string,
+): Promise<StoredEnvironment> {
   if (!ENVIRONMENT_ID.test(id)) throw notFound();
   const environment = await deps.store.get(id);
   if (!environment || !canAccessTeam(caller, environment.team)) throw notFound();
@@ -107,14 +111,9 @@ export type CreateOutcome =
   | { kind: 'dry-run'; spec: EnvironmentSpec; cost: CostEstimate }
   | { kind: 'created' | 'replayed'; environment: Environment };
 
-export async function createEnvironment(
-  deps: Dependencies,
-  caller: Caller,
-  body: unknown,
-  options: { idempotencyKey?: string; dryRun?: boolean } = {},
-): Promise<CreateOutcome> {
-  const { idempotencyKey } = options;
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+/** An `Idempotency-Key` header (a ticket id, a client's request id) must be printable ASCII. */
+export function assertIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
     throw new UseCaseError(
       'bad-request',
       'Invalid Idempotency-Key',
@@ -122,6 +121,16 @@ export async function createEnvironment(
       [{ path: 'Idempotency-Key', message: 'use 1 to 255 printable ASCII characters without spaces' }],
     );
   }
+}
+
+export async function createEnvironment(
+  deps: Dependencies,
+  caller: Caller,
+  body: unknown,
+  options: { idempotencyKey?: string; dryRun?: boolean } = {},
+): Promise<CreateOutcome> {
+  const { idempotencyKey } = options;
+  assertIdempotencyKey(idempotencyKey);
   const spec = validateSpec(body);
   if (!canAccessTeam(caller, spec.team)) {
     throw new UseCaseError('forbidden', 'Forbidden', `you are not a member of team ${spec.team}`, [

@@ -9,10 +9,9 @@ import { environmentTags, names } from '../domain/naming';
 import { formatIssues } from '../domain/spec';
 import type { Status } from '../domain/status';
 import type { Caller } from '../http/identity';
-import { canAccessTeam } from '../http/identity';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
-import { ENVIRONMENT_ID } from '../store/ids';
-import { notFound, UseCaseError } from './errors';
+import { assertIdempotencyKey, loadVisible } from './environments';
+import { UseCaseError } from './errors';
 
 /** What a task looks like to callers (shared/aws/jobs.ts `TaskSummary` has this shape). */
 export const taskSummarySchema = z.object({
@@ -81,7 +80,6 @@ export interface TaskDependencies {
 
 /** Statuses in which the cluster and task definitions exist and nothing is tearing them down. */
 const RUNNABLE: readonly Status[] = ['READY', 'UPDATING', 'UPDATE_FAILED'];
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The ids a task needs, from what provisioning recorded (never shown to callers). */
 const runtimeSchema = z.object({
@@ -98,10 +96,7 @@ async function loadRunnable(
   caller: Caller,
   id: string,
 ): Promise<{ environment: StoredEnvironment; runtime: Runtime }> {
-  if (!ENVIRONMENT_ID.test(id)) throw notFound();
-  const environment = await deps.store.get(id);
-  // Another team's environment answers exactly like a missing one.
-  if (!environment || !canAccessTeam(caller, environment.team)) throw notFound();
+  const environment = await loadVisible(deps, caller, id);
   const runtime = runtimeSchema.safeParse(environment.runtime);
   if (!RUNNABLE.includes(environment.status) || !runtime.success) {
     throw new UseCaseError(
@@ -128,14 +123,7 @@ export async function runTasks(
   options: { idempotencyKey?: string } = {},
 ): Promise<TaskSummaryView[]> {
   const { idempotencyKey } = options;
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new UseCaseError(
-      'bad-request',
-      'Invalid Idempotency-Key',
-      'the Idempotency-Key header is malformed',
-      [{ path: 'Idempotency-Key', message: 'use 1 to 255 printable ASCII characters without spaces' }],
-    );
-  }
+  assertIdempotencyKey(idempotencyKey);
   const { environment, runtime } = await loadRunnable(deps, caller, id);
   const parsed = runTaskRequestSchema.safeParse(body ?? {});
   if (!parsed.success) {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type RunningSimulator, type StartOptions, startSimulator } from '../../local/aws/server';
+import { SIMULATED_SERVICES } from '../../local/start';
 import { loadServerlessProject } from '../../local/stepfunctions/definitions';
 import type { ExecutionDescription } from '../../local/stepfunctions/engine';
 import type { LambdaHandler } from '../../local/stepfunctions/invokers';
@@ -18,20 +19,6 @@ import { EnvironmentStore } from '../../shared/store/environments';
 import { StepFunctionsStarter } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from './dynamodb';
 
-const SIMULATED = [
-  'EC2',
-  'ELASTIC_LOAD_BALANCING_V2',
-  'ECS',
-  'CLOUDWATCH_LOGS',
-  'AUTO_SCALING',
-  'SSM',
-  'ROUTE_53',
-  'SCHEDULER',
-  'SQS',
-  'PIPES',
-  'EVENTBRIDGE',
-  'STS',
-];
 const STAGE = 'test';
 /** The bus status events go to; read them back with `GET /_local/events?bus=` on the simulator. */
 export const EVENT_BUS = `berth-${STAGE}`;
@@ -77,7 +64,7 @@ export async function startWorkflowStack(
   const timeScale = options.timeScale ?? 0.001;
   const simulator = await startSimulator({ port: 0, timeScale, seed: 7, ...options.simulator });
   const saved = { ...process.env };
-  for (const service of SIMULATED) process.env[`AWS_ENDPOINT_URL_${service}`] = simulator.url;
+  for (const service of SIMULATED_SERVICES) process.env[`AWS_ENDPOINT_URL_${service}`] = simulator.url;
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: testEndpoint(),
     AWS_REGION: 'us-east-1',
