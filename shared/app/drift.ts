@@ -2,6 +2,8 @@
  * The drift check: what an environment's spec asks for against what AWS reports now. Reading AWS is
  * passed in (`observe`), so this use case stays free of SDK calls and every front door shares it.
  */
+
+import type { Caller } from '../domain/caller';
 import {
   builtResourcesSchema,
   type DriftReport,
@@ -10,7 +12,6 @@ import {
   type ObservedEnvironment,
 } from '../domain/drift';
 import type { Status } from '../domain/status';
-import type { Caller } from '../http/identity';
 import type { EnvironmentStore } from '../store/environments';
 import { loadVisible } from './environments';
 import { UseCaseError } from './errors';

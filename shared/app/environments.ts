@@ -4,6 +4,8 @@
  * status transitions and which workflow runs.
  */
 import { createHash } from 'node:crypto';
+import type { Caller } from '../domain/caller';
+import { canAccessTeam } from '../domain/caller';
 import { type CostEstimate, estimateMonthlyCost } from '../domain/cost';
 import type { Environment, EnvironmentEvent } from '../domain/environment';
 import { applyMergePatch, immutableChanges } from '../domain/patch';
@@ -11,8 +13,6 @@ import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import { usageChange, usageOf } from '../domain/quotas';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
 import { type Status, UPDATABLE } from '../domain/status';
-import type { Caller } from '../http/identity';
-import { canAccessTeam } from '../http/identity';
 import {
   type EnvironmentStore,
   IdempotencyConflictError,

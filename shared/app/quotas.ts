@@ -3,6 +3,9 @@
  * caller can act on. The limits themselves are enforced by the store, inside the transaction that
  * creates or changes an environment (see shared/store/quotas.ts).
  */
+
+import type { Caller } from '../domain/caller';
+import { canAccessTeam, TEAM_NAME_PATTERN } from '../domain/caller';
 import {
   effectiveLimits,
   QUOTA_DIMENSIONS,
@@ -12,8 +15,6 @@ import {
   type TeamQuotas,
 } from '../domain/quotas';
 import { formatIssues } from '../domain/spec';
-import type { Caller } from '../http/identity';
-import { canAccessTeam, TEAM_NAME_PATTERN } from '../http/identity';
 import type { QuotaCharge, QuotaStore } from '../store/quotas';
 import { UseCaseError } from './errors';
 

@@ -3,8 +3,9 @@
  * user id, so an admin maps each user to teams through the API; the Slack front door then acts as a
  * `Caller` with exactly those teams, and every environment rule applies to it unchanged.
  */
+
+import { type Caller, TEAM_NAME_PATTERN } from '../domain/caller';
 import { formatIssues } from '../domain/spec';
-import { type Caller, TEAM_NAME_PATTERN } from '../http/identity';
 import { type SlackUser, slackIdSchema, slackUserRequestSchema } from '../http/slack-users';
 import type { SlackStore } from '../store/slack';
 import { UseCaseError } from './errors';

@@ -5,10 +5,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Caller } from '../domain/caller';
 import { environmentTags, names } from '../domain/naming';
 import { formatIssues } from '../domain/spec';
 import type { Status } from '../domain/status';
-import type { Caller } from '../http/identity';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
 import { assertIdempotencyKey, loadVisible } from './environments';
 import { UseCaseError } from './errors';

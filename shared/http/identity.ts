@@ -13,16 +13,9 @@
  *
  * `toAuthorizerContext` writes that format and `callerFromEvent` reads it: the format lives here only.
  */
+import { type Caller, canAccessTeam, TEAM_NAME_PATTERN } from '../domain/caller';
 
-/** The authenticated caller. `teams` are the teams it belongs to; `admin` sees every team. */
-export interface Caller {
-  subject: string;
-  teams: string[];
-  admin: boolean;
-}
-
-/** A team name as berth accepts it from an identity provider: lowercase letters, digits, hyphens. */
-export const TEAM_NAME_PATTERN = /^[a-z0-9-]{1,32}$/;
+export { type Caller, canAccessTeam, TEAM_NAME_PATTERN };
 
 /** The authorizer context map handed to API Gateway (values limited to string/number/boolean). */
 export interface AuthorizerContext {
@@ -71,19 +64,4 @@ export function callerFromEvent(event: EventWithAuthorizer): Caller {
     teams: teams.split(',').filter((team) => TEAM_NAME_PATTERN.test(team)),
     admin: admin === true || admin === 'true',
   };
-}
-
-/** Whether the caller may read and change the team's environments. Admins may access every team. */
-export function canAccessTeam(caller: Caller, team: string): boolean {
-  return caller.admin || caller.teams.includes(team);
-}
-
-/**
- * The teams a listing may show: `'all'` (an admin with no filter) or an explicit list. A filter on
- * a team the caller cannot access gives `[]`, an empty listing, never a 403: another team's
- * environments must look exactly like missing ones (DESIGN principle 7).
- */
-export function visibleTeams(caller: Caller, requestedTeam?: string): 'all' | string[] {
-  if (requestedTeam !== undefined) return canAccessTeam(caller, requestedTeam) ? [requestedTeam] : [];
-  return caller.admin ? 'all' : [...caller.teams];
 }

@@ -5,7 +5,6 @@ import {
   canAccessTeam,
   toAuthorizerContext,
   UnauthenticatedError,
-  visibleTeams,
 } from '../../shared/http/identity';
 
 function eventWith(authorizer: unknown): APIGatewayProxyEvent {
@@ -114,37 +113,5 @@ describe('canAccessTeam', () => {
     const allowed = canAccessTeam(admin, 'ledger');
 
     expect(allowed).toBe(true);
-  });
-});
-
-describe('visibleTeams', () => {
-  it("lists a member's own teams when no team is asked for", () => {
-    const teams = visibleTeams(member);
-
-    expect(teams).toEqual(['payments', 'search']);
-  });
-
-  it('narrows to the requested team when the member belongs to it', () => {
-    const teams = visibleTeams(member, 'search');
-
-    expect(teams).toEqual(['search']);
-  });
-
-  it('shows nothing, rather than refusing, for a team the member does not belong to', () => {
-    const teams = visibleTeams(member, 'ledger');
-
-    expect(teams).toEqual([]);
-  });
-
-  it('shows an admin all teams when no team is asked for', () => {
-    const teams = visibleTeams(admin);
-
-    expect(teams).toBe('all');
-  });
-
-  it('narrows an admin to the requested team', () => {
-    const teams = visibleTeams(admin, 'ledger');
-
-    expect(teams).toEqual(['ledger']);
   });
 });
