@@ -14,29 +14,8 @@ import {
 import { UseCaseError } from '../../shared/app/errors';
 import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
-import type { WorkflowKind, WorkflowStarter } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
-
-class RecordingWorkflows implements WorkflowStarter {
-  readonly started: { kind: WorkflowKind; name: string; input: Record<string, unknown> }[] = [];
-  readonly stopped: { kind: WorkflowKind; name: string }[] = [];
-  failNextStart = false;
-
-  async start(kind: WorkflowKind, name: string, input: Record<string, unknown>): Promise<string> {
-    if (this.failNextStart) {
-      this.failNextStart = false;
-      throw new Error('Step Functions unavailable');
-    }
-    // Step Functions itself is idempotent by name: a second start of the same name is the same run.
-    if (!this.started.some((run) => run.kind === kind && run.name === name))
-      this.started.push({ kind, name, input });
-    return `arn:aws:states:us-east-1:000000000000:execution:berth-test-${kind}:${name}`;
-  }
-
-  async stop(kind: WorkflowKind, name: string): Promise<void> {
-    this.stopped.push({ kind, name });
-  }
-}
+import { RecordingWorkflows, rejection } from '../support/recording-workflows';
 
 let teamCounter = 0;
 /** Each test gets teams of its own, so tests sharing the table never see each other's data. */
@@ -47,16 +26,6 @@ function uniqueTeam(): string {
 
 function request(team: string, name = 'web', image = 'nginx:1.27') {
   return { name, team, services: [{ name: 'api', image }] };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UseCaseError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UseCaseError) return error;
-    throw error;
-  }
-  throw new Error('expected the use case to fail');
 }
 
 let deps: Dependencies & { workflows: RecordingWorkflows };

@@ -19,20 +19,9 @@ import type { Caller } from '../../shared/http/identity';
 import { STATUS_OF } from '../../shared/http/problem';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { QuotaStore } from '../../shared/store/quotas';
-import { executionNames, type WorkflowKind } from '../../shared/workflow/executions';
+import { executionNames } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
-import { RecordingWorkflows } from '../support/recording-workflows';
-
-/** Step Functions refusing the next start, as when it is unavailable. */
-class FailingOnceWorkflows extends RecordingWorkflows {
-  failNextStart = false;
-
-  override async start(kind: WorkflowKind, name: string, input: Record<string, unknown>): Promise<string> {
-    if (!this.failNextStart) return super.start(kind, name, input);
-    this.failNextStart = false;
-    throw new Error('Step Functions unavailable');
-  }
-}
+import { RecordingWorkflows, rejection } from '../support/recording-workflows';
 
 const DEFAULTS: QuotaAmounts = { environments: 2, tasks: 5, natGateways: 6, ec2Instances: 20 };
 
@@ -46,16 +35,6 @@ function request(team: string, name: string, desiredCount = 1) {
   return { name, team, services: [{ name: 'api', image: 'nginx:1.27', desiredCount }] };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<UseCaseError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UseCaseError) return error;
-    throw error;
-  }
-  throw new Error('expected the use case to fail');
-}
-
 async function created(promise: ReturnType<typeof createEnvironment>): Promise<Environment> {
   const outcome = await promise;
   if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
@@ -63,7 +42,7 @@ async function created(promise: ReturnType<typeof createEnvironment>): Promise<E
 }
 
 let deps: Dependencies & {
-  workflows: FailingOnceWorkflows;
+  workflows: RecordingWorkflows;
   quotas: { store: QuotaStore; defaults: QuotaAmounts };
 };
 let store: EnvironmentStore;
@@ -75,7 +54,7 @@ beforeEach(() => {
   store = new EnvironmentStore(testDocumentClient(), TEST_TABLE);
   deps = {
     store,
-    workflows: new FailingOnceWorkflows(),
+    workflows: new RecordingWorkflows(),
     quotas: { store: new QuotaStore(testDocumentClient(), TEST_TABLE), defaults: DEFAULTS },
     region: 'us-east-1',
   };

@@ -1,8 +1,3 @@
-/**
- * The one-off task use cases against DynamoDB Local. Only the ECS boundary is replaced, by a
- * recorder passed in as the `TaskRunner` (tests/workflow and tests/aws cover the real calls).
- */
-import { UseCaseError } from '../../shared/app/errors';
 import {
   listTasks,
   type RunTaskCall,
@@ -17,6 +12,7 @@ import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { newEnvironmentId } from '../../shared/store/ids';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
+import { rejection } from '../support/recording-workflows';
 
 class RecordingTasks implements TaskRunner {
   readonly runs: RunTaskCall[] = [];
@@ -94,16 +90,6 @@ async function environmentIn(status: Status): Promise<{ id: string; caller: Call
     requestHash: id,
   });
   return { id, team, caller: { subject: 'alice', teams: [team], admin: false } };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UseCaseError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UseCaseError) return error;
-    throw error;
-  }
-  throw new Error('expected the use case to fail');
 }
 
 describe('runTasks', () => {
