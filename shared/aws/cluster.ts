@@ -54,7 +54,8 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import type { EnvironmentSpec } from '../domain/spec';
-import { type Blocker, errorCode, type TeardownProgress } from './network';
+import { errorCode } from './errors';
+import { type Blocker, messageOf, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_AUTO_SCALING`…). */
 const defaultClients: ClusterClients = {
@@ -125,10 +126,6 @@ function ecsTagValue(tags: EcsTag[] | undefined, key: string): string | undefine
 function required(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
   return value;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function hasCode(error: unknown, ...codes: string[]): boolean {

@@ -57,8 +57,8 @@ import { type EnvironmentRef, envKey, names, tagList } from '../domain/naming';
 import type { Capacity, JobSpec } from '../domain/spec';
 import { ecsTags } from './cluster';
 import { errorCode, hasCode } from './errors';
-import type { Blocker, TeardownProgress } from './network';
 import { capacityProviderStrategy, ensureLogGroup, ensureTaskDefinitionRevision } from './service';
+import type { Blocker, TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_SCHEDULER`, `…_SQS`, `…_PIPES`…). */
 const defaultClients: JobClients = {

@@ -63,6 +63,7 @@ import {
   tagList,
 } from '../domain/naming';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
+import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
 
 /**
  * Region, credentials and endpoint come from the environment (`AWS_REGION`,
@@ -138,25 +139,6 @@ export class ResourceOwnedElsewhere extends Error {
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined || value === '') throw new Error(`ELBv2 returned no ${what}`);
   return value;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function collect<Page, Item>(
-  pages: AsyncIterable<Page>,
-  items: (page: Page) => Item[] | undefined,
-): Promise<Item[]> {
-  const all: Item[] = [];
-  for await (const page of pages) all.push(...(items(page) ?? []));
-  return all;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
-  return result;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -733,19 +715,6 @@ export async function deleteListenerRule(
 // ---------------------------------------------------------------------------------------------
 // Teardown
 // ---------------------------------------------------------------------------------------------
-
-export interface Blocker {
-  /** The ARN that could not be deleted yet. */
-  resource: string;
-  /** `ResourceInUse`, or `LoadBalancerDeleting` while a deleted ALB is still listed. */
-  code: string;
-  message: string;
-}
-
-export interface TeardownProgress {
-  done: boolean;
-  blocked: Blocker[];
-}
 
 export interface LoadBalancerInventory {
   loadBalancers: { arn: string; name?: string }[];

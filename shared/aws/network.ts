@@ -75,11 +75,10 @@ import {
 } from '../domain/naming';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
+import { type Blocker, collect, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoint come from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_EC2`). */
 const defaultEc2 = new EC2Client({});
-
-export { errorCode, isTransient } from './errors';
 
 /** Which piece of the environment's network a resource is: how `ensure*` finds it again. */
 export const TAG_PART = 'berth:part';
@@ -167,15 +166,6 @@ function partOf(resource: { Tags?: Tag[] }): string | undefined {
 }
 
 /** All items of a paginated Describe. */
-async function collect<Page, Item>(
-  pages: AsyncIterable<Page>,
-  items: (page: Page) => Item[] | undefined,
-): Promise<Item[]> {
-  const all: Item[] = [];
-  for await (const page of pages) all.push(...(items(page) ?? []));
-  return all;
-}
-
 /** The id of a resource AWS just returned; its absence is an AWS (or simulator) fault, not ours. */
 function required(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new Error(`EC2 returned no ${what}`);
@@ -873,19 +863,6 @@ export interface NetworkInventory {
     requesterManaged: boolean;
     description?: string;
   }[];
-}
-
-export interface Blocker {
-  /** The resource that could not be deleted yet. */
-  resource: string;
-  /** AWS error code (DependencyViolation, InvalidIPAddress.InUse) or NatGatewayDeleting. */
-  code: string;
-  message: string;
-}
-
-export interface TeardownProgress {
-  done: boolean;
-  blocked: Blocker[];
 }
 
 /** Codes meaning "something still depends on it; try again later". */

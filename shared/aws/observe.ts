@@ -52,6 +52,7 @@ import type {
 } from '../domain/drift';
 import { type EnvironmentRef, names } from '../domain/naming';
 import { hasCode } from './errors';
+import { chunks, collect } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_<SERVICE>`). */
 const defaultClients: ObserveClients = {
@@ -73,21 +74,6 @@ export interface ObserveClients {
 const DESCRIBE_SERVICES_MAX = 10;
 /** DescribeTags takes at most 20 ARNs; DescribeTargetGroups is asked in the same batches. */
 const ELB_ARNS_MAX = 20;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
-}
-
-async function collect<Page, Item>(
-  pages: AsyncIterable<Page>,
-  items: (page: Page) => Item[] | undefined,
-): Promise<Item[]> {
-  const all: Item[] = [];
-  for await (const page of pages) all.push(...(items(page) ?? []));
-  return all;
-}
 
 const missing = (id: string): { id: string; found: false } => ({ id, found: false });
 

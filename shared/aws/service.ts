@@ -43,7 +43,8 @@ import {
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../domain/naming';
 import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../domain/spec';
 import { type Capacity, ec2CapacityName, ecsTags, findEnvironmentClusters } from './cluster';
-import { type Blocker, errorCode, type TeardownProgress } from './network';
+import { errorCode } from './errors';
+import { type Blocker, chunks, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
 const defaultClients: ServiceClients = {
@@ -116,12 +117,6 @@ function required(value: string | undefined, what: string): string {
 function hasCode(error: unknown, ...codes: string[]): boolean {
   const code = errorCode(error);
   return code !== undefined && codes.includes(code);
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { type RunningSimulator, startSimulator } from '../../local/aws/server';
 import { services } from '../../local/aws/services/index';
 import type { ClusterClients } from '../../shared/aws/cluster';
-import type { TeardownProgress } from '../../shared/aws/network';
 import type { ServiceClients } from '../../shared/aws/service';
+import type { TeardownProgress } from '../../shared/aws/teardown';
 import { type EnvironmentRef, environmentTags, TAG_ENVIRONMENT } from '../../shared/domain/naming';
 import {
   type EnvironmentRequest,

@@ -30,9 +30,9 @@ import {
   planPriorities,
   ResourceOwnedElsewhere,
   SSL_POLICY,
-  type TeardownProgress,
   teardownLoadBalancerPass,
 } from '../../shared/aws/load-balancer';
+import type { TeardownProgress } from '../../shared/aws/teardown';
 import {
   type EnvironmentRef,
   environmentTags,

@@ -9,8 +9,8 @@ import {
   type IpPermission,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
+import { isTransient } from '../../shared/aws/errors';
 import {
-  type Blocker,
   describeNatGateways,
   ensureInternetGateway,
   ensureNatGateways,
@@ -19,7 +19,6 @@ import {
   ensureSubnets,
   ensureVpc,
   findNetwork,
-  isTransient,
   listAvailabilityZones,
   type NetworkResources,
   type NetworkSpec,
@@ -28,6 +27,7 @@ import {
   TAG_PART,
   teardownNetworkPass,
 } from '../../shared/aws/network';
+import type { Blocker } from '../../shared/aws/teardown';
 import { planSubnets } from '../../shared/domain/cidr';
 import type { EnvironmentRef } from '../../shared/domain/naming';
 import { type SimulatedEc2, startSimulatedEc2, waitAwsSeconds } from './simulated-ec2';
