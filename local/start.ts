@@ -285,6 +285,10 @@ async function startServerlessOffline(options: OfflineOptions): Promise<Started>
     '--host',
     '127.0.0.1',
     '--noPrependStageInUrl',
+    // A function's first call loads its bundle in a fresh worker; on a loaded laptop or CI machine
+    // that alone can pass the 10 s Lambda timeout serverless.yml sets for AWS, and serverless-offline
+    // would answer 504 for what is only a slow local cold start.
+    '--noTimeout',
     '--httpPort',
     String(options.httpPort),
     '--lambdaPort',
