@@ -1,0 +1,216 @@
+/**
+ * Section "cold-start": every API function (an `http` event in serverless.yml, plus the authorizer
+ * API Gateway runs first) bundled with esbuild using serverless.yml's `custom.esbuild` settings;
+ * the minified bundle's size and its module-init time — a fresh Node process timing `require` of
+ * the bundle with `process.hrtime` — against a bundle holding only a DynamoDB DocumentClient built
+ * with the same settings.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { parse } from 'yaml';
+import type { Row, SectionResult } from './report';
+import { ratioOf } from './report';
+import { formatMs, median, quantile } from './stats';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SERVERLESS_YML = join(ROOT, 'serverless.yml');
+const RUNS = 20;
+const SIZE_TARGET_BYTES = 250 * 1024;
+const INIT_TARGET_RATIO = 1.3;
+const run = promisify(execFile);
+
+interface ServerlessYml {
+  provider?: { environment?: Record<string, unknown> };
+  custom?: { esbuild?: Record<string, unknown> };
+  functions?: Record<string, { handler?: string; events?: Array<Record<string, unknown>> }>;
+}
+
+/** serverless-esbuild's own keys are not esbuild options; the rest are passed to esbuild as they are. */
+const PLUGIN_KEYS = new Set([
+  'outputWorkFolder',
+  'outputBuildFolder',
+  'exclude',
+  'packager',
+  'packagerOptions',
+]);
+
+export function readServerlessYml(): ServerlessYml {
+  return parse(readFileSync(SERVERLESS_YML, 'utf8'), { logLevel: 'error' }) as ServerlessYml;
+}
+
+export function esbuildOptions(yml: ServerlessYml): BuildOptions {
+  const configured = yml.custom?.esbuild ?? {};
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(configured)) if (!PLUGIN_KEYS.has(key)) options[key] = value;
+  return options as BuildOptions;
+}
+
+function apiFunctions(yml: ServerlessYml): Array<{ name: string; entry: string }> {
+  const functions = Object.entries(yml.functions ?? {}).filter(
+    ([name, fn]) => name === 'authorizer' || (fn.events ?? []).some((event) => 'http' in event),
+  );
+  return functions.map(([name, fn]) => {
+    const handler = fn.handler ?? '';
+    return { name, entry: join(ROOT, `${handler.slice(0, handler.lastIndexOf('.'))}.ts`) };
+  });
+}
+
+const BASELINE_SOURCE = `
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const handler = async () => client.config.region;
+`;
+
+/** The environment the functions get from serverless.yml (variables replaced by local values). */
+function functionEnvironment(yml: ServerlessYml): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+  for (const [key, value] of Object.entries(yml.provider?.environment ?? {})) {
+    // `${self:custom.tableName}` and friends: any non-empty string will do for module init.
+    environment[key] =
+      typeof value === 'string' && !value.includes('${') ? value : `bench-${key.toLowerCase()}`;
+  }
+  environment.NODE_OPTIONS = String(yml.provider?.environment?.NODE_OPTIONS ?? '');
+  environment.QUOTA_DEFAULTS = '';
+  environment.CIDR_POOL = '10.0.0.0/8';
+  environment.AUTH_ISSUER = 'http://127.0.0.1:3010';
+  environment.AUTH_JWKS_URL = 'http://127.0.0.1:3010/.well-known/jwks.json';
+  environment.PROVISION_STATE_MACHINE_ARN =
+    'arn:aws:states:us-east-1:000000000000:stateMachine:berth-bench-provision';
+  environment.TEARDOWN_STATE_MACHINE_ARN =
+    'arn:aws:states:us-east-1:000000000000:stateMachine:berth-bench-teardown';
+  environment.UPDATE_STATE_MACHINE_ARN =
+    'arn:aws:states:us-east-1:000000000000:stateMachine:berth-bench-update';
+  return environment;
+}
+
+const PROBE = `
+const start = process.hrtime.bigint();
+const loaded = require(process.argv[1]);
+const end = process.hrtime.bigint();
+if (typeof loaded.handler !== 'function') throw new Error('no handler export');
+process.stdout.write(String(Number(end - start) / 1e6));
+`;
+
+async function initMs(bundle: string, environment: NodeJS.ProcessEnv): Promise<number> {
+  const { stdout } = await run(process.execPath, ['-e', PROBE, bundle], { env: environment, cwd: tmpdir() });
+  return Number(stdout);
+}
+
+/** Output bytes per npm package (`@scope/name`), berth's own code as `berth`. */
+function bytesByPackage(metafile: Metafile): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const pkg = match?.[1] ?? 'berth';
+      totals.set(pkg, (totals.get(pkg) ?? 0) + bytesInOutput);
+    }
+  }
+  return totals;
+}
+
+export async function runColdStartSection(command: string): Promise<SectionResult> {
+  const startedAt = new Date();
+  const yml = readServerlessYml();
+  const options = esbuildOptions(yml);
+  const out = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+  try {
+    const targets = apiFunctions(yml);
+    const bundles: Array<{ name: string; file: string; packages: Map<string, number> }> = [];
+    for (const target of targets) {
+      const file = join(out, target.name, 'index.js');
+      const result = await build({
+        ...options,
+        entryPoints: [target.entry],
+        outfile: file,
+        logLevel: 'error',
+        metafile: true,
+      });
+      bundles.push({ name: target.name, file, packages: bytesByPackage(result.metafile) });
+    }
+    const baselineFile = join(out, 'baseline', 'index.js');
+    await build({
+      ...options,
+      stdin: { contents: BASELINE_SOURCE, resolveDir: ROOT, loader: 'ts', sourcefile: 'baseline.ts' },
+      outfile: baselineFile,
+      logLevel: 'error',
+    });
+    const all = [{ name: 'baseline', file: baselineFile }, ...bundles];
+    const samples = new Map<string, number[]>(all.map((bundle) => [bundle.name, []]));
+    const environment = functionEnvironment(yml);
+    // Round-robin, so that a burst of load from elsewhere on the machine hits every bundle alike.
+    for (let round = 0; round < RUNS; round += 1) {
+      for (const bundle of all) samples.get(bundle.name)?.push(await initMs(bundle.file, environment));
+    }
+    const baselineSamples = samples.get('baseline') ?? [];
+    const baselineInit = median(baselineSamples);
+    const baselineSize = statSync(baselineFile).size;
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    const rows: Row[] = [];
+    for (const bundle of bundles) {
+      const size = statSync(bundle.file).size;
+      const init = median(samples.get(bundle.name) ?? []);
+      rows.push({
+        figure: `${bundle.name}: minified bundle`,
+        measured: kib(size),
+        baseline: kib(baselineSize),
+        ratio: ratioOf(size, baselineSize),
+        target: '≤ 250 KiB',
+        met: size <= SIZE_TARGET_BYTES,
+      });
+      const ratio = ratioOf(init, baselineInit);
+      rows.push({
+        figure: `${bundle.name}: module init, median of ${RUNS} (p90 ${formatMs(quantile(samples.get(bundle.name) ?? [], 0.9))})`,
+        measured: formatMs(init),
+        baseline: formatMs(baselineInit),
+        ratio,
+        target: `≤ ${INIT_TARGET_RATIO}× baseline`,
+        met: ratio !== undefined && ratio <= INIT_TARGET_RATIO,
+      });
+    }
+    const sizes = bundles.map((bundle) => statSync(bundle.file).size);
+    const composition = (name: string) => {
+      const packages = bundles.find((bundle) => bundle.name === name)?.packages ?? new Map<string, number>();
+      return [...packages]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 7)
+        .map(([pkg, bytes]) => `${pkg} ${kib(bytes)}`)
+        .join(', ');
+    };
+    const notes = [
+      `Bundles built with esbuild ${(await import('esbuild')).version} and serverless.yml's custom.esbuild options ` +
+        `(${Object.entries(options)
+          .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+          .join(', ')}); size is the .js file without its linked source map.`,
+      `Baseline: a bundle of \`DynamoDBDocumentClient.from(new DynamoDBClient({}))\` only — ${kib(baselineSize)}, ` +
+        `init median ${formatMs(baselineInit)} (p10 ${formatMs(quantile(baselineSamples, 0.1))}, p90 ${formatMs(quantile(baselineSamples, 0.9))}).`,
+      `Module init: \`${process.execPath.replace(ROOT, '.')}\` (${process.version}) -e 'hrtime; require(bundle); hrtime', ` +
+        `NODE_OPTIONS=${environment.NODE_OPTIONS || '(none)'} as serverless.yml sets it; ${RUNS} rounds, bundles interleaved; ` +
+        `largest API bundle ${kib(Math.max(...sizes))}. Lambda adds its own runtime start before this; ` +
+        'the figure is what berth code adds on top of it.',
+      `What the bundles hold (minified bytes by package, esbuild metafile): getEnvironment — ${composition('getEnvironment')}; ` +
+        `runTask — ${composition('runTask')}; health — ${composition('health')}.`,
+    ];
+    return {
+      name: 'cold-start',
+      title: '2. Cold start (API functions)',
+      command,
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+      rows,
+      notes,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
