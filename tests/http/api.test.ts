@@ -6,6 +6,15 @@
 import fc from 'fast-check';
 import { signLocalToken } from '../../local/auth';
 import { type LocalStack, startLocalStack } from '../../local/start';
+import { DELETE_ACTION } from '../../shared/slack/messages';
+import { signSlackRequest } from '../../shared/slack/signature';
+import {
+  clickBody,
+  commandBody,
+  slackId,
+  startResponseUrlServer,
+  TEST_SIGNING_SECRET,
+} from '../support/slack';
 
 jest.setTimeout(240_000);
 
@@ -24,6 +33,7 @@ beforeAll(async () => {
     stepFunctionsPort: 0,
     authPort: 0,
     timeScale: 0.001,
+    env: { ...process.env, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET },
   });
 }, 240_000);
 
@@ -386,5 +396,106 @@ describe('random input', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('Slack end to end', () => {
+  async function slack(path: string, body: string): Promise<Reply> {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return call('POST', path, {
+      raw: body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': timestamp,
+        'x-slack-signature': signSlackRequest(TEST_SIGNING_SECRET, timestamp, body),
+      },
+    });
+  }
+
+  async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+    for (let attempt = 0; attempt < 240; attempt += 1) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('creates, reports, confirms a delete and tears down through the signed Slack endpoints', async () => {
+    const team = newTeam();
+    const token = await tokenFor([team]);
+    const slackTeam = slackId('T');
+    const slackUser = slackId('U');
+    const hooks = await startResponseUrlServer();
+    try {
+      const mapped = await call('PUT', `/slack/users/${slackTeam}/${slackUser}`, {
+        token: await tokenFor([], true),
+        body: { teams: [team] },
+      });
+      expect(mapped.status).toBe(200);
+      const say = (text: string) =>
+        slack(
+          '/slack/commands',
+          commandBody({ team: slackTeam, user: slackUser, text, responseUrl: hooks.url('/command') }),
+        );
+
+      const created = await say('create chat image=nginx:1.27');
+      expect(created.status).toBe(200);
+      let id = '';
+      await until(async () => {
+        const list = await call('GET', `/environments?team=${team}`, { token });
+        const item = (list.body as { items: { id: string; name: string; status: string }[] }).items[0];
+        id = item?.id ?? '';
+        return item?.status === 'READY';
+      }, 'the environment created from Slack to be READY');
+
+      const status = await say('status chat');
+      expect(JSON.stringify(status.body)).toContain('READY');
+
+      const asked = await say('delete chat');
+      expect(JSON.stringify(asked.body)).toContain(DELETE_ACTION);
+      const clicked = await slack(
+        '/slack/interactions',
+        clickBody({
+          team: slackTeam,
+          user: slackUser,
+          actionId: DELETE_ACTION,
+          value: id,
+          responseUrl: hooks.url('/click'),
+        }),
+      );
+      expect(clicked.status).toBe(200);
+      await until(async () => {
+        const got = await call('GET', `/environments/${id}`, { token });
+        return (got.body as { status: string }).status === 'DELETED';
+      }, 'the environment deleted from Slack to be DELETED');
+
+      // Every status change was announced on the bus, once each, in order.
+      const events = (await (
+        await fetch(`${stack.endpoints.EVENTBRIDGE}/_local/events?bus=berth-httptest`)
+      ).json()) as { events: { detail?: { environmentId?: string; status?: string } }[] };
+      const statuses = events.events
+        .map((event) => event.detail ?? {})
+        .filter((detail) => detail.environmentId === id)
+        .map((detail) => detail.status);
+      expect(statuses).toEqual(['REQUESTED', 'PROVISIONING', 'READY', 'DELETING', 'DELETED']);
+    } finally {
+      await hooks.close();
+    }
+  });
+
+  it('refuses an unsigned command with 401 and creates nothing', async () => {
+    const body = commandBody({
+      team: slackId('T'),
+      user: slackId('U'),
+      text: 'create x image=nginx',
+      responseUrl: 'https://hooks.slack.com/x',
+    });
+
+    const reply = await call('POST', '/slack/commands', {
+      raw: body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+
+    expect(reply.status).toBe(401);
   });
 });
