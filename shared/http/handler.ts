@@ -62,9 +62,19 @@ export function problemResponse(value: Problem, headers: Record<string, string> 
   return respond(value.status, value, headers, 'application/problem+json');
 }
 
+/**
+ * The body's bytes. API Gateway hands over a string (or null), but serverless-offline hands over the
+ * JSON it already parsed when that is a falsy scalar (`false`, `0`), so anything else is re-serialised.
+ */
+export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer {
+  const body: unknown = event.body;
+  const raw =
+    typeof body === 'string' ? body : body === null || body === undefined ? '' : JSON.stringify(body);
+  return event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+}
+
 function readBody(event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {
-  const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const bytes = bodyBytes(event);
   if (bytes.length > MAX_BODY_BYTES) {
     throw new HttpProblem(
       'payload-too-large',

@@ -3,7 +3,7 @@
  * as a string, base64-encoded when `isBase64Encoded`; the signature covers the bytes Slack sent, so
  * they are decoded but never re-encoded before the check.
  */
-import { type HttpRequest, logger, MAX_BODY_BYTES } from '../http/handler';
+import { bodyBytes, type HttpRequest, logger, MAX_BODY_BYTES } from '../http/handler';
 import { HttpProblem } from '../http/problem';
 import { slackSignatureProblem } from './signature';
 
@@ -14,8 +14,7 @@ export interface SlackRequestConfig {
 
 /** The form fields of a signed Slack request; throws a 401 problem when Slack did not sign it. */
 export function readSignedForm(config: SlackRequestConfig, request: HttpRequest): URLSearchParams {
-  const raw = request.event.body ?? '';
-  const body = request.event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const body = bodyBytes(request.event);
   if (body.length > MAX_BODY_BYTES) {
     throw new HttpProblem(
       'payload-too-large',
