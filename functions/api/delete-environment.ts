@@ -3,8 +3,13 @@ import { deleteEnvironment } from '../../shared/app/environments';
 import { authenticatedHandler } from '../../shared/http/handler';
 
 /** DELETE /environments/{id} → 202 and the teardown started (again 202, and no second run, when repeated). */
-export const handler = authenticatedHandler(async ({ caller, params }) => {
-  const environment = await deleteEnvironment(defaultDependencies(), caller, params.id ?? '');
+export const handler = authenticatedHandler(async ({ caller, params, headers }) => {
+  const environment = await deleteEnvironment(
+    defaultDependencies(),
+    caller,
+    params.id ?? '',
+    headers['if-match'],
+  );
   return {
     status: 202,
     body: environment,

@@ -402,11 +402,17 @@ export async function deleteEnvironment(
   deps: Dependencies,
   caller: Caller,
   id: string,
+  ifMatch?: string,
 ): Promise<Environment> {
+  // If-Match is optional on DELETE: a client that sends it means "only the version I read".
+  const expectedVersion = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
   // DELETE carries no If-Match: a version bumped meanwhile by a running workflow's progress is no
   // reason to refuse it, so a lost race is read again and retried while the status still allows it.
   for (let attempt = 0; ; attempt += 1) {
     const environment = await loadVisible(deps, caller, id);
+    if (expectedVersion !== undefined && environment.version !== expectedVersion) {
+      throw staleVersion(id);
+    }
     if (environment.status === 'DELETED') return toView(environment);
     if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
     if (!DELETABLE.includes(environment.status)) {
@@ -427,6 +433,7 @@ export async function deleteEnvironment(
       );
     } catch (error) {
       if (!(error instanceof StaleVersionError)) throw error;
+      if (expectedVersion !== undefined) throw staleVersion(id);
       if (attempt < 10) continue;
       throw new UseCaseError(
         'conflict',

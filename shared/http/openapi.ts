@@ -183,7 +183,7 @@ function parameters(): Record<string, Schema> {
       name: 'Idempotency-Key',
       in: 'header',
       required: false,
-      description: 'Retrying with the same key and body returns the first result; another body answers 409.',
+      description: 'Retrying with the same key and body returns the first result; another body answers 422.',
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     },
     IfMatch: {
@@ -459,7 +459,7 @@ function slackEndpoints(): Record<string, Record<string, unknown>> {
           description: 'A Slack message (ephemeral), or empty for a button click.',
           content: { 'application/json': { schema: { type: 'object' } } },
         },
-        ...problems('Unauthorized'),
+        ...problems('Unauthorized', 'PayloadTooLarge'),
       },
     },
   });

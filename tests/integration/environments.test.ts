@@ -372,6 +372,18 @@ describe('delete', () => {
     expect(deps.workflows.started.filter((run) => run.kind === 'teardown')).toHaveLength(1);
   });
 
+  it('refuses a stale If-Match (412) and deletes with the current one', async () => {
+    const outcome = await createEnvironment(deps, caller, request(team));
+    if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
+    const { id, version } = outcome.environment;
+
+    const stale = await rejection(deleteEnvironment(deps, caller, id, `"${version + 1}"`));
+    const deleted = await deleteEnvironment(deps, caller, id, `"${version}"`);
+
+    expect(stale.kind).toBe('precondition-failed');
+    expect(deleted.status).toBe('DELETING');
+  });
+
   it('records the request as an event', async () => {
     const outcome = await createEnvironment(deps, caller, request(team));
     if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
