@@ -16,9 +16,12 @@ export interface PollSchedule {
 }
 
 export const SCHEDULES = {
-  natGateways: { interval: 10, growth: 1.25, max: 60, attempts: 40 },
-  loadBalancer: { interval: 10, growth: 1.25, max: 60, attempts: 45 },
-  services: { interval: 10, growth: 1.25, max: 60, attempts: 60 },
+  natGateways: { interval: 5, growth: 1.2, max: 30, attempts: 60 },
+  // These waits lie on the critical path (the NAT gateway or the ALB, whichever is slower, then the
+  // services), so they poll closely — the overshoot is about half an interval — at the price of a
+  // few more transitions (BENCHMARKS.md shows both).
+  loadBalancer: { interval: 5, growth: 1.2, max: 30, attempts: 60 },
+  services: { interval: 5, growth: 1.15, max: 20, attempts: 100 },
   teardown: { interval: 10, growth: 1.25, max: 60, attempts: 80 },
 } as const satisfies Record<string, PollSchedule>;
 
