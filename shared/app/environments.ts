@@ -404,12 +404,12 @@ export async function deleteEnvironment(
   id: string,
   ifMatch?: string,
 ): Promise<Environment> {
-  // If-Match is optional on DELETE: a client that sends it means "only the version I read".
-  const expectedVersion = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
   // DELETE carries no If-Match: a version bumped meanwhile by a running workflow's progress is no
   // reason to refuse it, so a lost race is read again and retried while the status still allows it.
   for (let attempt = 0; ; attempt += 1) {
     const environment = await loadVisible(deps, caller, id);
+    // If-Match is optional on DELETE: a client that sends it means "only the version I read".
+    const expectedVersion = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
     if (expectedVersion !== undefined && environment.version !== expectedVersion) {
       throw staleVersion(id);
     }

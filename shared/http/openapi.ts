@@ -307,7 +307,7 @@ function paths(): Record<string, Record<string, unknown>> {
         parameters: [ref('parameters', 'IfMatchOptional')],
         responses: {
           '202': accepted('Accepted: teardown has started.'),
-          ...problems('Unauthorized', 'NotFound', 'Conflict', 'PreconditionFailed'),
+          ...problems('BadRequest', 'Unauthorized', 'NotFound', 'Conflict', 'PreconditionFailed'),
         },
       },
     },
