@@ -7,8 +7,9 @@ import { stepStore } from '../../shared/workflow/store';
 const STEP = 'services-stable';
 
 /**
- * One check of the services inside the wait loop: stable means the deployment completed with all
- * tasks running and healthy in their target groups. A rollout the circuit breaker failed ends here.
+ * One check of the services inside the wait loop: ready once each serves from the wanted revision —
+ * its rollout completed, or every new task running and healthy in its target group while the old
+ * tasks still drain. A rollout the circuit breaker failed or rolled back ends here.
  */
 export const handler = defineStep<ProvisionEvent, PollResult>(
   {
@@ -19,7 +20,9 @@ export const handler = defineStep<ProvisionEvent, PollResult>(
     run: async (event: ProvisionEvent, { environment }) => {
       const platform = required(event.platform, 'platform');
       const names = environment.spec.services.map((service) => service.name);
-      const statuses = await serviceStatus(platform.cluster.clusterName, names);
+      const statuses = await serviceStatus(platform.cluster.clusterName, names, undefined, {
+        checkTargets: true,
+      });
       const failed = statuses.find((status) => status.rolloutState === 'FAILED');
       if (failed) {
         throw new StepFailed({
@@ -28,13 +31,13 @@ export const handler = defineStep<ProvisionEvent, PollResult>(
           message: `service ${failed.name}: ${failed.rolloutStateReason ?? failed.lastEvent ?? 'the deployment failed'}`,
         });
       }
-      // The circuit breaker's rollback completes as a new PRIMARY deployment of the *previous*
-      // revision: stable, but not what was asked for. That is a failed rollout, reported as one.
+      const wanted = (name: string) =>
+        platform.services.find((prepared) => prepared.service === name)?.taskDefinitionArn;
+      // The circuit breaker's rollback becomes a new PRIMARY deployment of the *previous* revision:
+      // it serves, but not what was asked for. That is a failed rollout, reported as one.
       const rolledBack = statuses.find((status) => {
-        const wanted = platform.services.find(
-          (prepared) => prepared.service === status.name,
-        )?.taskDefinitionArn;
-        return status.stable && wanted !== undefined && status.taskDefinition !== wanted;
+        const revision = wanted(status.name);
+        return status.serving && revision !== undefined && status.taskDefinition !== revision;
       });
       if (rolledBack) {
         throw new StepFailed({
@@ -46,11 +49,11 @@ export const handler = defineStep<ProvisionEvent, PollResult>(
       const poll = nextPoll(
         SCHEDULES.services,
         event.poll,
-        statuses.length === names.length && statuses.every((status) => status.stable),
+        statuses.length === names.length && statuses.every((status) => status.serving),
       );
       if (poll.exhausted) {
         const waiting = statuses
-          .filter((status) => !status.stable)
+          .filter((status) => !status.serving)
           .map((status) => `${status.name} (${status.runningCount}/${status.desiredCount} running)`);
         throw new StepFailed({
           step: STEP,

@@ -30,7 +30,9 @@ import {
   type DeploymentConfiguration,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ECSClient,
+  ListTasksCommand,
   type PlacementConstraint,
   type PlacementStrategy,
   paginateListServices,
@@ -40,6 +42,10 @@ import {
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../domain/naming';
 import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../domain/spec';
 import { type Capacity, ec2CapacityName, ecsTags, findEnvironmentClusters } from './cluster';
@@ -50,12 +56,15 @@ import { type Blocker, chunks, type TeardownProgress } from './teardown';
 const defaultClients: ServiceClients = {
   ecs: new ECSClient({}),
   logs: new CloudWatchLogsClient({}),
+  elbv2: new ElasticLoadBalancingV2Client({}),
 };
 
 /** The SDK clients this module calls; tests pass their own. */
 export interface ServiceClients {
   ecs: ECSClient;
   logs: CloudWatchLogsClient;
+  /** For the target health of a rollout's new tasks (defaults to the module's client). */
+  elbv2?: ElasticLoadBalancingV2Client;
 }
 
 export interface TaskDefinitionOptions {
@@ -104,6 +113,11 @@ export interface ServiceStatus {
   lastEvent?: string;
   /** The PRIMARY deployment is COMPLETED and runningCount = desiredCount. */
   stable: boolean;
+  /**
+   * Traffic is on the wanted revision: stable, or the PRIMARY deployment's tasks all run and are
+   * healthy in the target group while the old ones still drain (ECS says COMPLETED only after they stop).
+   */
+  serving: boolean;
 }
 
 /** DescribeServices takes at most 10 services per call. */
@@ -392,11 +406,13 @@ export async function ensureService(
 }
 
 function statusOf(name: string, service: Service | undefined): ServiceStatus {
-  if (!service) return { name, status: 'MISSING', desiredCount: 0, runningCount: 0, stable: false };
+  if (!service)
+    return { name, status: 'MISSING', desiredCount: 0, runningCount: 0, stable: false, serving: false };
   const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
   const desiredCount = service.desiredCount ?? 0;
   const runningCount = service.runningCount ?? 0;
   const rolloutState = primary?.rolloutState;
+  const stable = service.status === 'ACTIVE' && rolloutState === 'COMPLETED' && runningCount === desiredCount;
   return {
     name,
     status: service.status ?? 'MISSING',
@@ -409,8 +425,49 @@ function statusOf(name: string, service: Service | undefined): ServiceStatus {
       : {}),
     // ECS lists service events newest first.
     ...(service.events?.[0]?.message !== undefined ? { lastEvent: service.events[0].message } : {}),
-    stable: service.status === 'ACTIVE' && rolloutState === 'COMPLETED' && runningCount === desiredCount,
+    stable,
+    serving: stable,
   };
+}
+
+/**
+ * Whether a rollout still IN_PROGRESS already serves from its new tasks: every task of the PRIMARY
+ * deployment running and healthy in the service's target group. Only the old tasks' draining is left
+ * then, which takes the deregistration delay and the tasks' stop time.
+ */
+async function primaryServing(
+  clusterName: string,
+  service: Service,
+  clients: ServiceClients,
+): Promise<boolean> {
+  const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+  const targetGroupArn = service.loadBalancers?.[0]?.targetGroupArn;
+  const desired = primary?.desiredCount ?? 0;
+  if (!primary?.id || !targetGroupArn || desired === 0 || (primary.runningCount ?? 0) < desired) return false;
+  const { taskArns = [] } = await clients.ecs.send(
+    new ListTasksCommand({ cluster: clusterName, startedBy: primary.id, desiredStatus: 'RUNNING' }),
+  );
+  if (taskArns.length < desired) return false;
+  const ips = new Set<string>();
+  for (const batch of chunks(taskArns, 100)) {
+    const { tasks = [] } = await clients.ecs.send(
+      new DescribeTasksCommand({ cluster: clusterName, tasks: batch }),
+    );
+    for (const task of tasks) {
+      if (task.lastStatus !== 'RUNNING') continue;
+      const details = task.attachments?.flatMap((attachment) => attachment.details ?? []) ?? [];
+      const ip = details.find((detail) => detail.name === 'privateIPv4Address')?.value;
+      if (ip) ips.add(ip);
+    }
+  }
+  const elbv2 = clients.elbv2 ?? defaultClients.elbv2 ?? new ElasticLoadBalancingV2Client({});
+  const { TargetHealthDescriptions = [] } = await elbv2.send(
+    new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }),
+  );
+  const healthy = TargetHealthDescriptions.filter(
+    (description) => description.TargetHealth?.State === 'healthy' && ips.has(description.Target?.Id ?? ''),
+  );
+  return healthy.length >= desired;
 }
 
 /** Where each service's rollout stands, in the order asked; what the workflow's wait loop polls. */
@@ -418,13 +475,19 @@ export async function serviceStatus(
   clusterName: string,
   serviceNames: readonly string[],
   clients: ServiceClients = defaultClients,
+  options: { checkTargets?: boolean } = {},
 ): Promise<ServiceStatus[]> {
   const services = await describeServices(clusterName, serviceNames, clients.ecs);
-  return serviceNames.map((name) =>
-    statusOf(
-      name,
-      services.find((service) => service.serviceName === name),
-    ),
+  return Promise.all(
+    serviceNames.map(async (name) => {
+      const service = services.find((candidate) => candidate.serviceName === name);
+      const status = statusOf(name, service);
+      const inProgress = status.status === 'ACTIVE' && status.rolloutState === 'IN_PROGRESS';
+      if (options.checkTargets && service && !status.stable && inProgress) {
+        status.serving = await primaryServing(clusterName, service, clients);
+      }
+      return status;
+    }),
   );
 }
 

@@ -41,6 +41,7 @@ const STAR_RESOURCE_ACTIONS = [
   'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTags',
   'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeTargetHealth',
   'ecs:DeregisterTaskDefinition',
   'ecs:DescribeTaskDefinition',
   'ecs:ListServices',
@@ -114,7 +115,12 @@ const STEP_ROLE_ACTIONS: Record<string, string[]> = {
     'iam:PassRole',
   ],
   CreateServiceRole: ['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:TagResource'],
-  CheckServicesRole: ['ecs:DescribeServices'],
+  CheckServicesRole: [
+    'ecs:DescribeServices',
+    'ecs:ListTasks',
+    'ecs:DescribeTasks',
+    'elasticloadbalancing:DescribeTargetHealth',
+  ],
   CreateDnsRecordRole: ['route53:ChangeResourceRecordSets'],
   RecordReadyRole: ['dynamodb:UpdateItem', 'events:PutEvents'],
   RemoveServicesRole: [
