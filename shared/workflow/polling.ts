@@ -16,13 +16,14 @@ export interface PollSchedule {
 }
 
 export const SCHEDULES = {
-  natGateways: { interval: 5, growth: 1.2, max: 30, attempts: 60 },
-  // These waits lie on the critical path (the NAT gateway or the ALB, whichever is slower, then the
-  // services), so they poll closely — the overshoot is about half an interval — at the price of a
+  // NAT gateways usually settle before the ALB (1–3 min against 1.5–4), so they poll coarser.
+  natGateways: { interval: 10, growth: 1.25, max: 60, attempts: 40 },
+  // These waits lie on the critical path (the ALB, then the services; the teardown's last ENI), so
+  // they poll closely — the overshoot is about half an interval — at the price of a
   // few more transitions (BENCHMARKS.md shows both).
-  loadBalancer: { interval: 5, growth: 1.2, max: 30, attempts: 60 },
+  loadBalancer: { interval: 5, growth: 1.25, max: 30, attempts: 60 },
   services: { interval: 5, growth: 1.15, max: 20, attempts: 100 },
-  teardown: { interval: 10, growth: 1.25, max: 60, attempts: 80 },
+  teardown: { interval: 5, growth: 1.2, max: 30, attempts: 120 },
 } as const satisfies Record<string, PollSchedule>;
 
 export interface PollState {

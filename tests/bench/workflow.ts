@@ -332,8 +332,12 @@ export async function runWorkflowSection(options: WorkflowOptions, command: stri
       target: '≤ 1.15× (every run)',
       met: worst <= 1.15,
     });
-    const completed = phase.flatMap((p) => (p.completedSeconds === undefined ? [] : [p.completedSeconds]));
-    if (completed.length > 0) {
+    // Only when the rollout had completed by READY: berth now reads READY as soon as the new tasks
+    // serve, usually before ECS says COMPLETED, and the simulator then has no completion time yet.
+    const completed = phase.flatMap((p) =>
+      p.completedSeconds === undefined || p.completedSeconds <= 0 ? [] : [p.completedSeconds],
+    );
+    if (completed.length === phase.length) {
       rows.push({
         figure: `${title}: wall time (simulated s) vs ECS rollout COMPLETED (new tasks healthy + old tasks drained and stopped)`,
         measured: range(
