@@ -10,7 +10,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { UseCaseError } from '../app/errors';
-import { formatIssues } from '../domain/spec';
+import { formatIssues } from '../domain/issues';
 import { type Caller, callerFromEvent } from './identity';
 import { HttpProblem, type Problem, problem } from './problem';
 
