@@ -53,10 +53,11 @@ import { errorCode } from './errors';
 import { type Blocker, chunks, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
+const defaultElbv2 = new ElasticLoadBalancingV2Client({});
 const defaultClients: ServiceClients = {
   ecs: new ECSClient({}),
   logs: new CloudWatchLogsClient({}),
-  elbv2: new ElasticLoadBalancingV2Client({}),
+  elbv2: defaultElbv2,
 };
 
 /** The SDK clients this module calls; tests pass their own. */
@@ -460,7 +461,7 @@ async function primaryServing(
       if (ip) ips.add(ip);
     }
   }
-  const elbv2 = clients.elbv2 ?? defaultClients.elbv2 ?? new ElasticLoadBalancingV2Client({});
+  const elbv2 = clients.elbv2 ?? defaultElbv2;
   const { TargetHealthDescriptions = [] } = await elbv2.send(
     new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }),
   );
