@@ -24,7 +24,7 @@ export const environmentViewSchema = z.looseObject({
   updatedAt: z.string(),
   progress: progressSchema,
   outputs: outputsSchema,
-  error: environmentErrorSchema.optional(),
+  error: z.optional(environmentErrorSchema),
 });
 
 export const eventViewSchema = z.looseObject({

@@ -8,7 +8,6 @@
  * timeouts of this function, not the team's endpoint.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
 import { type DeliveryOptions, type DeliveryResult, deliverCallback } from '../shared/app/callbacks';
 import { optionalEnv, requireEnv } from '../shared/config';
 import {
@@ -16,6 +15,7 @@ import {
   STATUS_EVENT_SOURCE,
   statusEventSchema,
 } from '../shared/domain/status-event';
+import * as z from '../shared/domain/zod';
 
 const logger = new Logger({ serviceName: 'berth' });
 

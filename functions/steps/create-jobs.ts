@@ -9,6 +9,7 @@ import { requireEnv } from '../../shared/config';
 import { jobOutputSchema } from '../../shared/domain/environment';
 import { environmentTags } from '../../shared/domain/naming';
 import type { JobSpec } from '../../shared/domain/spec';
+import * as z from '../../shared/domain/zod';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
@@ -61,7 +62,7 @@ export const handler = defineStep<ProvisionEvent, JobRecord[]>(
           records.push({ name: job.name, trigger: 'queue', ...(await ensureQueueJob(ref, job, target)) });
         }
       }
-      const recorded = jobOutputSchema.array().safeParse(environment.outputs.jobs ?? []);
+      const recorded = z.array(jobOutputSchema).safeParse(environment.outputs.jobs ?? []);
       const dropped = (recorded.success ? recorded.data : []).filter(
         (record) => !spec.jobs.some((job) => job.name === record.name && triggerOf(job) === record.trigger),
       );

@@ -6,6 +6,7 @@ import { teardownNetworkPass } from '../../shared/aws/network';
 import { teardownServicesPass } from '../../shared/aws/service';
 import { jobOutputSchema } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
+import * as z from '../../shared/domain/zod';
 import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
 import { defineStep, type StepEvent } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
@@ -43,7 +44,7 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
         await deleteAliasRecord(dns.hostedZoneId, dns.recordName, dnsName ? { target: { dnsName } } : {});
       const clusterName = names.cluster(ref);
       // Jobs first (issue 5's order: jobs → services → …): a schedule or pipe must not start tasks meanwhile.
-      const recorded = jobOutputSchema.array().safeParse(environment.outputs.jobs ?? []);
+      const recorded = z.array(jobOutputSchema).safeParse(environment.outputs.jobs ?? []);
       const jobNames = [
         ...environment.spec.jobs.map((job) => job.name),
         ...(recorded.success ? recorded.data.map((job) => job.name) : []),

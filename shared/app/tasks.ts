@@ -4,11 +4,11 @@
  * calls come in through `TaskRunner`, so front doors pass shared/aws/jobs.ts and tests a fake.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Caller } from '../domain/caller';
 import { environmentTags, names } from '../domain/naming';
 import { formatIssues } from '../domain/spec';
 import type { Status } from '../domain/status';
+import * as z from '../domain/zod';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
 import { assertIdempotencyKey, loadVisible } from './environments';
 import { UseCaseError } from './errors';
@@ -16,15 +16,17 @@ import { UseCaseError } from './errors';
 /** What a task looks like to callers (shared/aws/jobs.ts `TaskSummary` has this shape). */
 export const taskSummarySchema = z.object({
   taskArn: z.string(),
-  taskDefinitionArn: z.string().optional(),
-  group: z.string().optional().meta({ description: '`job:<name>` or `run:<service>`.' }),
-  lastStatus: z.string().optional(),
-  desiredStatus: z.string().optional(),
-  exitCode: z.int().optional().meta({ description: "The essential container's exit code, once stopped." }),
-  createdAt: z.string().optional(),
-  startedAt: z.string().optional(),
-  stoppedAt: z.string().optional(),
-  stoppedReason: z.string().optional(),
+  taskDefinitionArn: z.optional(z.string()),
+  group: z.meta(z.optional(z.string()), { description: '`job:<name>` or `run:<service>`.' }),
+  lastStatus: z.optional(z.string()),
+  desiredStatus: z.optional(z.string()),
+  exitCode: z.meta(z.optional(z.int()), {
+    description: "The essential container's exit code, once stopped.",
+  }),
+  createdAt: z.optional(z.string()),
+  startedAt: z.optional(z.string()),
+  stoppedAt: z.optional(z.string()),
+  stoppedReason: z.optional(z.string()),
 });
 export type TaskSummaryView = z.output<typeof taskSummarySchema>;
 export const taskListSchema = z.object({ tasks: z.array(taskSummarySchema) });
@@ -32,22 +34,24 @@ export const taskListSchema = z.object({ tasks: z.array(taskSummarySchema) });
 /** The body of `POST /environments/{id}/tasks`. */
 export const runTaskRequestSchema = z
   .strictObject({
-    service: z.string().min(1).optional().meta({ description: "Run a copy of this service's task." }),
-    job: z.string().min(1).optional().meta({ description: "Run this job's task now." }),
-    command: z
-      .array(z.string().max(4096))
-      .min(1)
-      .max(100)
-      .optional()
-      .meta({ description: "Overrides the container's command (a job's own command by default)." }),
+    service: z.meta(z.optional(z.string().check(z.minLength(1))), {
+      description: "Run a copy of this service's task.",
+    }),
+    job: z.meta(z.optional(z.string().check(z.minLength(1))), { description: "Run this job's task now." }),
+    command: z.meta(
+      z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.minLength(1), z.maxLength(100))),
+      { description: "Overrides the container's command (a job's own command by default)." },
+    ),
     // RunTask starts at most 10 tasks per call.
-    count: z.int().min(1).max(10).default(1),
+    count: z._default(z.int().check(z.minimum(1), z.maximum(10)), 1),
   })
-  .superRefine((body, ctx) => {
-    if ((body.service === undefined) === (body.job === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['service'], message: 'give exactly one of service and job' });
-    }
-  });
+  .check(
+    z.superRefine((body, ctx) => {
+      if ((body.service === undefined) === (body.job === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['service'], message: 'give exactly one of service and job' });
+      }
+    }),
+  );
 export type RunTaskRequestBody = z.input<typeof runTaskRequestSchema>;
 
 export interface RunTaskCall {
@@ -84,10 +88,10 @@ const RUNNABLE: readonly Status[] = ['READY', 'UPDATING', 'UPDATE_FAILED'];
 /** The ids a task needs, from what provisioning recorded (never shown to callers). */
 const runtimeSchema = z.object({
   network: z.object({
-    subnets: z.object({ app: z.array(z.string()).min(1) }),
+    subnets: z.object({ app: z.array(z.string()).check(z.minLength(1)) }),
     securityGroups: z.object({ service: z.string() }),
   }),
-  cluster: z.object({ clusterName: z.string(), capacityProviderName: z.string().optional() }),
+  cluster: z.object({ clusterName: z.string(), capacityProviderName: z.optional(z.string()) }),
 });
 type Runtime = z.output<typeof runtimeSchema>;
 

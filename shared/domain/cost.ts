@@ -4,9 +4,9 @@
  * balancer, tasks or instances, logs); traffic-driven charges are represented by stated baselines,
  * never guessed silently: every baseline is listed in `assumptions`.
  */
-import { z } from 'zod';
 import { FALLBACK_PRICE_REGION, PRICES, type RegionPrices } from './prices';
 import type { EnvironmentSpec } from './spec';
+import * as z from './zod';
 
 /** AWS bills a month as 730 hours in its pricing examples. */
 export const HOURS_PER_MONTH = 730;
@@ -24,19 +24,22 @@ export const costLineSchema = z.object({
   item: z.string(),
   quantity: z.number(),
   unit: z.string(),
-  monthly: z.number().meta({ description: 'USD per month, rounded to the cent.' }),
+  monthly: z.meta(z.number(), { description: 'USD per month, rounded to the cent.' }),
 });
 
-export const costEstimateSchema = z
-  .object({
+export const costEstimateSchema = z.meta(
+  z.object({
     currency: z.literal('USD'),
-    monthly: z.number().meta({ description: 'The sum of the lines, USD per month.' }),
+    monthly: z.meta(z.number(), { description: 'The sum of the lines, USD per month.' }),
     region: z.string(),
     lines: z.array(costLineSchema),
     assumptions: z.array(z.string()),
-    priceDate: z.string().meta({ description: 'When the prices used were read from the AWS pricing pages.' }),
-  })
-  .meta({ description: 'Estimated monthly cost of the environment at on-demand list prices.' });
+    priceDate: z.meta(z.string(), {
+      description: 'When the prices used were read from the AWS pricing pages.',
+    }),
+  }),
+  { description: 'Estimated monthly cost of the environment at on-demand list prices.' },
+);
 
 export type CostLine = z.output<typeof costLineSchema>;
 export type CostEstimate = z.output<typeof costEstimateSchema>;

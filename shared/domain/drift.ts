@@ -7,7 +7,6 @@
  * the runtime record names but AWS no longer has is a difference (`exists`: true → false), never an
  * error, and nothing below it is compared.
  */
-import { z } from 'zod';
 import { environmentIdSchema } from './environment';
 import {
   type EnvironmentRef,
@@ -18,21 +17,23 @@ import {
   TAG_TEAM,
 } from './naming';
 import type { EnvironmentSpec, ServiceSpec } from './spec';
+import * as z from './zod';
 
 // ---------------------------------------------------------------------------------------------
 // The report
 // ---------------------------------------------------------------------------------------------
 
-export const driftValueSchema = z
-  .union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()])
-  .meta({ description: 'null when AWS reports no value (an absent tag, a log group that never expires).' });
+export const driftValueSchema = z.meta(
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()]),
+  { description: 'null when AWS reports no value (an absent tag, a log group that never expires).' },
+);
 
 export const driftDifferenceSchema = z.object({
-  resource: z.string().meta({
+  resource: z.meta(z.string(), {
     description: 'kind/name of the AWS resource, e.g. service/web, target-group/a1b2c3d4-web, vpc/vpc-0abc.',
     examples: ['service/web'],
   }),
-  field: z.string().meta({
+  field: z.meta(z.string(), {
     description: 'What differs: exists, desiredCount, image, healthCheck.path, tags.berth:team…',
     examples: ['desiredCount'],
   }),
@@ -43,7 +44,7 @@ export const driftDifferenceSchema = z.object({
 export const driftReportSchema = z.object({
   environmentId: environmentIdSchema,
   checkedAt: z.iso.datetime({ offset: true }),
-  drifted: z.boolean().meta({ description: 'True when differences is not empty.' }),
+  drifted: z.meta(z.boolean(), { description: 'True when differences is not empty.' }),
   differences: z.array(driftDifferenceSchema),
 });
 
@@ -72,7 +73,7 @@ export const builtResourcesSchema = z.object({
   loadBalancer: z.object({
     arn: z.string(),
     httpListenerArn: z.string(),
-    httpsListenerArn: z.string().optional(),
+    httpsListenerArn: z.optional(z.string()),
     /** Target group ARN per service name. */
     targetGroups: z.record(z.string(), z.string()),
   }),

@@ -6,20 +6,24 @@
  * The record objects are not strict: the store's own bookkeeping attributes are stripped by parsing
  * rather than refused, and outputs/resources grow as workflow steps add to them.
  */
-import { z } from 'zod';
 import { costEstimateSchema } from './cost';
 import { environmentRequestSchema } from './spec';
 import { STATUSES } from './status';
+import * as z from './zod';
 
 /** `env-` + a lowercase ULID (26 Crockford base-32 characters; lowercase because it ends up in ALB names). */
 export const ENVIRONMENT_ID_PATTERN = /^env-[0-9a-hjkmnp-tv-z]{26}$/;
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 
-export const environmentIdSchema = z
-  .string()
-  .regex(ENVIRONMENT_ID_PATTERN, { error: 'must be an environment id: env- and a 26-character ULID' })
-  .meta({ examples: ['env-01jd5y8q7n3w0s2k4m6p8r0t2v'] });
+export const environmentIdSchema = z.meta(
+  z
+    .string()
+    .check(
+      z.regex(ENVIRONMENT_ID_PATTERN, { error: 'must be an environment id: env- and a 26-character ULID' }),
+    ),
+  { examples: ['env-01jd5y8q7n3w0s2k4m6p8r0t2v'] },
+);
 
 export const statusSchema = z.enum(STATUSES);
 
@@ -30,8 +34,8 @@ export const completedStepSchema = z.object({
 });
 
 export const progressSchema = z.object({
-  currentStep: z.string().optional(),
-  percent: z.number().min(0).max(100),
+  currentStep: z.optional(z.string()),
+  percent: z.number().check(z.minimum(0), z.maximum(100)),
   completedSteps: z.array(completedStepSchema),
 });
 
@@ -46,23 +50,23 @@ export const serviceOutputSchema = z.object({
 export const jobOutputSchema = z.object({
   name: z.string(),
   trigger: z.enum(['schedule', 'queue']),
-  scheduleArn: z.string().optional(),
-  queueUrl: z.string().optional().meta({ description: 'Send a message here to start one task.' }),
-  deadLetterQueueUrl: z.string().optional(),
-  pipeArn: z.string().optional(),
+  scheduleArn: z.optional(z.string()),
+  queueUrl: z.meta(z.optional(z.string()), { description: 'Send a message here to start one task.' }),
+  deadLetterQueueUrl: z.optional(z.string()),
+  pipeArn: z.optional(z.string()),
 });
 
 /** What a caller uses once the environment is up; steps add keys as they finish, hence loose. */
 export const outputsSchema = z.looseObject({
-  url: z.string().optional(),
-  loadBalancerDnsName: z.string().optional(),
-  services: z.array(serviceOutputSchema).optional(),
-  jobs: z.array(jobOutputSchema).optional(),
+  url: z.optional(z.string()),
+  loadBalancerDnsName: z.optional(z.string()),
+  services: z.optional(z.array(serviceOutputSchema)),
+  jobs: z.optional(z.array(jobOutputSchema)),
 });
 
 export const environmentErrorSchema = z.object({
-  step: z.string().optional(),
-  code: z.string().meta({ description: 'The AWS error code (e.g. DependencyViolation) or a berth code.' }),
+  step: z.optional(z.string()),
+  code: z.meta(z.string(), { description: 'The AWS error code (e.g. DependencyViolation) or a berth code.' }),
   message: z.string(),
 });
 
@@ -73,19 +77,21 @@ export const environmentSchema = z.object({
   createdBy: z.string(),
   spec: environmentRequestSchema,
   status: statusSchema,
-  version: z.int().min(1).meta({ description: 'Increments on every change; the ETag and If-Match value.' }),
+  version: z.meta(z.int().check(z.minimum(1)), {
+    description: 'Increments on every change; the ETag and If-Match value.',
+  }),
   createdAt: isoTimestamp,
   updatedAt: isoTimestamp,
   progress: progressSchema,
-  resources: z
-    .record(z.string(), z.union([z.string(), z.array(z.string())]))
-    .meta({ description: 'AWS resource ids by kind (vpc, subnets, loadBalancer…): what teardown deletes.' }),
+  resources: z.meta(z.record(z.string(), z.union([z.string(), z.array(z.string())])), {
+    description: 'AWS resource ids by kind (vpc, subnets, loadBalancer…): what teardown deletes.',
+  }),
   outputs: outputsSchema,
-  executionArn: z.string().optional(),
-  idempotencyKey: z.string().optional(),
-  ticket: z.string().optional(),
-  error: environmentErrorSchema.optional().meta({ description: 'Why the last workflow failed.' }),
-  cost: costEstimateSchema.optional(),
+  executionArn: z.optional(z.string()),
+  idempotencyKey: z.optional(z.string()),
+  ticket: z.optional(z.string()),
+  error: z.meta(z.optional(environmentErrorSchema), { description: 'Why the last workflow failed.' }),
+  cost: z.optional(costEstimateSchema),
 });
 
 export const EVENT_TYPES = [
@@ -103,15 +109,15 @@ export const environmentEventSchema = z.object({
   environmentId: environmentIdSchema,
   at: isoTimestamp,
   type: z.enum(EVENT_TYPES),
-  status: statusSchema.optional(),
-  step: z.string().optional(),
-  message: z.string().optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
+  status: z.optional(statusSchema),
+  step: z.optional(z.string()),
+  message: z.optional(z.string()),
+  detail: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** One page of a listing; `nextCursor` is absent on the last page. */
-export function pageSchemaOf<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
+export function pageSchemaOf<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
 }
 
 export const environmentPageSchema = pageSchemaOf(environmentSchema);

@@ -2,7 +2,7 @@
  * zod issues in the shape problem+json reports them. Its own module so that code reporting errors
  * (the HTTP layer every function loads) does not pull the environment schema into its bundle.
  */
-import type { z } from 'zod';
+import type * as z from './zod';
 
 /** An RFC 6901 JSON Pointer to `path` (`/services/0/healthCheck/path`; "" is the whole body). */
 export function toJsonPointer(path: readonly PropertyKey[]): string {
@@ -14,7 +14,7 @@ export function toJsonPointer(path: readonly PropertyKey[]): string {
  * Pointers (RFC 6901), as RFC 9457 examples use, so `services[0].healthCheck.path` is written
  * `/services/0/healthCheck/path`. An unknown field is reported at its own path, one entry per field.
  */
-export function formatIssues(error: z.ZodError): { path: string; message: string }[] {
+export function formatIssues(error: z.core.$ZodError): { path: string; message: string }[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({

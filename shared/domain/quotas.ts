@@ -3,9 +3,9 @@
  * pure function of its spec (`usageOf`), so creating, changing and deleting an environment move the
  * team's usage by exact, recomputable amounts.
  */
-import { z } from 'zod';
 import { natGatewayCount } from './cost';
 import type { EnvironmentSpec } from './spec';
+import * as z from './zod';
 
 export const QUOTA_DIMENSIONS = ['environments', 'tasks', 'natGateways', 'ec2Instances'] as const;
 export type QuotaDimension = (typeof QUOTA_DIMENSIONS)[number];
@@ -20,7 +20,7 @@ const DESCRIPTIONS: Record<QuotaDimension, string> = {
 };
 
 const amount = (dimension: QuotaDimension) =>
-  z.int().min(0).max(100000).meta({ description: DESCRIPTIONS[dimension] });
+  z.meta(z.int().check(z.minimum(0), z.maximum(100000)), { description: DESCRIPTIONS[dimension] });
 
 export const quotaAmountsSchema = z.strictObject({
   environments: amount('environments'),
@@ -30,16 +30,16 @@ export const quotaAmountsSchema = z.strictObject({
 });
 
 /** The body of `PUT /teams/{team}/quotas`: the team's overrides; a dimension left out uses the default. */
-export const quotaOverridesSchema = quotaAmountsSchema.partial().meta({
+export const quotaOverridesSchema = z.meta(z.partial(quotaAmountsSchema), {
   description: 'Per-team limits replacing the defaults; a dimension left out follows the default.',
 });
 export type QuotaOverrides = z.output<typeof quotaOverridesSchema>;
 
 export const teamQuotasSchema = z.object({
   team: z.string(),
-  limits: quotaAmountsSchema.meta({ description: 'The limits in force: overrides over defaults.' }),
+  limits: z.meta(quotaAmountsSchema, { description: 'The limits in force: overrides over defaults.' }),
   overrides: quotaOverridesSchema,
-  usage: quotaAmountsSchema.meta({ description: 'What the team holds now.' }),
+  usage: z.meta(quotaAmountsSchema, { description: 'What the team holds now.' }),
 });
 export type TeamQuotas = z.output<typeof teamQuotasSchema>;
 

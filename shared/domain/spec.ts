@@ -8,8 +8,8 @@
  * Defaults are applied by parsing, so `EnvironmentSpec` (the output) always has every defaulted
  * field present and re-parsing it gives the same value.
  */
-import { z } from 'zod';
 import { DNS_LABEL, ENVIRONMENT_NAME_MAX, names, SERVICE_NAME_MAX, TEAM_NAME_MAX } from './naming';
+import * as z from './zod';
 
 // ---------------------------------------------------------------------------------------------
 // Formats: small pure predicates, exported so that other layers (CLI, tests) agree with the API.
@@ -276,268 +276,314 @@ const SECRET_ARN = new RegExp(
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const dnsLabel = (max: number, what: string) =>
-  z
-    .string()
-    .max(max, { error: `${what} is at most ${max} characters` })
-    .regex(DNS_LABEL, {
+  z.string().check(
+    z.maxLength(max, { error: `${what} is at most ${max} characters` }),
+    z.regex(DNS_LABEL, {
       error: `${what} must be lowercase letters, digits and inner hyphens, starting with a letter`,
-    });
+    }),
+  );
 
 const envVarName = z
   .string()
-  .regex(ENV_VAR_NAME, { error: 'must be a variable name: [A-Za-z_][A-Za-z0-9_]*' });
+  .check(z.regex(ENV_VAR_NAME, { error: 'must be a variable name: [A-Za-z_][A-Za-z0-9_]*' }));
 
 const networkSchema = z.strictObject({
-  cidr: z
-    .string()
-    .superRefine((cidr, ctx) => {
-      const problem = cidr === 'auto' ? undefined : vpcCidrProblem(cidr);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default('auto')
-    .meta({
+  cidr: z.meta(
+    z._default(
+      z.string().check(
+        z.superRefine((cidr, ctx) => {
+          const problem = cidr === 'auto' ? undefined : vpcCidrProblem(cidr);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
+      'auto',
+    ),
+    {
       description: '"auto" (allocated from the pool, never overlapping) or a private IPv4 CIDR /16–/24.',
       examples: ['auto', '10.20.0.0/16'],
-    }),
-  availabilityZones: z.literal([2, 3], { error: 'availabilityZones is 2 or 3' }).default(2),
-  natGateways: z.enum(['none', 'single', 'per-az']).default('single').meta({
+    },
+  ),
+  availabilityZones: z._default(z.literal([2, 3], { error: 'availabilityZones is 2 or 3' }), 2),
+  natGateways: z.meta(z._default(z.enum(['none', 'single', 'per-az']), 'single'), {
     description: 'per-az survives an AZ outage; single costs less; none leaves tasks without egress.',
   }),
-  allowedIngressCidrs: z
-    .array(z.string().refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 203.0.113.0/24' }))
-    .min(1)
-    .max(50)
-    .default(['0.0.0.0/0'])
-    .meta({ description: 'Who may reach the load balancer on 80/443.' }),
+  allowedIngressCidrs: z.meta(
+    z._default(
+      z
+        .array(
+          z.string().check(z.refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 203.0.113.0/24' })),
+        )
+        .check(z.minLength(1), z.maxLength(50)),
+      ['0.0.0.0/0'],
+    ),
+    { description: 'Who may reach the load balancer on 80/443.' },
+  ),
 });
 
 const ec2CapacitySchema = z.strictObject({
   instanceType: z
     .string()
-    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an instance type such as t3.medium' }),
-  minSize: z.int().min(0).max(1000),
-  maxSize: z.int().min(1).max(1000),
-  desiredCapacity: z.int().min(0).max(1000),
-  amiId: z
-    .string()
-    .regex(/^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, { error: 'must be an AMI id such as ami-0abcdef1234567890' })
-    .optional()
-    .meta({ description: 'Defaults to the current ECS-optimised Amazon Linux AMI.' }),
-  rootVolumeGiB: z.int().min(30).max(16384).default(30),
-  keyPair: z.string().min(1).max(255).optional(),
+    .check(z.regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an instance type such as t3.medium' })),
+  minSize: z.int().check(z.minimum(0), z.maximum(1000)),
+  maxSize: z.int().check(z.minimum(1), z.maximum(1000)),
+  desiredCapacity: z.int().check(z.minimum(0), z.maximum(1000)),
+  amiId: z.meta(
+    z.optional(
+      z.string().check(
+        z.regex(/^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, {
+          error: 'must be an AMI id such as ami-0abcdef1234567890',
+        }),
+      ),
+    ),
+    { description: 'Defaults to the current ECS-optimised Amazon Linux AMI.' },
+  ),
+  rootVolumeGiB: z._default(z.int().check(z.minimum(30), z.maximum(16384)), 30),
+  keyPair: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 
 const clusterSchema = z.strictObject({
-  capacity: z.enum(['FARGATE', 'FARGATE_SPOT', 'EC2']).default('FARGATE'),
-  containerInsights: z.boolean().default(true),
-  ec2: ec2CapacitySchema
-    .optional()
-    .meta({ description: 'Required when capacity is EC2, refused otherwise.' }),
+  capacity: z._default(z.enum(['FARGATE', 'FARGATE_SPOT', 'EC2']), 'FARGATE'),
+  containerInsights: z._default(z.boolean(), true),
+  ec2: z.meta(z.optional(ec2CapacitySchema), {
+    description: 'Required when capacity is EC2, refused otherwise.',
+  }),
 });
 
 const loadBalancerSchema = z.strictObject({
-  scheme: z.enum(['internet-facing', 'internal']).default('internet-facing'),
-  certificateArn: z
-    .string()
-    .regex(CERTIFICATE_ARN, { error: 'must be an ACM certificate ARN' })
-    .optional()
-    .meta({ description: 'Turns on HTTPS on 443 with a redirect from 80.' }),
-  idleTimeoutSeconds: z.int().min(1).max(4000).default(60),
+  scheme: z._default(z.enum(['internet-facing', 'internal']), 'internet-facing'),
+  certificateArn: z.meta(
+    z.optional(z.string().check(z.regex(CERTIFICATE_ARN, { error: 'must be an ACM certificate ARN' }))),
+    { description: 'Turns on HTTPS on 443 with a redirect from 80.' },
+  ),
+  idleTimeoutSeconds: z._default(z.int().check(z.minimum(1), z.maximum(4000)), 60),
 });
 
 const healthCheckSchema = z.strictObject({
-  path: z.string().max(1024).regex(/^\//, { error: 'must start with /' }).default('/'),
-  intervalSeconds: z.int().min(5).max(300).default(12),
-  timeoutSeconds: z.int().min(2).max(120).default(5),
-  healthyThreshold: z.int().min(2).max(10).default(2),
-  unhealthyThreshold: z.int().min(2).max(10).default(2),
-  matcher: z
-    .string()
-    .refine(isHealthCheckMatcher, { error: 'must be HTTP codes 200–499 such as "200" or "200-299,301"' })
-    .default('200'),
-  gracePeriodSeconds: z.int().min(0).max(2147483647).default(30),
+  path: z._default(z.string().check(z.maxLength(1024), z.regex(/^\//, { error: 'must start with /' })), '/'),
+  intervalSeconds: z._default(z.int().check(z.minimum(5), z.maximum(300)), 12),
+  timeoutSeconds: z._default(z.int().check(z.minimum(2), z.maximum(120)), 5),
+  healthyThreshold: z._default(z.int().check(z.minimum(2), z.maximum(10)), 2),
+  unhealthyThreshold: z._default(z.int().check(z.minimum(2), z.maximum(10)), 2),
+  matcher: z._default(
+    z.string().check(
+      z.refine(isHealthCheckMatcher, {
+        error: 'must be HTTP codes 200–499 such as "200" or "200-299,301"',
+      }),
+    ),
+    '200',
+  ),
+  gracePeriodSeconds: z._default(z.int().check(z.minimum(0), z.maximum(2147483647)), 30),
 });
 
 const routingSchema = z.strictObject({
   // ALB: a condition holds at most 3 values, each ≤ 128 characters; path patterns are case-sensitive.
-  pathPatterns: z
-    .array(
-      z
-        .string()
-        .max(128)
-        .regex(/^\/[A-Za-z0-9_\-.$/~"'@:+&*?]*$/, { error: 'must be a path pattern starting with /' }),
-    )
-    .min(1)
-    .max(3)
-    .default(['/*']),
-  hostHeaders: z
-    .array(
-      z
-        .string()
-        .max(128)
-        .regex(/^[A-Za-z0-9*?.-]+$/, { error: 'must be a host name (wildcards * and ? allowed)' }),
-    )
-    .max(3)
-    .default([]),
-  priority: z
-    .int()
-    .min(1)
-    .max(50000)
-    .optional()
-    .meta({ description: 'Listener rule priority; assigned when absent.' }),
+  pathPatterns: z._default(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.maxLength(128),
+            z.regex(/^\/[A-Za-z0-9_\-.$/~"'@:+&*?]*$/, { error: 'must be a path pattern starting with /' }),
+          ),
+      )
+      .check(z.minLength(1), z.maxLength(3)),
+    ['/*'],
+  ),
+  hostHeaders: z._default(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.maxLength(128),
+            z.regex(/^[A-Za-z0-9*?.-]+$/, { error: 'must be a host name (wildcards * and ? allowed)' }),
+          ),
+      )
+      .check(z.maxLength(3)),
+    [],
+  ),
+  priority: z.meta(z.optional(z.int().check(z.minimum(1), z.maximum(50000))), {
+    description: 'Listener rule priority; assigned when absent.',
+  }),
 });
 
 const placementStrategySchema = z.strictObject({
   type: z.enum(['spread', 'binpack', 'random']),
-  field: z.string().min(1).max(255).optional(),
+  field: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 
 const placementConstraintSchema = z.strictObject({
   type: z.enum(['memberOf', 'distinctInstance']),
-  expression: z.string().min(1).max(2000).optional(),
+  expression: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
 });
 
 const placementSchema = z.strictObject({
   preset: z.enum(['az-balanced-spread', 'az-balanced-binpack', 'binpack', 'one-task-per-host', 'custom']),
   // ECS: at most 5 strategies and 10 constraints per service.
-  strategies: z.array(placementStrategySchema).max(5).optional(),
-  constraints: z.array(placementConstraintSchema).max(10).optional(),
+  strategies: z.optional(z.array(placementStrategySchema).check(z.maxLength(5))),
+  constraints: z.optional(z.array(placementConstraintSchema).check(z.maxLength(10))),
 });
 
 const serviceSchema = z.strictObject({
   name: dnsLabel(SERVICE_NAME_MAX, 'a service name'),
-  image: z
-    .string()
-    .refine(isImageReference, {
-      error: 'must be an image reference such as registry/repository:tag or repository@sha256:<64 hex>',
-    })
-    .meta({ examples: ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.4.2', 'nginx:1.27'] }),
+  image: z.meta(
+    z.string().check(
+      z.refine(isImageReference, {
+        error: 'must be an image reference such as registry/repository:tag or repository@sha256:<64 hex>',
+      }),
+    ),
+    { examples: ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.4.2', 'nginx:1.27'] },
+  ),
   // ECS on EC2 takes 128–196608 cpu units; Fargate sizes are checked across fields.
-  cpu: z.int().min(128).max(196608).default(256),
-  memory: z.int().min(128).max(1048576).default(512),
-  port: z.int().min(1).max(65535).default(80),
-  environment: z.record(envVarName, z.string().max(32768)).default({}),
-  secrets: z
-    .record(
-      envVarName,
-      z.string().regex(SECRET_ARN, { error: 'must be a Secrets Manager secret or SSM parameter ARN' }),
-    )
-    .default({})
-    .meta({ description: 'Environment variable name → Secrets Manager or SSM Parameter Store ARN.' }),
-  desiredCount: z.int().min(0).max(100).default(1),
-  healthCheck: healthCheckSchema.prefault({}),
-  routing: routingSchema.prefault({}),
-  placement: placementSchema.optional().meta({ description: 'EC2 capacity only.' }),
-  logging: z
-    .strictObject({
-      retentionDays: z
-        .literal(LOG_RETENTION_DAYS, {
+  cpu: z._default(z.int().check(z.minimum(128), z.maximum(196608)), 256),
+  memory: z._default(z.int().check(z.minimum(128), z.maximum(1048576)), 512),
+  port: z._default(z.int().check(z.minimum(1), z.maximum(65535)), 80),
+  environment: z._default(z.record(envVarName, z.string().check(z.maxLength(32768))), {}),
+  secrets: z.meta(
+    z._default(
+      z.record(
+        envVarName,
+        z
+          .string()
+          .check(z.regex(SECRET_ARN, { error: 'must be a Secrets Manager secret or SSM parameter ARN' })),
+      ),
+      {},
+    ),
+    { description: 'Environment variable name → Secrets Manager or SSM Parameter Store ARN.' },
+  ),
+  desiredCount: z._default(z.int().check(z.minimum(0), z.maximum(100)), 1),
+  healthCheck: z.prefault(healthCheckSchema, {}),
+  routing: z.prefault(routingSchema, {}),
+  placement: z.meta(z.optional(placementSchema), { description: 'EC2 capacity only.' }),
+  logging: z.prefault(
+    z.strictObject({
+      retentionDays: z._default(
+        z.literal(LOG_RETENTION_DAYS, {
           error: `must be one of CloudWatch's values: ${LOG_RETENTION_DAYS.join(', ')}`,
-        })
-        .default(30),
-    })
-    .prefault({}),
-  deployment: z
-    .strictObject({
-      minimumHealthyPercent: z.int().min(0).max(100).default(100),
-      maximumPercent: z.int().min(100).max(200).default(200),
-      circuitBreaker: z
-        .boolean()
-        .default(true)
-        .meta({ description: 'Deployment circuit breaker with rollback.' }),
-    })
-    .prefault({}),
-  taskRoleArn: z.string().regex(ROLE_ARN, { error: 'must be an IAM role ARN' }).optional(),
+        }),
+        30,
+      ),
+    }),
+    {},
+  ),
+  deployment: z.prefault(
+    z.strictObject({
+      minimumHealthyPercent: z._default(z.int().check(z.minimum(0), z.maximum(100)), 100),
+      maximumPercent: z._default(z.int().check(z.minimum(100), z.maximum(200)), 200),
+      circuitBreaker: z.meta(z._default(z.boolean(), true), {
+        description: 'Deployment circuit breaker with rollback.',
+      }),
+    }),
+    {},
+  ),
+  taskRoleArn: z.optional(z.string().check(z.regex(ROLE_ARN, { error: 'must be an IAM role ARN' }))),
 });
 
 const jobTriggerSchema = z.union([
   z.strictObject({
-    schedule: z
-      .string()
-      .superRefine((expression, ctx) => {
-        const problem = scheduleExpressionProblem(expression);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .meta({
+    schedule: z.meta(
+      z.string().check(
+        z.superRefine((expression, ctx) => {
+          const problem = scheduleExpressionProblem(expression);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
+      {
         description:
           'EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(value unit).',
         examples: ['cron(0 3 * * ? *)', 'rate(15 minutes)'],
-      }),
-    timezone: z
-      .string()
-      .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' })
-      .optional(),
+      },
+    ),
+    timezone: z.optional(
+      z.string().check(z.refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' })),
+    ),
   }),
   z.strictObject({
     queue: z.strictObject({
       // SQS limits: visibility timeout 0–43200 s; redrive maxReceiveCount 1–1000.
-      visibilityTimeoutSeconds: z.int().min(0).max(43200).optional(),
-      maxReceiveCount: z.int().min(1).max(1000).optional(),
+      visibilityTimeoutSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(43200))),
+      maxReceiveCount: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     }),
   }),
 ]);
 
 const jobSchema = z.strictObject({
   name: dnsLabel(20, 'a job name'),
-  service: z.string().optional().meta({ description: "Run with this service's image and task definition." }),
-  image: z
-    .string()
-    .refine(isImageReference, { error: 'must be an image reference such as registry/repository:tag' })
-    .optional()
-    .meta({ description: 'Run this image instead of a service (give exactly one of service and image).' }),
-  command: z.array(z.string().max(4096)).max(100).optional(),
-  cpu: z.int().min(128).max(196608).optional(),
-  memory: z.int().min(128).max(1048576).optional(),
+  service: z.meta(z.optional(z.string()), {
+    description: "Run with this service's image and task definition.",
+  }),
+  image: z.meta(
+    z.optional(
+      z
+        .string()
+        .check(
+          z.refine(isImageReference, { error: 'must be an image reference such as registry/repository:tag' }),
+        ),
+    ),
+    { description: 'Run this image instead of a service (give exactly one of service and image).' },
+  ),
+  command: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(100))),
+  cpu: z.optional(z.int().check(z.minimum(128), z.maximum(196608))),
+  memory: z.optional(z.int().check(z.minimum(128), z.maximum(1048576))),
   trigger: jobTriggerSchema,
 });
 
-const tagKey = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { error: 'may hold letters, digits, spaces and _ . : / = + - @' })
-  .refine((key) => !/^(aws|berth):/i.test(key), {
+const tagKey = z.string().check(
+  z.minLength(1),
+  z.maxLength(128),
+  z.regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, {
+    error: 'may hold letters, digits, spaces and _ . : / = + - @',
+  }),
+  z.refine((key) => !/^(aws|berth):/i.test(key), {
     error: 'tag keys starting with aws: or berth: are reserved',
-  });
+  }),
+);
 
 const environmentRequestObject = z.strictObject({
   name: dnsLabel(ENVIRONMENT_NAME_MAX, 'an environment name'),
   team: z
     .string()
-    .min(1)
-    .max(TEAM_NAME_MAX, { error: `a team is at most ${TEAM_NAME_MAX} characters` })
-    .regex(/^[a-z0-9-]+$/, { error: 'a team is lowercase letters, digits and hyphens' }),
-  network: networkSchema.prefault({}),
-  cluster: clusterSchema.prefault({}),
-  loadBalancer: loadBalancerSchema.prefault({}),
-  services: z.array(serviceSchema).min(1, { error: 'at least one service is needed' }).max(10),
-  dns: z
-    .strictObject({
-      hostedZoneId: z
-        .string()
-        .regex(/^[A-Z0-9]{1,32}$/, { error: 'must be a Route 53 hosted zone id such as Z0123456789ABC' }),
-      recordName: z
-        .string()
-        .refine(isDomainName, { error: 'must be a domain name such as shop.example.com' }),
-    })
-    .optional()
-    .meta({ description: 'A Route 53 alias record for the load balancer.' }),
-  jobs: z.array(jobSchema).max(20).default([]),
-  tags: z
-    .record(tagKey, z.string().max(256))
-    .refine((tags) => Object.keys(tags).length <= 40, { error: 'at most 40 tags' })
-    .default({})
-    .meta({ maxProperties: 40, description: 'Copied onto every resource; berth adds its own berth:* tags.' }),
-  ticket: z
-    .string()
-    .min(1)
-    .max(128)
-    .optional()
-    .meta({ examples: ['OPS-1234'] }),
-  callbackUrl: z
-    .url({ protocol: /^https$/, error: 'must be an https URL' })
-    .max(2048)
-    .optional(),
+    .check(
+      z.minLength(1),
+      z.maxLength(TEAM_NAME_MAX, { error: `a team is at most ${TEAM_NAME_MAX} characters` }),
+      z.regex(/^[a-z0-9-]+$/, { error: 'a team is lowercase letters, digits and hyphens' }),
+    ),
+  network: z.prefault(networkSchema, {}),
+  cluster: z.prefault(clusterSchema, {}),
+  loadBalancer: z.prefault(loadBalancerSchema, {}),
+  services: z
+    .array(serviceSchema)
+    .check(z.minLength(1, { error: 'at least one service is needed' }), z.maxLength(10)),
+  dns: z.meta(
+    z.optional(
+      z.strictObject({
+        hostedZoneId: z.string().check(
+          z.regex(/^[A-Z0-9]{1,32}$/, {
+            error: 'must be a Route 53 hosted zone id such as Z0123456789ABC',
+          }),
+        ),
+        recordName: z
+          .string()
+          .check(z.refine(isDomainName, { error: 'must be a domain name such as shop.example.com' })),
+      }),
+    ),
+    { description: 'A Route 53 alias record for the load balancer.' },
+  ),
+  jobs: z._default(z.array(jobSchema).check(z.maxLength(20)), []),
+  tags: z.meta(
+    z._default(
+      z
+        .record(tagKey, z.string().check(z.maxLength(256)))
+        .check(z.refine((tags) => Object.keys(tags).length <= 40, { error: 'at most 40 tags' })),
+      {},
+    ),
+    { maxProperties: 40, description: 'Copied onto every resource; berth adds its own berth:* tags.' },
+  ),
+  ticket: z.meta(z.optional(z.string().check(z.minLength(1), z.maxLength(128))), { examples: ['OPS-1234'] }),
+  callbackUrl: z.optional(
+    z.url({ protocol: /^https$/, error: 'must be an https URL' }).check(z.maxLength(2048)),
+  ),
 });
 
 type EnvironmentSpecBeforeRules = z.output<typeof environmentRequestObject>;
@@ -731,7 +777,7 @@ function checkPlacement(
 }
 
 /** The body of `POST /environments`; parsing it applies every default and every rule. */
-export const environmentRequestSchema = environmentRequestObject.superRefine(checkCrossFieldRules);
+export const environmentRequestSchema = environmentRequestObject.check(z.superRefine(checkCrossFieldRules));
 
 /** What a caller sends: defaulted fields optional. */
 export type EnvironmentRequest = z.input<typeof environmentRequestSchema>;

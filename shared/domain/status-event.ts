@@ -7,7 +7,6 @@
  * change, so every copy of one transition carries the same id: consumers dedupe by `id`, and may
  * order one environment's events by the version it ends with (EventBridge does not keep order).
  */
-import { z } from 'zod';
 import {
   type Environment,
   environmentErrorSchema,
@@ -16,6 +15,7 @@ import {
   statusSchema,
 } from './environment';
 import type { Status } from './status';
+import * as z from './zod';
 
 export const STATUS_EVENT_SOURCE = 'berth';
 export const STATUS_EVENT_DETAIL_TYPE = 'berth.environment';
@@ -30,20 +30,20 @@ const FAILED_STATUSES: readonly Status[] = ['FAILED', 'UPDATE_FAILED', 'DELETE_F
 const ERROR_MESSAGE_MAX = 2048;
 
 export const statusEventSchema = z.object({
-  id: z.string().regex(/^env-[0-9a-z]{26}:[1-9][0-9]*$/),
+  id: z.string().check(z.regex(/^env-[0-9a-z]{26}:[1-9][0-9]*$/)),
   environmentId: environmentIdSchema,
   team: z.string(),
   name: z.string(),
   status: statusSchema,
   /** null for REQUESTED: a new environment had no status before. */
-  previousStatus: statusSchema.nullable(),
+  previousStatus: z.nullable(statusSchema),
   /** The workflow transition that made the change (absent for changes made by the API). */
-  step: z.string().optional(),
-  ticket: z.string().optional(),
+  step: z.optional(z.string()),
+  ticket: z.optional(z.string()),
   /** Where the callback deliverer POSTs this event (the EventBridge rule matches on it). */
-  callbackUrl: z.string().optional(),
-  outputs: outputsSchema.optional(),
-  error: environmentErrorSchema.optional(),
+  callbackUrl: z.optional(z.string()),
+  outputs: z.optional(outputsSchema),
+  error: z.optional(environmentErrorSchema),
   at: z.iso.datetime({ offset: true }),
 });
 

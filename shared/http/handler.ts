@@ -8,9 +8,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
 import { UseCaseError } from '../app/errors';
 import { formatIssues } from '../domain/issues';
+import type * as z from '../domain/zod';
 import { type Caller, callerFromEvent } from './identity';
 import { HttpProblem, type Problem, problem } from './problem';
 
@@ -101,7 +101,7 @@ function readBody(event: APIGatewayProxyEvent, headers: Record<string, string | 
 }
 
 /** Parses query parameters or other non-body input with a zod schema; failures are 400 naming the field. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+export function parseInput<T extends z.ZodMiniType>(schema: T, value: unknown, where: string): z.output<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new HttpProblem(

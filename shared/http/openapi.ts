@@ -7,7 +7,6 @@
  * `io: 'output'` (defaults applied, so always present). OpenAPI 3.1 schemas are JSON Schema 2020-12,
  * so zod's default target needs no translation.
  */
-import { z } from 'zod';
 import { runTaskRequestSchema, taskListSchema } from '../app/tasks';
 import { costEstimateSchema } from '../domain/cost';
 import { driftReportSchema } from '../domain/drift';
@@ -19,31 +18,33 @@ import {
 } from '../domain/environment';
 import { quotaOverridesSchema, teamQuotasSchema } from '../domain/quotas';
 import { environmentRequestSchema } from '../domain/spec';
+import * as z from '../domain/zod';
 import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
 import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from './slack-users';
 
 /** RFC 9457 problem details, as every error response carries them. */
-export const problemSchema = z
-  .object({
-    type: z
-      .string()
-      .meta({ description: 'A URN naming the kind of problem, e.g. urn:berth:problem:bad-request.' }),
+export const problemSchema = z.meta(
+  z.object({
+    type: z.meta(z.string(), {
+      description: 'A URN naming the kind of problem, e.g. urn:berth:problem:bad-request.',
+    }),
     title: z.string(),
-    status: z.int().min(400).max(599),
+    status: z.int().check(z.minimum(400), z.maximum(599)),
     detail: z.string(),
-    instance: z.string().optional(),
-    errors: z
-      .array(
+    instance: z.optional(z.string()),
+    errors: z.optional(
+      z.array(
         z.object({
-          path: z
-            .string()
-            .meta({ description: 'JSON Pointer (RFC 6901) into the request body, e.g. /services/0/port.' }),
+          path: z.meta(z.string(), {
+            description: 'JSON Pointer (RFC 6901) into the request body, e.g. /services/0/port.',
+          }),
           message: z.string(),
         }),
-      )
-      .optional(),
-  })
-  .meta({ description: 'RFC 9457 problem details (application/problem+json).' });
+      ),
+    ),
+  }),
+  { description: 'RFC 9457 problem details (application/problem+json).' },
+);
 
 const healthSchema = z.object({ status: z.literal('ok') });
 
@@ -51,9 +52,9 @@ const healthSchema = z.object({ status: z.literal('ok') });
 const dryRunSchema = z.object({ spec: environmentRequestSchema, cost: costEstimateSchema });
 
 /** The PATCH body: any subset of the request; `null` removes a field (its default applies again). */
-const environmentPatchSchema = z
-  .record(z.string(), z.unknown())
-  .meta({ description: 'A JSON Merge Patch (RFC 7396) of EnvironmentRequest; arrays replace whole.' });
+const environmentPatchSchema = z.meta(z.record(z.string(), z.unknown()), {
+  description: 'A JSON Merge Patch (RFC 7396) of EnvironmentRequest; arrays replace whole.',
+});
 
 type Schema = Record<string, unknown>;
 
@@ -92,7 +93,7 @@ function componentSchemas(): Record<string, Schema> {
   );
 }
 
-function parameterSchema(schema: z.ZodType): Schema {
+function parameterSchema(schema: z.ZodMiniType): Schema {
   const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { io: 'input' });
   return rest;
 }
@@ -145,7 +146,7 @@ const problems = (...names: ProblemResponse[]) =>
   Object.fromEntries(names.map((name) => [STATUS_OF_RESPONSE[name], ref('responses', name)]));
 
 function parameters(): Record<string, Schema> {
-  const query = (name: string, schema: z.ZodType, description: string) => ({
+  const query = (name: string, schema: z.ZodMiniType, description: string) => ({
     name,
     in: 'query',
     required: false,

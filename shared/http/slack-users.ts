@@ -2,7 +2,7 @@
  * The admin API's Slack user mappings: which berth teams a Slack user acts for. Shared by the use
  * case (validation) and the OpenAPI document.
  */
-import { z } from 'zod';
+import * as z from '../domain/zod';
 import { TEAM_NAME_PATTERN } from './identity';
 
 /** Slack workspace (`T…`, `E…` for Enterprise Grid) and user (`U…`, `W…`) ids: uppercase letters and digits. */
@@ -10,22 +10,28 @@ export const SLACK_ID_PATTERN = /^[A-Z0-9]{2,32}$/;
 
 export const slackIdSchema = z
   .string()
-  .regex(SLACK_ID_PATTERN, { error: 'must be a Slack id: uppercase letters and digits, e.g. T1DC2JH3J' });
+  .check(
+    z.regex(SLACK_ID_PATTERN, { error: 'must be a Slack id: uppercase letters and digits, e.g. T1DC2JH3J' }),
+  );
 
-export const slackUserRequestSchema = z
-  .strictObject({
-    teams: z
-      .array(
-        z.string().regex(TEAM_NAME_PATTERN, { error: 'a team is lowercase letters, digits and hyphens' }),
-      )
-      .max(50)
-      .meta({ description: 'The berth teams this Slack user acts for.' }),
-    admin: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'Acts as a berth admin in Slack (every team), as the berth_admin claim does.' }),
-  })
-  .meta({ description: 'The berth teams of a Slack user.' });
+export const slackUserRequestSchema = z.meta(
+  z.strictObject({
+    teams: z.meta(
+      z
+        .array(
+          z
+            .string()
+            .check(z.regex(TEAM_NAME_PATTERN, { error: 'a team is lowercase letters, digits and hyphens' })),
+        )
+        .check(z.maxLength(50)),
+      { description: 'The berth teams this Slack user acts for.' },
+    ),
+    admin: z.meta(z._default(z.boolean(), false), {
+      description: 'Acts as a berth admin in Slack (every team), as the berth_admin claim does.',
+    }),
+  }),
+  { description: 'The berth teams of a Slack user.' },
+);
 
 export const slackUserSchema = z.object({
   slackTeamId: slackIdSchema,
@@ -33,7 +39,7 @@ export const slackUserSchema = z.object({
   teams: z.array(z.string()),
   admin: z.boolean(),
   updatedAt: z.iso.datetime({ offset: true }),
-  updatedBy: z.string().meta({ description: 'The subject of the admin who last wrote the mapping.' }),
+  updatedBy: z.meta(z.string(), { description: 'The subject of the admin who last wrote the mapping.' }),
 });
 
 export type SlackUserRequest = z.input<typeof slackUserRequestSchema>;

@@ -4,13 +4,13 @@
  * and answers with an ephemeral message; the workflow's progress reaches the user later through the
  * response_url (notifier.ts). Whatever the user typed, the answer is a message, never a 5xx.
  */
-import { z } from 'zod';
 import { createEnvironment, getEnvironmentByName, listEnvironments } from '../app/environments';
 import { UseCaseError } from '../app/errors';
 import { callerForSlackUser } from '../app/slack-users';
 import type { Caller } from '../domain/caller';
 import type { Environment } from '../domain/environment';
 import { requestFromTemplate } from '../domain/templates';
+import * as z from '../domain/zod';
 import { type HttpRequest, type HttpResponse, logger } from '../http/handler';
 import { HttpProblem } from '../http/problem';
 import { parseSlackCommand, type SlackCommand } from './command';
@@ -35,10 +35,10 @@ import { RESPONSE_URL_LIFETIME_MS } from './response-url';
 
 /** The fields of Slack's slash-command request that berth reads (it sends more). */
 const slashCommandSchema = z.object({
-  team_id: z.string().min(1),
-  user_id: z.string().min(1),
-  command: z.string().min(1).default('/berth'),
-  text: z.string().default(''),
+  team_id: z.string().check(z.minLength(1)),
+  user_id: z.string().check(z.minLength(1)),
+  command: z._default(z.string().check(z.minLength(1)), '/berth'),
+  text: z._default(z.string(), ''),
   response_url: z.url({ protocol: /^https?$/ }),
 });
 type SlashCommand = z.output<typeof slashCommandSchema>;

@@ -4,10 +4,10 @@
  * Block Kit actions, so the outcome replaces the confirmation through the click's response_url.
  * The clicker is authorised again: a button carries an id, not a permission.
  */
-import { z } from 'zod';
 import { deleteEnvironment } from '../app/environments';
 import { UseCaseError } from '../app/errors';
 import { callerForSlackUser } from '../app/slack-users';
+import * as z from '../domain/zod';
 import { type HttpRequest, type HttpResponse, logger } from '../http/handler';
 import { HttpProblem } from '../http/problem';
 import type { SlackDependencies } from './dependencies';
@@ -28,10 +28,10 @@ import { postToResponseUrl, RESPONSE_URL_LIFETIME_MS } from './response-url';
 /** The parts of a `block_actions` payload berth reads. */
 const blockActionsSchema = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  user: z.object({ id: z.string().check(z.minLength(1)), team_id: z.optional(z.string()) }),
   // Null for org-wide apps on Enterprise Grid; the user's team_id says the same.
-  team: z.object({ id: z.string().min(1) }).nullish(),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+  team: z.nullish(z.object({ id: z.string().check(z.minLength(1)) })),
+  actions: z.array(z.object({ action_id: z.string(), value: z.optional(z.string()) })).check(z.minLength(1)),
   response_url: z.url({ protocol: /^https?$/ }),
 });
 type BlockActions = z.output<typeof blockActionsSchema>;
