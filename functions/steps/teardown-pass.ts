@@ -61,7 +61,8 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
       blocked.push(...network.blocked);
       const done = jobs.done && services.done && loadBalancer.done && cluster.done && network.done;
       const poll = nextPoll(SCHEDULES.teardown, event.poll, done);
-      return { output: { ...poll, blocked: blocked.slice(0, 10) } };
+      // Enough to show every kind of blocker in the execution history; the first one names a DELETE_FAILED.
+      return { output: { ...poll, blocked: blocked.slice(0, 25) } };
     },
   },
   stepStore,

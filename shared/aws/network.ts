@@ -78,7 +78,7 @@ import { errorCode, hasCode, isNotFound } from './errors';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoint come from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_EC2`). */
-const defaultEc2 = new EC2Client({});
+const defaultEc2 = /* @__PURE__ */ new EC2Client({});
 
 /** Which piece of the environment's network a resource is: how `ensure*` finds it again. */
 export const TAG_PART = 'berth:part';
@@ -1130,7 +1130,19 @@ export async function deleteRouteTables(
   return progress(blocked);
 }
 
-/** Deletes subnets; DependencyViolation names the ENIs still in the subnet (NAT or ALB ENIs draining). */
+/**
+ * Who holds an ENI, from what AWS writes into it: NAT gateways set the interface type, ALBs the
+ * description `ELB app/<name>/<id>`, ECS the description of the task's attachment ARN.
+ */
+function eniHolder(eni: NetworkInventory['networkInterfaces'][number]): string {
+  if (eni.type === 'nat_gateway') return 'NAT gateway';
+  const description = eni.description ?? '';
+  if (description.startsWith('ELB ')) return `load balancer ${description.slice('ELB '.length)}`;
+  if (/^arn:aws[a-z-]*:ecs:/.test(description)) return 'ECS task';
+  return eni.type ?? 'interface';
+}
+
+/** Deletes subnets; DependencyViolation names the ENIs still in the subnet and who holds them. */
 export async function deleteSubnets(
   network: NetworkInventory,
   ec2: EC2Client = defaultEc2,
@@ -1139,7 +1151,7 @@ export async function deleteSubnets(
   for (const subnet of network.subnets) {
     const enis = network.networkInterfaces
       .filter((eni) => eni.subnetId === subnet.id)
-      .map((eni) => `${eni.id} ${eni.type ?? 'interface'} ${eni.status ?? ''}`.trim());
+      .map((eni) => `${eni.id} (${eniHolder(eni)}${eni.status ? `, ${eni.status}` : ''})`);
     const explain = enis.length > 0 ? `network interfaces in the subnet: ${enis.join(', ')}` : '';
     await attemptDelete(
       subnet.id,

@@ -23,7 +23,10 @@ export const SCHEDULES = {
   // few more transitions (BENCHMARKS.md shows both).
   loadBalancer: { interval: 5, growth: 1.25, max: 30, attempts: 60 },
   services: { interval: 5, growth: 1.15, max: 20, attempts: 100 },
-  teardown: { interval: 5, growth: 1.2, max: 30, attempts: 120 },
+  // A teardown's last blocker (an ENI AWS releases minutes after its NAT gateway or ALB) ends at a
+  // moment nothing predicts, so the cap bounds the overshoot: 20 s keeps it under a tenth of a
+  // typical 4–6 minute teardown for a few more passes than 30 s would take.
+  teardown: { interval: 5, growth: 1.2, max: 20, attempts: 150 },
 } as const satisfies Record<string, PollSchedule>;
 
 export interface PollState {

@@ -100,8 +100,8 @@ async function applyTransitionOnce(
   }
   if (to === 'READY' || to === 'DELETED') {
     changes.progress = { ...environment.progress, currentStep: undefined, percent: 100 };
-    // Success answers the last failure: it no longer describes the environment.
-    if (to === 'READY') changes.error = undefined;
+    // Success answers the last failure: it no longer describes the environment (its events keep it).
+    changes.error = undefined;
   }
   const event =
     environment.status === to

@@ -414,7 +414,7 @@ describe('network teardown', () => {
     const subnetBlock = blockers.find(
       (blocker) => blocker.code === 'DependencyViolation' && blocker.resource.startsWith('subnet-'),
     );
-    expect(subnetBlock?.message).toMatch(/eni-\S+ nat_gateway/);
+    expect(subnetBlock?.message).toMatch(/eni-\S+ \(NAT gateway, (in-use|available)\)/);
     expect(await leftovers(sim, env.id)).toEqual({});
     expect(sim.ofType('network-interface')).toEqual([]);
   });
