@@ -1,4 +1,4 @@
-import { defaultDependencies } from '../../shared/app/dependencies';
+import { defaultStore } from '../../shared/app/dependencies';
 import { listEnvironments } from '../../shared/app/environments';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { listQuerySchema } from '../../shared/http/queries';
@@ -6,7 +6,7 @@ import { listQuerySchema } from '../../shared/http/queries';
 /** GET /environments?team=&status=&limit=&cursor= → the caller's teams' environments, newest first. */
 export const handler = authenticatedHandler(async ({ caller, query }) => {
   const { team, status, limit, cursor } = parseInput(listQuerySchema, query, 'query string');
-  const page = await listEnvironments(defaultDependencies(), caller, {
+  const page = await listEnvironments({ store: defaultStore() }, caller, {
     limit,
     ...(team ? { team } : {}),
     ...(status ? { status } : {}),

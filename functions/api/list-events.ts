@@ -1,4 +1,4 @@
-import { defaultDependencies } from '../../shared/app/dependencies';
+import { defaultStore } from '../../shared/app/dependencies';
 import { listEvents } from '../../shared/app/environments';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { pageQuerySchema } from '../../shared/http/queries';
@@ -6,7 +6,7 @@ import { pageQuerySchema } from '../../shared/http/queries';
 /** GET /environments/{id}/events → the environment's history, oldest first. */
 export const handler = authenticatedHandler(async ({ caller, params, query }) => {
   const { limit, cursor } = parseInput(pageQuerySchema, query, 'query string');
-  const page = await listEvents(defaultDependencies(), caller, params.id ?? '', {
+  const page = await listEvents({ store: defaultStore() }, caller, params.id ?? '', {
     limit,
     ...(cursor ? { cursor } : {}),
   });

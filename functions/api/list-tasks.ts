@@ -2,7 +2,7 @@ import { defaultStore } from '../../shared/app/dependencies';
 import { listTasks } from '../../shared/app/tasks';
 // A deliberate exception to "handlers never touch AWS": reading task status is an operation on what
 // the workflow built, not provisioning. The ECS calls themselves stay in shared/aws/jobs.ts.
-import { taskRunner } from '../../shared/aws/jobs';
+import { taskRunner } from '../../shared/aws/tasks';
 import { authenticatedHandler } from '../../shared/http/handler';
 
 /** GET /environments/{id}/tasks → the job and one-off tasks, running and recently stopped, with exit codes. */

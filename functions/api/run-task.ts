@@ -2,7 +2,7 @@ import { defaultStore } from '../../shared/app/dependencies';
 import { runTasks } from '../../shared/app/tasks';
 // A deliberate exception to "handlers never touch AWS": running a one-off task is an operation on
 // what the workflow built, not provisioning. The ECS calls themselves stay in shared/aws/jobs.ts.
-import { taskRunner } from '../../shared/aws/jobs';
+import { taskRunner } from '../../shared/aws/tasks';
 import { authenticatedHandler } from '../../shared/http/handler';
 
 /** POST /environments/{id}/tasks `{service | job, command?, count?}` → 202 and the started tasks. */

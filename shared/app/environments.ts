@@ -230,13 +230,20 @@ function unavailable(detail: string, cause: unknown): UseCaseError {
   return error;
 }
 
-export async function getEnvironment(deps: Dependencies, caller: Caller, id: string): Promise<Environment> {
+/** Reads need the table only, so the functions that only read bundle no Step Functions or EventBridge client. */
+export type ReadDependencies = Pick<Dependencies, 'store'>;
+
+export async function getEnvironment(
+  deps: ReadDependencies,
+  caller: Caller,
+  id: string,
+): Promise<Environment> {
   return toView(await loadVisible(deps, caller, id));
 }
 
 /** The team's environment called `name` (front doors that speak in names, like Slack); else 404. */
 export async function getEnvironmentByName(
-  deps: Dependencies,
+  deps: ReadDependencies,
   caller: Caller,
   team: string,
   name: string,
@@ -248,7 +255,7 @@ export async function getEnvironmentByName(
 }
 
 export async function listEnvironments(
-  deps: Dependencies,
+  deps: ReadDependencies,
   caller: Caller,
   query: { team?: string; status?: Status; limit: number; cursor?: string },
 ): Promise<Page<Environment>> {
@@ -275,7 +282,7 @@ export async function listEnvironments(
 }
 
 export async function listEvents(
-  deps: Dependencies,
+  deps: ReadDependencies,
   caller: Caller,
   id: string,
   query: { limit: number; cursor?: string },

@@ -54,15 +54,16 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import type { EnvironmentSpec } from '../domain/spec';
+import { ec2CapacityName, ecsTags } from './ecs-shapes';
 import { errorCode } from './errors';
 import { type Blocker, messageOf, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_AUTO_SCALING`…). */
 const defaultClients: ClusterClients = {
-  ecs: new ECSClient({}),
-  autoScaling: new AutoScalingClient({}),
-  ec2: new EC2Client({}),
-  ssm: new SSMClient({}),
+  ecs: /* @__PURE__ */ new ECSClient({}),
+  autoScaling: /* @__PURE__ */ new AutoScalingClient({}),
+  ec2: /* @__PURE__ */ new EC2Client({}),
+  ssm: /* @__PURE__ */ new SSMClient({}),
 };
 
 /** The SDK clients this module calls; tests pass their own. */
@@ -75,7 +76,6 @@ export interface ClusterClients {
 
 export type ClusterSpec = EnvironmentSpec['cluster'];
 export type Ec2CapacitySpec = NonNullable<ClusterSpec['ec2']>;
-export type Capacity = ClusterSpec['capacity'];
 
 export interface ClusterRef {
   clusterArn: string;
@@ -103,20 +103,6 @@ export const ECS_OPTIMIZED_AMI_PARAMETER =
 
 /** Root device of the ECS-optimised Amazon Linux 2023 AMI. */
 const ROOT_DEVICE = '/dev/xvda';
-
-/**
- * The name of a cluster's launch template, Auto Scaling group and capacity provider. Capacity
- * provider names may not start with `aws`, `ecs` or `fargate` (ClientException), hence the prefix;
- * the cluster name carries the environment key, so the name is unique in the account and Region.
- */
-export function ec2CapacityName(clusterName: string): string {
-  return `berth-${clusterName}`;
-}
-
-/** ECS takes tags as `[{key, value}]`. */
-export function ecsTags(tags: Record<string, string>): EcsTag[] {
-  return Object.entries(tags).map(([key, value]) => ({ key, value }));
-}
 
 function ecsTagValue(tags: EcsTag[] | undefined, key: string): string | undefined {
   return tags?.find((tag) => tag.key === key)?.value;

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-route-53';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_ROUTE_53`). */
-const defaultClient = new Route53Client({});
+const defaultClient = /* @__PURE__ */ new Route53Client({});
 
 export interface AliasTarget {
   /** The ALB's DNS name. */

@@ -9,7 +9,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE, type StatusEvent } from '../domain/status-event';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
-const defaultClient = new EventBridgeClient({});
+const defaultClient = /* @__PURE__ */ new EventBridgeClient({});
 
 /** EventBridge's PutEvents entry limit ("Calculating PutEvents event entry size"). */
 export const MAX_ENTRY_BYTES = 256 * 1024;

@@ -1,7 +1,7 @@
 /**
  * Every EventBridge Scheduler, SQS and EventBridge Pipes call of berth, and the ECS task calls of
  * jobs: tasks started on a schedule (Scheduler → ECS RunTask), from a queue (SQS → Pipes → ECS
- * RunTask) or by hand (RunTask through the API), and their teardown.
+ * RunTask), and their teardown. Tasks started by hand (RunTask through the API) are in tasks.ts.
  *
  * Names are deterministic, so every verb finds its resource without listing (List* calls of these
  * services need Resource '*' in IAM): the schedule group `berth-<envKey>`, the schedule = the job
@@ -16,16 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DescribeTasksCommand,
-  ECSClient,
-  ListTasksCommand,
-  type ListTasksCommandInput,
-  RunTaskCommand,
-  StopTaskCommand,
-  type Task,
-  type TaskOverride,
-} from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   CreatePipeCommand,
   type CreatePipeCommandInput,
@@ -54,21 +45,22 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { JobOutput } from '../domain/environment';
 import { type EnvironmentRef, envKey, names, tagList } from '../domain/naming';
-import type { Capacity, JobSpec } from '../domain/spec';
-import { ecsTags } from './cluster';
+import type { JobSpec } from '../domain/spec';
+import { type Capacity, capacityProviderStrategy, ecsTags, taskOverrides } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
-import { capacityProviderStrategy, ensureLogGroup, ensureTaskDefinitionRevision } from './service';
+import { ensureLogGroup, ensureTaskDefinitionRevision } from './service';
+import { stopJobTasks } from './tasks';
 import type { Blocker, TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_SCHEDULER`, `…_SQS`, `…_PIPES`…). */
 const defaultClients: JobClients = {
-  ecs: new ECSClient({}),
-  logs: new CloudWatchLogsClient({}),
-  scheduler: new SchedulerClient({}),
+  ecs: /* @__PURE__ */ new ECSClient({}),
+  logs: /* @__PURE__ */ new CloudWatchLogsClient({}),
+  scheduler: /* @__PURE__ */ new SchedulerClient({}),
   // The queue URL's host is the Region's SQS endpoint in AWS; elsewhere (AWS_ENDPOINT_URL_SQS) the
   // configured endpoint must win, or the SDK would call the host named in the URL.
-  sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-  pipes: new PipesClient({}),
+  sqs: /* @__PURE__ */ new SQSClient({ useQueueUrlAsEndpoint: false }),
+  pipes: /* @__PURE__ */ new PipesClient({}),
 };
 
 /** The SDK clients this module calls; tests pass their own. */
@@ -124,27 +116,6 @@ export interface JobTargetOptions {
 
 /** What the workflow records of a provisioned job (`outputs.jobs`). */
 export type JobRecord = JobOutput;
-
-export interface TaskSummary {
-  taskArn: string;
-  taskDefinitionArn?: string;
-  group?: string;
-  lastStatus?: string;
-  desiredStatus?: string;
-  /** The essential container's exit code, once it has stopped. */
-  exitCode?: number;
-  createdAt?: string;
-  startedAt?: string;
-  stoppedAt?: string;
-  stoppedReason?: string;
-}
-
-/** RunTask starts at most 10 tasks per call. */
-export const RUN_TASK_MAX = 10;
-/** DescribeTasks takes at most 100 tasks per call. */
-const DESCRIBE_TASKS_MAX = 100;
-/** Service tasks are `service:<name>`; job and one-off tasks are anything else. */
-const SERVICE_GROUP_PREFIX = 'service:';
 
 function required(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
@@ -219,17 +190,6 @@ export async function ensureJobTaskDefinition(
     taskDefinitionArn,
     containerName: job.name,
     ...(job.command !== undefined ? { command: job.command } : {}),
-  };
-}
-
-/** RunTask's `overrides` for a job's task (also the Scheduler target's Input, which ECS reads as overrides). */
-export function taskOverrides(task: Omit<JobTask, 'taskDefinitionArn'>): TaskOverride {
-  return {
-    ...(task.command !== undefined
-      ? { containerOverrides: [{ name: task.containerName, command: task.command }] }
-      : {}),
-    ...(task.cpu !== undefined ? { cpu: task.cpu } : {}),
-    ...(task.memory !== undefined ? { memory: task.memory } : {}),
   };
 }
 
@@ -526,177 +486,6 @@ export async function removeJob(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tasks
-// ---------------------------------------------------------------------------------------------
-
-export interface RunTaskRequest {
-  clusterName: string;
-  /** An ARN, or a family (its latest ACTIVE revision). */
-  taskDefinition: string;
-  containerName: string;
-  command?: string[];
-  /** Task-level size overrides (a job that reuses a service's task definition with its own size). */
-  cpu?: string;
-  memory?: string;
-  count: number;
-  subnetIds: readonly string[];
-  securityGroupId: string;
-  capacity: Capacity;
-  capacityProviderName?: string;
-  /** ≤ 64 characters; the same token within hours answers the same tasks instead of new ones. */
-  clientToken: string;
-  /** `job:<name>` or `run:<service>`: how the task shows in listings. */
-  group: string;
-  tags: Record<string, string>;
-}
-
-function isoOf(date: Date | undefined): string | undefined {
-  return date?.toISOString();
-}
-
-function summaryOf(task: Task): TaskSummary {
-  const exitCode = task.containers?.find((container) => container.exitCode !== undefined)?.exitCode;
-  const fields = {
-    taskDefinitionArn: task.taskDefinitionArn,
-    group: task.group,
-    lastStatus: task.lastStatus,
-    desiredStatus: task.desiredStatus,
-    exitCode,
-    createdAt: isoOf(task.createdAt),
-    startedAt: isoOf(task.startedAt),
-    stoppedAt: isoOf(task.stoppedAt),
-    stoppedReason: task.stoppedReason,
-  };
-  return {
-    taskArn: required(task.taskArn, 'taskArn'),
-    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-  };
-}
-
-/** Starts `count` (1–10, as RunTask allows) tasks in the app subnets without public IPs; idempotent by `clientToken`. */
-export async function runTask(
-  request: RunTaskRequest,
-  clients: Pick<JobClients, 'ecs'> = defaultClients,
-): Promise<TaskSummary[]> {
-  if (!Number.isInteger(request.count) || request.count < 1 || request.count > RUN_TASK_MAX) {
-    throw new Error(`count must be 1 to ${RUN_TASK_MAX}`);
-  }
-  const { tasks = [], failures = [] } = await clients.ecs.send(
-    new RunTaskCommand({
-      cluster: request.clusterName,
-      taskDefinition: request.taskDefinition,
-      count: request.count,
-      capacityProviderStrategy: capacityProviderStrategy(
-        request.capacity,
-        request.clusterName,
-        request.capacityProviderName,
-      ),
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: [...request.subnetIds],
-          securityGroups: [request.securityGroupId],
-          assignPublicIp: 'DISABLED',
-        },
-      },
-      overrides: taskOverrides(request),
-      group: request.group,
-      startedBy: 'berth',
-      tags: ecsTags(request.tags),
-      clientToken: request.clientToken,
-    }),
-  );
-  if (tasks.length === 0) {
-    const failure = failures[0];
-    const error = new Error(
-      `no task started: ${failure?.reason ?? 'unknown'} ${failure?.detail ?? ''}`.trim(),
-    );
-    error.name = 'TaskNotStarted';
-    throw error;
-  }
-  return tasks.map(summaryOf);
-}
-
-async function listTaskArns(
-  clusterName: string,
-  desiredStatus: 'RUNNING' | 'STOPPED',
-  max: number,
-  ecs: ECSClient,
-) {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const input: ListTasksCommandInput = { cluster: clusterName, desiredStatus, maxResults: 100, nextToken };
-    const page = await ecs.send(new ListTasksCommand(input));
-    arns.push(...(page.taskArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken && arns.length < max);
-  return arns.slice(0, max);
-}
-
-async function describeTasks(clusterName: string, arns: readonly string[], ecs: ECSClient): Promise<Task[]> {
-  const tasks: Task[] = [];
-  for (let start = 0; start < arns.length; start += DESCRIBE_TASKS_MAX) {
-    const { tasks: page = [] } = await ecs.send(
-      new DescribeTasksCommand({
-        cluster: clusterName,
-        tasks: arns.slice(start, start + DESCRIBE_TASKS_MAX),
-      }),
-    );
-    tasks.push(...page);
-  }
-  return tasks;
-}
-
-function familyOf(taskDefinitionArn: string | undefined): string {
-  return /:task-definition\/([^:]+):/.exec(taskDefinitionArn ?? '')?.[1] ?? '';
-}
-
-/**
- * The cluster's job and one-off tasks whose family starts with `familyPrefix`, running and
- * recently stopped (ECS keeps stopped tasks about an hour), newest first; service tasks are left out.
- */
-export async function listRecentTasks(
-  clusterName: string,
-  familyPrefix: string,
-  clients: Pick<JobClients, 'ecs'> = defaultClients,
-  limit = 100,
-): Promise<TaskSummary[]> {
-  let arns: string[];
-  try {
-    arns = [
-      ...(await listTaskArns(clusterName, 'RUNNING', 500, clients.ecs)),
-      ...(await listTaskArns(clusterName, 'STOPPED', 500, clients.ecs)),
-    ];
-  } catch (error) {
-    if (hasCode(error, 'ClusterNotFoundException')) return [];
-    throw error;
-  }
-  const tasks = (await describeTasks(clusterName, arns, clients.ecs)).filter(
-    (task) =>
-      !(task.group ?? '').startsWith(SERVICE_GROUP_PREFIX) &&
-      familyOf(task.taskDefinitionArn).startsWith(familyPrefix),
-  );
-  tasks.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
-  return tasks.slice(0, limit).map(summaryOf);
-}
-
-/** Stops the running job and one-off tasks of the cluster (they would keep DeleteCluster waiting). */
-async function stopJobTasks(clusterName: string, familyPrefix: string, ecs: ECSClient): Promise<void> {
-  const running = (await listRecentTasks(clusterName, familyPrefix, { ecs }, 500)).filter(
-    (task) => task.desiredStatus === 'RUNNING',
-  );
-  for (const task of running) {
-    try {
-      await ecs.send(
-        new StopTaskCommand({ cluster: clusterName, task: task.taskArn, reason: 'environment deleted' }),
-      );
-    } catch (error) {
-      if (!hasCode(error, 'InvalidParameterException', 'ClusterNotFoundException')) throw error;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Teardown
 // ---------------------------------------------------------------------------------------------
 
@@ -745,9 +534,3 @@ export async function teardownJobsPass(
   }
   return { done: blocked.length === 0, blocked };
 }
-
-/** The one-off task verbs as the use cases in shared/app/tasks.ts take them (their `TaskRunner`). */
-export const taskRunner = {
-  run: (request: RunTaskRequest) => runTask(request),
-  listRecent: (clusterName: string, familyPrefix: string) => listRecentTasks(clusterName, familyPrefix),
-};

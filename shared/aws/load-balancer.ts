@@ -69,7 +69,7 @@ import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from 
  * Region, credentials and endpoint come from the environment (`AWS_REGION`,
  * `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`).
  */
-const defaultClient = new ElasticLoadBalancingV2Client({});
+const defaultClient = /* @__PURE__ */ new ElasticLoadBalancingV2Client({});
 
 export type LoadBalancerSpec = EnvironmentSpec['loadBalancer'];
 export type LoadBalancerState = 'provisioning' | 'active' | 'active_impaired' | 'failed';

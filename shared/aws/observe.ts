@@ -56,10 +56,10 @@ import { chunks, collect } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_<SERVICE>`). */
 const defaultClients: ObserveClients = {
-  ec2: new EC2Client({}),
-  elbv2: new ElasticLoadBalancingV2Client({}),
-  ecs: new ECSClient({}),
-  logs: new CloudWatchLogsClient({}),
+  ec2: /* @__PURE__ */ new EC2Client({}),
+  elbv2: /* @__PURE__ */ new ElasticLoadBalancingV2Client({}),
+  ecs: /* @__PURE__ */ new ECSClient({}),
+  logs: /* @__PURE__ */ new CloudWatchLogsClient({}),
 };
 
 /** The SDK clients this module calls; tests pass their own. */

@@ -22,7 +22,6 @@ import {
   paginateDescribeLogGroups,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  type CapacityProviderStrategyItem,
   type ContainerDefinition,
   CreateServiceCommand,
   type CreateServiceCommandInput,
@@ -48,15 +47,16 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../domain/naming';
 import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../domain/spec';
-import { type Capacity, ec2CapacityName, ecsTags, findEnvironmentClusters } from './cluster';
+import { findEnvironmentClusters } from './cluster';
+import { type Capacity, capacityProviderStrategy, ecsTags } from './ecs-shapes';
 import { errorCode } from './errors';
 import { type Blocker, chunks, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
-const defaultElbv2 = new ElasticLoadBalancingV2Client({});
+const defaultElbv2 = /* @__PURE__ */ new ElasticLoadBalancingV2Client({});
 const defaultClients: ServiceClients = {
-  ecs: new ECSClient({}),
-  logs: new CloudWatchLogsClient({}),
+  ecs: /* @__PURE__ */ new ECSClient({}),
+  logs: /* @__PURE__ */ new CloudWatchLogsClient({}),
   elbv2: defaultElbv2,
 };
 
@@ -303,16 +303,6 @@ export function serviceClientToken(
     .update(`${environmentId}\n${serviceName}\n${taskDefinitionArn}`)
     .digest('hex')
     .slice(0, 36);
-}
-
-/** Where a service's or a job's tasks run: the capacity's provider (the EC2 one named after the cluster). */
-export function capacityProviderStrategy(
-  capacity: Capacity,
-  clusterName: string,
-  capacityProviderName?: string,
-): CapacityProviderStrategyItem[] {
-  const provider = capacity === 'EC2' ? (capacityProviderName ?? ec2CapacityName(clusterName)) : capacity;
-  return [{ capacityProvider: provider, weight: 1, base: 0 }];
 }
 
 function deploymentConfiguration(service: ServiceSpec): DeploymentConfiguration {

@@ -7,12 +7,8 @@ import {
   ListTaskDefinitionsCommand,
 } from '@aws-sdk/client-ecs';
 import type { SimResource } from '../../local/aws/kernel';
-import {
-  ec2CapacityName,
-  ensureCluster,
-  ensureEc2Capacity,
-  teardownClusterPass,
-} from '../../shared/aws/cluster';
+import { ensureCluster, ensureEc2Capacity, teardownClusterPass } from '../../shared/aws/cluster';
+import { ec2CapacityName } from '../../shared/aws/ecs-shapes';
 import { registerTaskDefinition } from '../../shared/aws/service';
 import { names, TAG_ENVIRONMENT } from '../../shared/domain/naming';
 import {

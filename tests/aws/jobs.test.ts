@@ -10,11 +10,10 @@ import {
   type JobClients,
   type JobTargetOptions,
   jobNames,
-  listRecentTasks,
-  runTask,
   teardownJobsPass,
 } from '../../shared/aws/jobs';
 import { ensureLogGroup, registerTaskDefinition, teardownServicesPass } from '../../shared/aws/service';
+import { listRecentTasks, runTask } from '../../shared/aws/tasks';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../../shared/domain/naming';
 import type { EnvironmentSpec, JobSpec } from '../../shared/domain/spec';
 import {

@@ -21,6 +21,8 @@ const SERVERLESS_YML = join(ROOT, 'serverless.yml');
 const RUNS = 20;
 const SIZE_TARGET_BYTES = 250 * 1024;
 const INIT_TARGET_RATIO = 1.3;
+/** The function also measured with the SDK left to the Lambda runtime. */
+const RUNTIME_SDK_PROBE = 'getEnvironment';
 const run = promisify(execFile);
 
 interface ServerlessYml {
@@ -46,6 +48,11 @@ export function esbuildOptions(yml: ServerlessYml): BuildOptions {
   const configured = yml.custom?.esbuild ?? {};
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(configured)) if (!PLUGIN_KEYS.has(key)) options[key] = value;
+  // serverless-esbuild passes `exclude` to esbuild as externals (and leaves them out of the zip).
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  const exclude = strings(configured.exclude).filter((name) => name !== '*');
+  options.external = [...strings(configured.external), ...exclude];
   return options as BuildOptions;
 }
 
@@ -145,9 +152,38 @@ export async function runColdStartSection(command: string): Promise<SectionResul
       outfile: baselineFile,
       logLevel: 'error',
     });
-    const all = [{ name: 'baseline', file: baselineFile }, ...bundles];
+    // The road not taken: the SDK left to the Lambda runtime (@aws-sdk/* and @smithy/* external,
+    // resolved through NODE_PATH as Lambda resolves /var/runtime/node_modules). Measured for the
+    // baseline and getEnvironment, so BENCHMARKS.md shows what bundling the SDK costs and saves.
+    const runtimeSdk = { ...options, external: ['@aws-sdk/*', '@smithy/*'] };
+    const runtimeBaselineFile = join(out, 'baseline-runtime-sdk', 'index.js');
+    await build({
+      ...runtimeSdk,
+      stdin: { contents: BASELINE_SOURCE, resolveDir: ROOT, loader: 'ts', sourcefile: 'baseline.ts' },
+      outfile: runtimeBaselineFile,
+      logLevel: 'error',
+    });
+    const probe = targets.find((target) => target.name === RUNTIME_SDK_PROBE);
+    const runtimeProbeFile = join(out, `${RUNTIME_SDK_PROBE}-runtime-sdk`, 'index.js');
+    if (probe) {
+      await build({
+        ...runtimeSdk,
+        entryPoints: [probe.entry],
+        outfile: runtimeProbeFile,
+        logLevel: 'error',
+      });
+    }
+    const all = [
+      { name: 'baseline', file: baselineFile },
+      { name: 'baseline-runtime-sdk', file: runtimeBaselineFile },
+      ...(probe ? [{ name: `${RUNTIME_SDK_PROBE}-runtime-sdk`, file: runtimeProbeFile }] : []),
+      ...bundles,
+    ];
     const samples = new Map<string, number[]>(all.map((bundle) => [bundle.name, []]));
-    const environment = functionEnvironment(yml);
+    const environment: NodeJS.ProcessEnv = {
+      ...functionEnvironment(yml),
+      NODE_PATH: join(ROOT, 'node_modules'),
+    };
     // Round-robin, so that a burst of load from elsewhere on the machine hits every bundle alike.
     for (let round = 0; round < RUNS; round += 1) {
       for (const bundle of all) samples.get(bundle.name)?.push(await initMs(bundle.file, environment));
@@ -176,6 +212,33 @@ export async function runColdStartSection(command: string): Promise<SectionResul
         ratio,
         target: `≤ ${INIT_TARGET_RATIO}× baseline`,
         met: ratio !== undefined && ratio <= INIT_TARGET_RATIO,
+      });
+    }
+    for (const [name, file, what] of [
+      ['baseline-runtime-sdk', runtimeBaselineFile, 'Baseline with the SDK from the runtime (not bundled)'],
+      ...(probe
+        ? [
+            [
+              `${RUNTIME_SDK_PROBE}-runtime-sdk`,
+              runtimeProbeFile,
+              `${RUNTIME_SDK_PROBE} with the SDK from the runtime`,
+            ],
+          ]
+        : []),
+    ] as const) {
+      const size = statSync(file).size;
+      const init = median(samples.get(name) ?? []);
+      rows.push({
+        figure: `${what}: minified bundle (not berth's configuration)`,
+        measured: kib(size),
+        baseline: kib(baselineSize),
+        ratio: ratioOf(size, baselineSize),
+      });
+      rows.push({
+        figure: `${what}: module init, median of ${RUNS} (p90 ${formatMs(quantile(samples.get(name) ?? [], 0.9))})`,
+        measured: formatMs(init),
+        baseline: formatMs(baselineInit),
+        ratio: ratioOf(init, baselineInit),
       });
     }
     const sizes = bundles.map((bundle) => statSync(bundle.file).size);
