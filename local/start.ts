@@ -285,10 +285,16 @@ async function startServerlessOffline(options: OfflineOptions): Promise<Started>
     '--host',
     '127.0.0.1',
     '--noPrependStageInUrl',
-    // A function's first call loads its bundle in a fresh worker; on a loaded laptop or CI machine
-    // that alone can pass the 10 s Lambda timeout serverless.yml sets for AWS, and serverless-offline
-    // would answer 504 for what is only a slow local cold start.
+    // A function's first call loads its bundle; on a loaded laptop or CI machine that alone can pass
+    // the 10 s Lambda timeout serverless.yml sets for AWS, and serverless-offline would answer 504
+    // for what is only a slow local cold start.
     '--noTimeout',
+    // Handlers run in serverless-offline's own process, as warm Lambda containers would: its default
+    // starts a worker thread, with a cold module load, for every concurrent call beyond the idle ones
+    // (2.5 s p99 at 32 clients in BENCHMARKS.md before this). Every function gets the provider's
+    // environment plus its own keys, which no two functions set differently, so sharing
+    // process.env is safe.
+    '--useInProcess',
     '--httpPort',
     String(options.httpPort),
     '--lambdaPort',

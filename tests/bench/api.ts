@@ -174,6 +174,21 @@ function comparisonRows(comparison: Comparison): Row[] {
   return rows;
 }
 
+/** Informational rows (no target): what serverless-offline costs before berth's code runs. */
+function floorRows(label: string, measured: Map<number, Series>): Row[] {
+  const quantiles = [
+    [0.5, 'p50'],
+    [0.99, 'p99'],
+  ] as const;
+  return CONCURRENCY.flatMap((clients) => {
+    const latencies = measured.get(clients)?.latencies ?? [];
+    return quantiles.map(([q, name]) => ({
+      figure: `${label}, ${clients} client${clients > 1 ? 's' : ''}: ${name} (n=${latencies.length})`,
+      measured: formatMs(quantile(latencies, q)),
+    }));
+  });
+}
+
 export async function runApiSection(command: string): Promise<SectionResult> {
   const startedAt = new Date();
   const started = performance.now();
@@ -291,6 +306,11 @@ export async function runApiSection(command: string): Promise<SectionResult> {
       const answer = await http('GET', `/environments/${environmentId}`);
       expectStatus(answer.status, 200, 'GET /environments/{id}', answer.text);
     };
+    // serverless-offline's own floor: a route with no authorizer whose handler touches no AWS.
+    const httpHealth: Call = async () => {
+      const response = await fetch(`${stack.apiUrl}/health`);
+      expectStatus(response.status, 200, 'GET /health', await response.text());
+    };
     const httpDryRun: Call = async () => {
       const answer = await http('POST', '/environments?dryRun=true', spec('bench-dry'));
       expectStatus(answer.status, 200, 'POST /environments?dryRun=true', answer.text);
@@ -334,11 +354,8 @@ export async function runApiSection(command: string): Promise<SectionResult> {
       return samples;
     };
     process.stdout.write('  raw DynamoDB, HTTP and in-process GET…\n');
-    const [rawGets = new Map(), httpGets = new Map(), handlerGets = new Map()] = await interleaved([
-      rawGet,
-      httpGet,
-      handlerGet,
-    ]);
+    const [rawGets = new Map(), httpGets = new Map(), handlerGets = new Map(), httpHealths = new Map()] =
+      await interleaved([rawGet, httpGet, handlerGet, httpHealth]);
     process.stdout.write('  raw DynamoDB, HTTP and in-process POST ?dryRun=true…\n');
     const [rawPuts = new Map(), httpDryRuns = new Map(), handlerDryRuns = new Map()] = await interleaved([
       rawPut,
@@ -358,6 +375,10 @@ export async function runApiSection(command: string): Promise<SectionResult> {
         measured: handlerGets,
         baseline: rawGets,
       }),
+      ...floorRows(
+        'GET /health via serverless-offline (no authorizer, no AWS call: the emulator alone)',
+        httpHealths,
+      ),
       ...comparisonRows({
         label: 'POST /environments?dryRun=true via serverless-offline',
         baselineLabel: 'raw PutItem',
@@ -469,10 +490,12 @@ export async function runApiSection(command: string): Promise<SectionResult> {
         'series compared with it, after the seeded environment had reached READY (no workflow running beside it).',
       'A real POST makes several DynamoDB requests (quota and name checks, a transaction writing the environment, its ' +
         'name and idempotency items), StartExecution and a status event, so one PutItem is a strict baseline for it.',
-      'serverless-offline adds its own work to every request: the REQUEST authorizer (a JWT verification, its result ' +
-        'cached by serverless-offline per token as resultTtlInSeconds says), a worker-thread hand-off per invocation and ' +
-        'the API Gateway event mapping. The in-process rows call the exported handler with a synthetic API Gateway event ' +
-        "and the authorizer's context: that is berth's own overhead (middy, zod, the DynamoDB read) without serverless-offline.",
+      'serverless-offline adds its own work to every request: it runs the REQUEST authorizer as a second Lambda ' +
+        'invocation on every call (unlike API Gateway, it does not cache the result for resultTtlInSeconds; the JWT ' +
+        'verification itself takes about 0.1 ms), maps the API Gateway event and logs each invocation. `npm start` runs ' +
+        'it with --useInProcess, so no call waits for a worker thread to load a bundle. The /health rows show that ' +
+        'floor alone. The in-process rows call the exported handler with a synthetic API Gateway event and the ' +
+        "authorizer's context: berth's own overhead (middy, zod, the DynamoDB read) without serverless-offline.",
       'POST ?dryRun=true validates and prices the spec without writing: its "raw PutItem" baseline is the write a real ' +
         'POST would make first. The real POSTs each start a provisioning workflow on the local stack (background work ' +
         'on the same 2 cores).',

@@ -21,6 +21,8 @@ export interface Invocation {
   simEnd: number;
   /** A poll step's verdict (`ready` in its output), if it gave one. */
   ready?: boolean;
+  /** What a teardown pass reported still blocked (`resource code`), if it reported anything. */
+  blocked?: string[];
 }
 
 export interface BenchWorkflowStack {
@@ -59,11 +61,20 @@ export async function startBenchWorkflowStack(options: {
       const started = performance.now();
       const simStart = clock.now();
       let ready: boolean | undefined;
+      let blocked: string[] | undefined;
       try {
         const result = await handler(event, context);
         const verdict: unknown =
           typeof result === 'object' && result !== null ? Reflect.get(result, 'ready') : undefined;
         if (typeof verdict === 'boolean') ready = verdict;
+        const blockers: unknown =
+          typeof result === 'object' && result !== null ? Reflect.get(result, 'blocked') : undefined;
+        if (Array.isArray(blockers) && blockers.length > 0)
+          blocked = blockers.map((blocker: unknown) =>
+            typeof blocker === 'object' && blocker !== null
+              ? `${String(Reflect.get(blocker, 'resource'))} ${String(Reflect.get(blocker, 'code'))}`
+              : String(blocker),
+          );
         return result;
       } finally {
         invocations.push({
@@ -72,6 +83,7 @@ export async function startBenchWorkflowStack(options: {
           simStart,
           simEnd: clock.now(),
           ...(ready === undefined ? {} : { ready }),
+          ...(blocked === undefined ? {} : { blocked }),
         });
       }
     },

@@ -122,6 +122,21 @@ function pollOf(invocations: Invocation[], functionKey: string, readyAt: number)
   return `${functionKey} ${checks.length} checks, seen ready ${seconds(seen.simStart - readyAt).toFixed(0)} s late`;
 }
 
+/** What each pass after `after` still reported blocked: the passes the critical path does not explain. */
+function blockedAfter(invocations: Invocation[], functionKey: string, after: number): string {
+  const late = invocations.filter(
+    (invocation) =>
+      invocation.functionKey === functionKey && invocation.simStart > after && !invocation.ready,
+  );
+  if (late.length === 0) return 'no pass after the last ENI went was blocked';
+  return `passes after the last ENI went: ${late
+    .map(
+      (pass) =>
+        `+${seconds(pass.simStart - after).toFixed(0)} s blocked by ${(pass.blocked ?? ['nothing reported']).slice(0, 3).join(', ')}`,
+    )
+    .join('; ')}`;
+}
+
 /** Runs one workflow to its end and gathers what it cost; `start` begins it and names the environment. */
 async function measurePhase(
   bench: BenchWorkflowStack,
@@ -252,19 +267,20 @@ async function runOnce(bench: BenchWorkflowStack, timeScale: number, index: numb
     ...albEnis.map((eni) => (eni.goneAt ?? Number.NaN) - (albDeleted.at ?? Number.NaN)),
   );
   const natChain = (natEni?.goneAt ?? Number.NaN) - (natDeleted.at ?? Number.NaN);
-  const critical = Math.max(taskChain, drain + albChain, natChain);
+  // Nothing orders these chains: berth deletes the services, the ALB and the NAT gateway in its
+  // first pass, and AWS lets the ALB go while targets drain. So the critical path is the longest
+  // chain, each timed from berth's own deletion call (reaching that call counts against berth).
+  const critical = Math.max(taskChain, albChain, natChain);
   const lastGone = Math.max(
     ...[...tasks.map(({ eni }) => eni), ...albEnis, natEni].map((eni) => eni?.goneAt ?? Number.NaN),
   );
-  const lowerBound = Math.max(taskChain, albChain, natChain);
   const teardown: Phase = {
     ...withoutTimeline(tornDown),
     criticalSeconds: seconds(critical),
     detail:
-      `service drain ${seconds(drain).toFixed(0)} s → ALB deleted + its ENIs released ${seconds(albChain).toFixed(0)} s; ` +
-      `tasks stopped + ENIs released ${seconds(taskChain).toFixed(0)} s; NAT deleted + ENI released ${seconds(natChain).toFixed(0)} s ` +
-      `(without the drain → ALB ordering: ${seconds(lowerBound).toFixed(0)} s); ` +
-      pollOf(tornDown.timeline, 'teardownPass', lastGone),
+      `tasks drained (${seconds(drain).toFixed(0)} s), stopped and their ENIs released ${seconds(taskChain).toFixed(0)} s; ` +
+      `ALB deleted + its ENIs released ${seconds(albChain).toFixed(0)} s; NAT deleted + its ENI released ${seconds(natChain).toFixed(0)} s; ` +
+      `${pollOf(tornDown.timeline, 'teardownPass', lastGone)} (${blockedAfter(tornDown.timeline, 'teardownPass', lastGone)})`,
   };
   return { provision, update, teardown };
 }
@@ -311,7 +327,7 @@ export async function runWorkflowSection(options: WorkflowOptions, command: stri
     [
       'teardown',
       'Teardown',
-      'critical path: max(service drain → ALB deletion → ENI release, tasks stopped → ENI release, NAT deletion → ENI release)',
+      'critical path: max(tasks drained + stopped → ENIs released, ALB deleted → ENIs released, NAT deleted → ENI released)',
     ],
   ];
   for (const [key, title, baseline] of phases) {
