@@ -529,9 +529,13 @@ describe('NAT gateways', () => {
       new CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: await allocate() }),
     );
     const failed = await waitFor(async () => {
-      const { NatGateways } = await ec2.send(
-        new DescribeNatGatewaysCommand({ NatGatewayIds: [NatGateway?.NatGatewayId ?? ''] }),
-      );
+      // Right after the create the id may not be visible yet (NatGatewayNotFound, 1–3 simulated s).
+      const { NatGateways } = await ec2
+        .send(new DescribeNatGatewaysCommand({ NatGatewayIds: [NatGateway?.NatGatewayId ?? ''] }))
+        .catch((error: unknown) => {
+          if (error instanceof Error && error.name === 'NatGatewayNotFound') return { NatGateways: [] };
+          throw error;
+        });
       return NatGateways?.[0]?.State === 'failed' ? NatGateways[0] : undefined;
     });
     expect(failed).toMatchObject({ FailureCode: 'Gateway.NotAttached' });
