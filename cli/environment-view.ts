@@ -4,12 +4,8 @@
  * API must not break an older CLI, so statuses are plain strings and objects keep unknown keys.
  */
 import { z } from 'zod';
-import {
-  ENVIRONMENT_ID_PATTERN,
-  environmentErrorSchema,
-  outputsSchema,
-  progressSchema,
-} from '../shared/domain/environment';
+import { environmentErrorSchema, outputsSchema, progressSchema } from '../shared/domain/environment';
+import { ENVIRONMENT_ID_PATTERN } from '../shared/domain/naming';
 import { SETTLED } from '../shared/domain/status';
 import type { ApiClient } from './client';
 import { CliError, EXIT, usageError } from './exit-codes';

@@ -1,5 +1,5 @@
-import { defaultStore } from '../../shared/app/dependencies';
 import { checkDrift } from '../../shared/app/drift';
+import { defaultStore } from '../../shared/app/table';
 import { observeEnvironment } from '../../shared/aws/observe';
 import { authenticatedHandler } from '../../shared/http/handler';
 

@@ -1,5 +1,5 @@
-import { defaultStore } from '../../shared/app/dependencies';
-import { getEnvironment } from '../../shared/app/environments';
+import { getEnvironment } from '../../shared/app/reads';
+import { defaultStore } from '../../shared/app/table';
 import { authenticatedHandler } from '../../shared/http/handler';
 
 /** GET /environments/{id} → status, progress and outputs; the ETag is the version. */

@@ -1,5 +1,5 @@
-import { defaultStore } from '../../shared/app/dependencies';
-import { listEnvironments } from '../../shared/app/environments';
+import { listEnvironments } from '../../shared/app/reads';
+import { defaultStore } from '../../shared/app/table';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { listQuerySchema } from '../../shared/http/queries';
 

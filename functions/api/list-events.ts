@@ -1,5 +1,5 @@
-import { defaultStore } from '../../shared/app/dependencies';
-import { listEvents } from '../../shared/app/environments';
+import { listEvents } from '../../shared/app/reads';
+import { defaultStore } from '../../shared/app/table';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { pageQuerySchema } from '../../shared/http/queries';
 

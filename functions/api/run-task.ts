@@ -1,4 +1,4 @@
-import { defaultStore } from '../../shared/app/dependencies';
+import { defaultStore } from '../../shared/app/table';
 import { runTasks } from '../../shared/app/tasks';
 // A deliberate exception to "handlers never touch AWS": running a one-off task is an operation on
 // what the workflow built, not provisioning. The ECS calls themselves stay in shared/aws/jobs.ts.

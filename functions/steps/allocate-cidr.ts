@@ -1,4 +1,4 @@
-import { documentClient } from '../../shared/app/dependencies';
+import { documentClient } from '../../shared/app/table';
 import { optionalEnv, requireEnv } from '../../shared/config';
 import { CidrAllocator } from '../../shared/store/cidr';
 import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';

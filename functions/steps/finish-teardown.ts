@@ -1,4 +1,4 @@
-import { documentClient } from '../../shared/app/dependencies';
+import { documentClient } from '../../shared/app/table';
 import { requireEnv } from '../../shared/config';
 import { CidrAllocator } from '../../shared/store/cidr';
 import { classify, type StepEvent } from '../../shared/workflow/step';

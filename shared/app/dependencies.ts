@@ -3,35 +3,20 @@
  * connections across invocations). Endpoints come from the SDK's own `AWS_ENDPOINT_URL_<SERVICE>`
  * variables, so a local run differs from AWS only in its environment.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalEnv, requireEnv } from '../config';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import { parseQuotaDefaults } from '../domain/quotas';
-import { EnvironmentStore } from '../store/environments';
 import { QuotaStore } from '../store/quotas';
 import { StepFunctionsStarter } from '../workflow/executions';
 import type { Dependencies } from './environments';
 import { EventBridgeNotifier, type StatusNotifier } from './notifier';
 import type { QuotaPolicy } from './quotas';
+import { defaultStore, documentClient } from './table';
 
 let dependencies: Dependencies | undefined;
-let store: EnvironmentStore | undefined;
 let notifier: StatusNotifier | undefined;
 let quotaPolicy: QuotaPolicy | undefined;
-
-export function documentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-}
-
-/** The table only: what the workflow steps need (they never start workflows). */
-export function defaultStore(): EnvironmentStore {
-  store ??= new EnvironmentStore(documentClient(), requireEnv('TABLE_NAME'));
-  return store;
-}
 
 /** Status events on berth's bus: the API and the workflow steps both announce changes. */
 export function defaultNotifier(): StatusNotifier {

@@ -13,8 +13,8 @@ import {
 } from '../domain/drift';
 import type { Status } from '../domain/status';
 import type { EnvironmentStore } from '../store/environments';
-import { loadVisible } from './environments';
 import { UseCaseError } from './errors';
+import { loadVisible } from './reads';
 
 export interface DriftDependencies {
   store: EnvironmentStore;

@@ -7,25 +7,37 @@ import { createHash } from 'node:crypto';
 import type { Caller } from '../domain/caller';
 import { canAccessTeam } from '../domain/caller';
 import { type CostEstimate, estimateMonthlyCost } from '../domain/cost';
-import type { Environment, EnvironmentEvent } from '../domain/environment';
+import type { Environment } from '../domain/environment';
 import { applyMergePatch, immutableChanges } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
-import { usageChange, usageOf } from '../domain/quotas';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
 import { type Status, UPDATABLE } from '../domain/status';
+import { usageChange, usageOf } from '../domain/usage';
 import {
   type EnvironmentStore,
   IdempotencyConflictError,
-  InvalidCursorError,
   NameTakenError,
-  type Page,
   StaleVersionError,
   type StoredEnvironment,
 } from '../store/environments';
-import { ENVIRONMENT_ID, newEnvironmentId } from '../store/ids';
+import { newEnvironmentId } from '../store/ids';
 import { QuotaExceededError } from '../store/quotas';
 import { executionNames, type WorkflowStarter } from '../workflow/executions';
-import { notFound, UseCaseError } from './errors';
+import { UseCaseError } from './errors';
+import { loadVisible, toView } from './reads';
+
+// The read use cases live in reads.ts (functions that only read import them from there, and bundle
+// none of what follows); every other caller finds all environment use cases here.
+export {
+  getEnvironment,
+  getEnvironmentByName,
+  listEnvironments,
+  listEvents,
+  loadVisible,
+  type ReadDependencies,
+  toView,
+} from './reads';
+
 import { announceStatus, type StatusNotifier } from './notifier';
 import { limitsFor, type QuotaPolicy, quotaExceeded } from './quotas';
 
@@ -51,19 +63,6 @@ const DELETABLE: readonly Status[] = [
   'DELETE_FAILED',
 ];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** The environment as callers see it: the stored record without the store's bookkeeping. */
-export function toView(environment: StoredEnvironment): Environment {
-  const {
-    owner: _owner,
-    requestHash: _requestHash,
-    runtime: _runtime,
-    quotaUsage: _quotaUsage,
-    quotaReleasedAt: _quotaReleasedAt,
-    ...view
-  } = environment;
-  return view;
-}
 
 /** Validates a request body against the spec schema; defaults applied. */
 export function validateSpec(body: unknown): EnvironmentSpec {
@@ -93,18 +92,6 @@ function canonicalJson(value: unknown): string {
 
 function hashSpec(spec: EnvironmentSpec): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
-}
-
-/** Loads an environment the caller may see; anything else answers exactly like a missing one. */
-export async function loadVisible(
-  deps: Pick<Dependencies, 'store'>,
-  caller: Caller,
-  id: string,
-): Promise<StoredEnvironment> {
-  if (!ENVIRONMENT_ID.test(id)) throw notFound();
-  const environment = await deps.store.get(id);
-  if (!environment || !canAccessTeam(caller, environment.team)) throw notFound();
-  return environment;
 }
 
 export type CreateOutcome =
@@ -228,76 +215,6 @@ function unavailable(detail: string, cause: unknown): UseCaseError {
   const error = new UseCaseError('unavailable', 'Service Unavailable', `${detail}; please retry`);
   error.cause = cause;
   return error;
-}
-
-/** Reads need the table only, so the functions that only read bundle no Step Functions or EventBridge client. */
-export type ReadDependencies = Pick<Dependencies, 'store'>;
-
-export async function getEnvironment(
-  deps: ReadDependencies,
-  caller: Caller,
-  id: string,
-): Promise<Environment> {
-  return toView(await loadVisible(deps, caller, id));
-}
-
-/** The team's environment called `name` (front doors that speak in names, like Slack); else 404. */
-export async function getEnvironmentByName(
-  deps: ReadDependencies,
-  caller: Caller,
-  team: string,
-  name: string,
-): Promise<Environment> {
-  if (!canAccessTeam(caller, team)) throw notFound();
-  const id = await deps.store.findIdByName(team, name);
-  if (id === undefined) throw notFound();
-  return getEnvironment(deps, caller, id);
-}
-
-export async function listEnvironments(
-  deps: ReadDependencies,
-  caller: Caller,
-  query: { team?: string; status?: Status; limit: number; cursor?: string },
-): Promise<Page<Environment>> {
-  const teams = query.team ? [query.team] : [...caller.teams].sort();
-  const visible = teams.filter((team) => canAccessTeam(caller, team));
-  // Another team's list looks like a team without environments.
-  if (visible.length === 0) return { items: [] };
-  try {
-    const page = await deps.store.list({
-      teams: visible,
-      limit: query.limit,
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.cursor ? { cursor: query.cursor } : {}),
-    });
-    return { ...page, items: page.items.map(toView) };
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new UseCaseError('bad-request', 'Invalid cursor', error.message, [
-        { path: 'cursor', message: error.message },
-      ]);
-    }
-    throw error;
-  }
-}
-
-export async function listEvents(
-  deps: ReadDependencies,
-  caller: Caller,
-  id: string,
-  query: { limit: number; cursor?: string },
-): Promise<Page<EnvironmentEvent>> {
-  await loadVisible(deps, caller, id);
-  try {
-    return await deps.store.listEvents(id, query.limit, query.cursor);
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new UseCaseError('bad-request', 'Invalid cursor', error.message, [
-        { path: 'cursor', message: error.message },
-      ]);
-    }
-    throw error;
-  }
 }
 
 /** `"3"`, `W/"3"` or `3` → 3. */

@@ -6,15 +6,9 @@
 
 import type { Caller } from '../domain/caller';
 import { canAccessTeam, TEAM_NAME_PATTERN } from '../domain/caller';
-import {
-  effectiveLimits,
-  QUOTA_DIMENSIONS,
-  type QuotaAmounts,
-  quotaExcesses,
-  quotaOverridesSchema,
-  type TeamQuotas,
-} from '../domain/quotas';
+import { quotaOverridesSchema, type TeamQuotas } from '../domain/quotas';
 import { formatIssues } from '../domain/spec';
+import { effectiveLimits, QUOTA_DIMENSIONS, type QuotaAmounts, quotaExcesses } from '../domain/usage';
 import type { QuotaCharge, QuotaStore } from '../store/quotas';
 import { UseCaseError } from './errors';
 

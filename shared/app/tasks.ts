@@ -10,8 +10,9 @@ import { formatIssues } from '../domain/spec';
 import type { Status } from '../domain/status';
 import * as z from '../domain/zod';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
-import { assertIdempotencyKey, loadVisible } from './environments';
+import { assertIdempotencyKey } from './environments';
 import { UseCaseError } from './errors';
+import { loadVisible } from './reads';
 
 /** What a task looks like to callers (shared/aws/jobs.ts `TaskSummary` has this shape). */
 export const taskSummarySchema = z.object({

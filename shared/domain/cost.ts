@@ -6,6 +6,7 @@
  */
 import { FALLBACK_PRICE_REGION, PRICES, type RegionPrices } from './prices';
 import type { EnvironmentSpec } from './spec';
+import { natGatewayCount } from './usage';
 import * as z from './zod';
 
 /** AWS bills a month as 730 hours in its pricing examples. */
@@ -48,13 +49,6 @@ export type CostEstimate = z.output<typeof costEstimateSchema>;
 const roundCents = (value: number) => Math.round(Math.round(value * 1e6) / 1e4) / 100;
 /** Quantities keep a few decimals (0.25 vCPU × 730 h), without float noise such as 182.50000000001. */
 const roundQuantity = (value: number) => Math.round(value * 10000) / 10000;
-
-/** How many NAT gateways the spec asks for. */
-export function natGatewayCount(spec: Pick<EnvironmentSpec, 'network'>): number {
-  const { natGateways, availabilityZones } = spec.network;
-  if (natGateways === 'none') return 0;
-  return natGateways === 'single' ? 1 : availabilityZones;
-}
 
 /** The estimated monthly cost of `spec` in `region`; types or regions without prices are named in assumptions. */
 export function estimateMonthlyCost(spec: EnvironmentSpec, region: string): CostEstimate {

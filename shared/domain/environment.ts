@@ -7,12 +7,10 @@
  * rather than refused, and outputs/resources grow as workflow steps add to them.
  */
 import { costEstimateSchema } from './cost';
+import { ENVIRONMENT_ID_PATTERN } from './naming';
 import { environmentRequestSchema } from './spec';
 import { STATUSES } from './status';
 import * as z from './zod';
-
-/** `env-` + a lowercase ULID (26 Crockford base-32 characters; lowercase because it ends up in ALB names). */
-export const ENVIRONMENT_ID_PATTERN = /^env-[0-9a-hjkmnp-tv-z]{26}$/;
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 

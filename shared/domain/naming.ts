@@ -17,6 +17,9 @@ export const ENVIRONMENT_NAME_MAX = 20;
 export const SERVICE_NAME_MAX = 20;
 export const TEAM_NAME_MAX = 32;
 /** A lowercase DNS label: letters, digits and inner hyphens, starting with a letter. */
+/** `env-` + a lowercase ULID (26 Crockford base-32 characters; lowercase because it ends up in ALB names). */
+export const ENVIRONMENT_ID_PATTERN = /^env-[0-9a-hjkmnp-tv-z]{26}$/;
+
 export const DNS_LABEL = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 
 export interface EnvironmentRef {

@@ -2,9 +2,10 @@
  * What the Slack front door needs: the environment use cases' dependencies, the Slack items of the
  * table, and its settings. Built once per Lambda container; tests pass their own.
  */
-import { defaultDependencies, documentClient } from '../app/dependencies';
+import { defaultDependencies } from '../app/dependencies';
 import type { Dependencies } from '../app/environments';
 import type { SlackUserDependencies } from '../app/slack-users';
+import { documentClient } from '../app/table';
 import { optionalEnv, requireEnv } from '../config';
 import { SlackStore } from '../store/slack';
 import type { SlackRequestConfig } from './request';

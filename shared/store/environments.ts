@@ -21,9 +21,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Environment, EnvironmentEvent } from '../domain/environment';
-import { type QuotaAmounts, usageChange, ZERO_USAGE } from '../domain/quotas';
 import type { Status } from '../domain/status';
 import { assertTransition } from '../domain/status';
+import { type QuotaAmounts, usageChange, ZERO_USAGE } from '../domain/usage';
 import { newEventId } from './ids';
 import {
   type QuotaCharge,

@@ -15,4 +15,4 @@ export function newEventId(now = Date.now()): string {
   return ulid(now).toLowerCase();
 }
 
-export { ENVIRONMENT_ID_PATTERN as ENVIRONMENT_ID } from '../domain/environment';
+export { ENVIRONMENT_ID_PATTERN as ENVIRONMENT_ID } from '../domain/naming';

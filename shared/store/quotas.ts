@@ -13,13 +13,8 @@
  */
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  QUOTA_DIMENSIONS,
-  type QuotaAmounts,
-  type QuotaOverrides,
-  quotaOverridesSchema,
-  ZERO_USAGE,
-} from '../domain/quotas';
+import { type QuotaOverrides, quotaOverridesSchema } from '../domain/quotas';
+import { QUOTA_DIMENSIONS, type QuotaAmounts, ZERO_USAGE } from '../domain/usage';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

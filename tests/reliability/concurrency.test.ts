@@ -15,7 +15,7 @@ import {
 import { UseCaseError } from '../../shared/app/errors';
 import type { Caller } from '../../shared/domain/caller';
 import type { Environment } from '../../shared/domain/environment';
-import { BUILT_IN_QUOTA_DEFAULTS } from '../../shared/domain/quotas';
+import { BUILT_IN_QUOTA_DEFAULTS } from '../../shared/domain/usage';
 import { STATUS_OF } from '../../shared/http/problem';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { QuotaStore } from '../../shared/store/quotas';

@@ -1,0 +1,23 @@
+/**
+ * The table's client and store, built once per Lambda container (SDK clients reuse their connections
+ * across invocations): all that the functions that only read, and the workflow steps, need. Apart
+ * from dependencies.ts so that they bundle no Step Functions or EventBridge client and no schema.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requireEnv } from '../config';
+import { EnvironmentStore } from '../store/environments';
+
+let store: EnvironmentStore | undefined;
+
+export function documentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+/** The table only: what reads and the workflow steps need (they never start workflows). */
+export function defaultStore(): EnvironmentStore {
+  store ??= new EnvironmentStore(documentClient(), requireEnv('TABLE_NAME'));
+  return store;
+}
