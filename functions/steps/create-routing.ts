@@ -6,7 +6,13 @@ import {
   planPriorities,
 } from '../../shared/aws/load-balancer';
 import { environmentTags } from '../../shared/domain/naming';
-import { type ProvisionEvent, type RoutingState, required, stepCount } from '../../shared/workflow/provision';
+import {
+  type LoadBalancerState,
+  type ProvisionEvent,
+  type RoutingState,
+  required,
+  stepCount,
+} from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 
@@ -37,8 +43,13 @@ export const handler = defineStep(
         if (priority === undefined) throw new Error(`no listener priority planned for ${service.name}`);
         await ensureListenerRule(ref, listenerArn, service, targetGroupArn, priority, tags);
       }
-      const output: RoutingState & typeof loadBalancer = {
-        ...loadBalancer,
+      // An update hands in the routing it recorded too: only the load balancer's own fields carry
+      // over, so a listener this run removed (443, after the certificate was dropped) is not passed on.
+      const { arn, dnsName, canonicalHostedZoneId } = loadBalancer;
+      const output: RoutingState & LoadBalancerState = {
+        arn,
+        dnsName,
+        canonicalHostedZoneId,
         httpListenerArn: listeners.httpListenerArn,
         ...(listeners.httpsListenerArn ? { httpsListenerArn: listeners.httpsListenerArn } : {}),
         targetGroups,
