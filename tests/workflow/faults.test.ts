@@ -2,6 +2,7 @@
  * Faults at every provisioning step, injected into the simulated AWS:
  * - a permanent failure (an error the step does not retry) → FAILED with the step and the AWS
  *   error code, and the rollback leaves no tagged resource behind;
+ * - one transient failure (a 5xx) → the SDK's own retry absorbs it and the environment reaches READY;
  * - a transient failure (throttling, more than the SDK's own retries absorb) → the state machine's
  *   Retry carries the step through and the environment reaches READY.
  * `npm test` runs a sample; `npm run test:faults` (BERTH_FAULTS=full) runs every row.
@@ -25,6 +26,14 @@ interface FaultRow {
   after?: number;
   match?: string;
 }
+
+/** One 5xx answer per service, as AWS gives it when it fails a call internally. */
+const ONCE: Record<string, [code: string, status: number]> = {
+  ec2: ['InternalError', 500],
+  elasticloadbalancing: ['InternalFailure', 500],
+  ecs: ['ServerException', 500],
+  logs: ['ServiceUnavailableException', 500],
+};
 
 const EC2_THROTTLE: [string, number] = ['RequestLimitExceeded', 503];
 const ELB_THROTTLE: [string, number] = ['Throttling', 400];
@@ -205,6 +214,21 @@ describe.each(rows)('$operation in $step', (row) => {
     expect(environment.status).toBe('FAILED');
     expect(environment.error).toMatchObject({ code: row.permanent[0] });
     expect(environment.error?.step ?? '').toMatch(new RegExp(`^${row.step}`));
+    expect(await stack.inventory(environment.id)).toEqual({});
+  });
+
+  it('fails once (5xx) → absorbed by the SDK retry → READY', async () => {
+    // One failure: the SDK's second attempt goes through, so the step never sees it.
+    await inject(row, ONCE[row.service] as [string, number], 1);
+
+    const { caller, environment } = await provision();
+
+    const faults = await fetch(`${stack.simulator.url}/_local/faults`);
+    expect(((await faults.json()) as { faults: unknown[] }).faults).toEqual([]);
+    expect(environment.error).toBeUndefined();
+    expect(environment.status).toBe('READY');
+    await deleteEnvironment(stack.deps, caller, environment.id);
+    await stack.settle(environment.id);
     expect(await stack.inventory(environment.id)).toEqual({});
   });
 
