@@ -1,4 +1,5 @@
 import {
+  deleteListenerRule,
   describeServiceRules,
   ensureListenerRule,
   ensureListeners,
@@ -42,6 +43,13 @@ export const handler = defineStep(
         const priority = priorities[service.name];
         if (priority === undefined) throw new Error(`no listener priority planned for ${service.name}`);
         await ensureListenerRule(ref, listenerArn, service, targetGroupArn, priority, tags);
+      }
+      // A listener that now redirects (80, once there is a certificate) keeps no forward rules: they
+      // would take precedence over its redirect and go on serving plain HTTP. The 443 rules exist by now.
+      if (listeners.httpsListenerArn !== undefined) {
+        for (const rule of await describeServiceRules(ref, listeners.httpListenerArn)) {
+          await deleteListenerRule(rule.ruleArn);
+        }
       }
       // An update hands in the routing it recorded too: only the load balancer's own fields carry
       // over, so a listener this run removed (443, after the certificate was dropped) is not passed on.

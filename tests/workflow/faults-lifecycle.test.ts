@@ -785,6 +785,11 @@ async function expectUpdated(scenario: Scenario, provisioned: Provisioned, envir
   }
   const listeners = resources(inventory, 'listener').sort((a, b) => Number(a.port) - Number(b.port));
   const defaultActions = listeners.map((listener) => (listener.defaultActions as Resource[])[0]?.Type);
+  // Every service rule sits on the listener that serves: 443 with a certificate, else 80. A forward
+  // rule left on a redirecting 80 would go on serving plain HTTP.
+  const ruleListeners = resources(inventory, 'listener-rule').map((rule) => rule.listenerArn);
+  expect(ruleListeners.length).toBeGreaterThan(0);
+  expect(new Set(ruleListeners)).toEqual(new Set([listeners.at(-1)?.arn]));
   if (scenario === 'add-certificate') {
     expect(listeners.map((listener) => listener.port)).toEqual([80, 443]);
     expect(defaultActions).toEqual(['redirect', 'fixed-response']);
