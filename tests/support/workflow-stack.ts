@@ -33,6 +33,10 @@ export interface WorkflowStack {
   settle(environmentId: string, timeoutMs?: number): Promise<ExecutionDescription>;
   /** Live simulated resources carrying the environment's tag, by type. */
   inventory(environmentId: string): Promise<Record<string, unknown[]>>;
+  /** Installs a fault in the simulated AWS (POST /_local/faults; see local/aws/faults.ts). */
+  injectFault(fault: Record<string, unknown>): Promise<void>;
+  /** Removes every installed fault. */
+  clearFaults(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -130,6 +134,17 @@ export async function startWorkflowStack(
         const after = await store.get(environmentId);
         if (after?.owner === owner || Date.now() > deadline) return execution;
       }
+    },
+    async injectFault(fault) {
+      const response = await fetch(`${simulator.url}/_local/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fault),
+      });
+      if (response.status !== 201) throw new Error(`fault not accepted: ${await response.text()}`);
+    },
+    async clearFaults() {
+      await fetch(`${simulator.url}/_local/faults`, { method: 'DELETE' });
     },
     async inventory(environmentId) {
       const response = await fetch(

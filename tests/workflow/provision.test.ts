@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await fetch(`${stack.simulator.url}/_local/faults`, { method: 'DELETE' });
+  await stack.clearFaults();
 });
 
 function team(): { team: string; caller: Caller } {
@@ -41,15 +41,6 @@ async function destroy(caller: Caller, id: string): Promise<Environment> {
   await deleteEnvironment(stack.deps, caller, id);
   await stack.settle(id);
   return getEnvironment(stack.deps, caller, id);
-}
-
-async function inject(fault: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${stack.simulator.url}/_local/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(fault),
-  });
-  if (response.status !== 201) throw new Error(`fault not accepted: ${await response.text()}`);
 }
 
 function count(inventory: Record<string, unknown[]>, type: string): number {
@@ -127,7 +118,7 @@ describe('a Fargate environment with one service', () => {
 describe('failures', () => {
   it('rolls back to FAILED with the step and AWS error, leaving nothing behind', async () => {
     const { team: name, caller } = team();
-    await inject({
+    await stack.injectFault({
       service: 'elasticloadbalancing',
       operation: 'CreateLoadBalancer',
       code: 'InvalidConfigurationRequest',
@@ -148,7 +139,7 @@ describe('failures', () => {
 
   it('retries a throttled call and still reaches READY', async () => {
     const { team: name, caller } = team();
-    await inject({
+    await stack.injectFault({
       service: 'ec2',
       operation: 'CreateVpc',
       code: 'RequestLimitExceeded',

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await fetch(`${stack.simulator.url}/_local/faults`, { method: 'DELETE' });
+  await stack.clearFaults();
 });
 
 async function readyEnvironment(): Promise<{ caller: Caller; environment: Environment }> {
@@ -46,19 +46,6 @@ async function destroy(caller: Caller, id: string): Promise<Environment> {
   return getEnvironment(stack.deps, caller, id);
 }
 
-async function inject(fault: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${stack.simulator.url}/_local/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(fault),
-  });
-  if (response.status !== 201) throw new Error(`fault not accepted: ${await response.text()}`);
-}
-
-async function clearFaults(): Promise<void> {
-  await fetch(`${stack.simulator.url}/_local/faults`, { method: 'DELETE' });
-}
-
 function teardownExecutions(environmentId: string): string[] {
   const { items } = stack.stepFunctions.engine.listExecutions({
     stateMachineArn: stack.stepFunctions.engine.stateMachineArn('berth-test-teardown'),
@@ -69,7 +56,7 @@ function teardownExecutions(environmentId: string): string[] {
 
 it('ends DELETE_FAILED naming the AWS error when a delete is refused for good; DELETE again resumes', async () => {
   const { caller, environment } = await readyEnvironment();
-  await inject({
+  await stack.injectFault({
     service: 'elasticloadbalancing',
     operation: 'DeleteLoadBalancer',
     code: 'AccessDenied',
@@ -84,7 +71,7 @@ it('ends DELETE_FAILED naming the AWS error when a delete is refused for good; D
   // What does not depend on the ALB went on being deleted around it until the refusal.
   expect(Object.keys(await stack.inventory(environment.id))).toContain('load-balancer');
 
-  await clearFaults();
+  await stack.clearFaults();
   const deleted = await destroy(caller, environment.id);
 
   expect(deleted.status).toBe('DELETED');
@@ -96,7 +83,7 @@ it('ends DELETE_FAILED naming the AWS error when a delete is refused for good; D
 it('ends DELETE_FAILED naming the blocking resource when it stays blocked past the bound', async () => {
   const { caller, environment } = await readyEnvironment();
   const vpcId = environment.outputs.vpcId;
-  await inject({
+  await stack.injectFault({
     service: 'ec2',
     operation: 'DeleteVpc',
     code: 'DependencyViolation',
@@ -113,7 +100,7 @@ it('ends DELETE_FAILED naming the blocking resource when it stays blocked past t
   // Everything but the VPC (and what AWS deletes with it) is gone already.
   expect(Object.keys(await stack.inventory(environment.id))).toEqual(['vpc']);
 
-  await clearFaults();
+  await stack.clearFaults();
   const deleted = await destroy(caller, environment.id);
 
   expect(deleted.status).toBe('DELETED');
