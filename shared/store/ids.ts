@@ -1,7 +1,7 @@
 import { monotonicFactory } from 'ulid';
 
 /** Monotonic within a millisecond, so two environments created in the same ms still sort by creation. */
-const ulid = monotonicFactory();
+const ulid = /* @__PURE__ */ monotonicFactory();
 
 /**
  * Environment ids are `env-` + a lowercase ULID: sortable by creation time (the team index

@@ -13,7 +13,7 @@
  */
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { type QuotaOverrides, quotaOverridesSchema } from '../domain/quotas';
+import type { QuotaOverrides } from '../domain/quotas';
 import { QUOTA_DIMENSIONS, type QuotaAmounts, ZERO_USAGE } from '../domain/usage';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -115,9 +115,16 @@ export class QuotaStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: overridesKey(team), ConsistentRead: true }),
     );
-    const parsed = quotaOverridesSchema.safeParse(Item?.overrides ?? {});
-    // An item written by an older release with a dimension since dropped: keep what still applies.
-    return parsed.success ? parsed.data : {};
+    // Written only by putOverrides after validation. Read per dimension, so an item from a release
+    // with a dimension since dropped keeps what still applies (and the store bundles no zod).
+    const stored: unknown = Item?.overrides;
+    const overrides: QuotaOverrides = {};
+    if (typeof stored !== 'object' || stored === null) return overrides;
+    for (const dimension of QUOTA_DIMENSIONS) {
+      const value: unknown = Reflect.get(stored, dimension);
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0) overrides[dimension] = value;
+    }
+    return overrides;
   }
 
   /** Replaces the team's overrides; `{}` returns the team to the defaults. */

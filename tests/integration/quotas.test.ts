@@ -2,6 +2,7 @@
  * Team quotas and cost estimates against DynamoDB Local: limits hold under concurrency, usage is
  * given back on DELETED, admins raise limits, and a PATCH past a limit changes nothing.
  */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   createEnvironment,
   type Dependencies,
@@ -227,6 +228,19 @@ describe('overrides', () => {
       limits: { environments: 3 },
       usage: { environments: 3 },
     });
+  });
+
+  it('reads a stored override item per dimension, keeping what still applies', async () => {
+    // An item as an older release might have left it: a dimension since dropped, a bad value.
+    await testDocumentClient().send(
+      new PutCommand({
+        TableName: TEST_TABLE,
+        Item: { pk: `TEAM#${team}`, sk: 'QUOTAS', overrides: { environments: 4, gpus: 2, tasks: -1 } },
+      }),
+    );
+
+    expect(await deps.quotas.store.getOverrides(team)).toEqual({ environments: 4 });
+    expect((await getTeamQuotas(deps, member, team)).limits).toEqual({ ...DEFAULTS, environments: 4 });
   });
 
   it('refuses PUT from a member who is not an admin (403) and keeps the limits', async () => {
