@@ -1,5 +1,5 @@
 import { checkDrift } from '../../shared/app/drift';
-import { defaultStore } from '../../shared/app/table';
+import { defaultReader } from '../../shared/app/table';
 import { observeEnvironment } from '../../shared/aws/observe';
 import { authenticatedHandler } from '../../shared/http/handler';
 
@@ -10,7 +10,7 @@ import { authenticatedHandler } from '../../shared/http/handler';
  */
 export const handler = authenticatedHandler(async ({ caller, params }) => {
   const report = await checkDrift(
-    { store: defaultStore(), observe: observeEnvironment },
+    { store: defaultReader(), observe: observeEnvironment },
     caller,
     params.id ?? '',
   );

@@ -1,12 +1,12 @@
 import { listEvents } from '../../shared/app/reads';
-import { defaultStore } from '../../shared/app/table';
+import { defaultReader } from '../../shared/app/table';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { pageQuerySchema } from '../../shared/http/queries';
 
 /** GET /environments/{id}/events → the environment's history, oldest first. */
 export const handler = authenticatedHandler(async ({ caller, params, query }) => {
   const { limit, cursor } = parseInput(pageQuerySchema, query, 'query string');
-  const page = await listEvents({ store: defaultStore() }, caller, params.id ?? '', {
+  const page = await listEvents({ store: defaultReader() }, caller, params.id ?? '', {
     limit,
     ...(cursor ? { cursor } : {}),
   });

@@ -1,4 +1,4 @@
-import { defaultStore } from '../../shared/app/table';
+import { defaultReader } from '../../shared/app/table';
 import { runTasks } from '../../shared/app/tasks';
 // A deliberate exception to "handlers never touch AWS": running a one-off task is an operation on
 // what the workflow built, not provisioning. The ECS calls themselves stay in shared/aws/jobs.ts.
@@ -10,7 +10,7 @@ export const handler = authenticatedHandler(
   async ({ caller, params, body, headers }) => {
     const idempotencyKey = headers['idempotency-key'];
     const tasks = await runTasks(
-      { store: defaultStore(), tasks: taskRunner },
+      { store: defaultReader(), tasks: taskRunner },
       caller,
       params.id ?? '',
       body,

@@ -12,12 +12,12 @@ import {
   type ObservedEnvironment,
 } from '../domain/drift';
 import type { Status } from '../domain/status';
-import type { EnvironmentStore } from '../store/environments';
+import type { EnvironmentReader } from '../store/environment-reader';
 import { UseCaseError } from './errors';
 import { loadVisible } from './reads';
 
 export interface DriftDependencies {
-  store: EnvironmentStore;
+  store: EnvironmentReader;
   /** Read-only Describe calls (shared/aws/observe.ts in the API). */
   observe: (target: ObservationTarget) => Promise<ObservedEnvironment>;
   now?: () => Date;

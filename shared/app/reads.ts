@@ -8,16 +8,16 @@ import { canAccessTeam } from '../domain/caller';
 import type { Environment, EnvironmentEvent } from '../domain/environment';
 import type { Status } from '../domain/status';
 import {
-  type EnvironmentStore,
+  type EnvironmentReader,
   InvalidCursorError,
   type Page,
   type StoredEnvironment,
-} from '../store/environments';
+} from '../store/environment-reader';
 import { ENVIRONMENT_ID } from '../store/ids';
 import { notFound, UseCaseError } from './errors';
 
 export interface ReadDependencies {
-  store: EnvironmentStore;
+  store: EnvironmentReader;
 }
 
 /** The environment as callers see it: the stored record without the store's bookkeeping. */

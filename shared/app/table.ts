@@ -6,9 +6,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../config';
+import { EnvironmentReader } from '../store/environment-reader';
 import { EnvironmentStore } from '../store/environments';
 
 let store: EnvironmentStore | undefined;
+let reader: EnvironmentReader | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -20,4 +22,10 @@ export function documentClient(): DynamoDBDocumentClient {
 export function defaultStore(): EnvironmentStore {
   store ??= new EnvironmentStore(documentClient(), requireEnv('TABLE_NAME'));
   return store;
+}
+
+/** Reads only: the functions that never write bundle none of the store's transactions. */
+export function defaultReader(): EnvironmentReader {
+  reader ??= store ?? new EnvironmentReader(documentClient(), requireEnv('TABLE_NAME'));
+  return reader;
 }

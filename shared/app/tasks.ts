@@ -9,7 +9,7 @@ import { environmentTags, names } from '../domain/naming';
 import { formatIssues } from '../domain/spec';
 import type { Status } from '../domain/status';
 import * as z from '../domain/zod';
-import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
+import type { EnvironmentReader, StoredEnvironment } from '../store/environment-reader';
 import { assertIdempotencyKey } from './environments';
 import { UseCaseError } from './errors';
 import { loadVisible } from './reads';
@@ -79,7 +79,7 @@ export interface TaskRunner {
 }
 
 export interface TaskDependencies {
-  store: EnvironmentStore;
+  store: EnvironmentReader;
   tasks: TaskRunner;
 }
 
