@@ -72,7 +72,7 @@ export async function startBenchWorkflowStack(options: {
         if (Array.isArray(blockers) && blockers.length > 0)
           blocked = blockers.map((blocker: unknown) =>
             typeof blocker === 'object' && blocker !== null
-              ? `${String(Reflect.get(blocker, 'resource'))} ${String(Reflect.get(blocker, 'code'))}`
+              ? `${String(Reflect.get(blocker, 'resource'))} ${String(Reflect.get(blocker, 'code'))}: ${String(Reflect.get(blocker, 'message'))}`
               : String(blocker),
           );
         return result;

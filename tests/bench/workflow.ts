@@ -54,7 +54,11 @@ interface Phase {
   completedSeconds?: number;
 }
 
+interface NetworkInterface extends SimResource {
+  vpcId: string;
+}
 interface NatGateway extends SimResource {
+  vpcId: string;
   settlesAt: number;
   deletedAt?: number;
   networkInterfaceId: string;
@@ -255,6 +259,15 @@ async function runOnce(bench: BenchWorkflowStack, timeScale: number, index: numb
   const natEni = network(nat.networkInterfaceId);
   const albDeleted = watchAssignment(loadBalancer, 'goneAt', sim.clock);
   const natDeleted = watchAssignment(nat, 'deletedAt', sim.clock);
+  // ENIs already on their way out when the teardown starts (the update's old tasks, stopped while it
+  // rolled out): nothing berth does shortens them, so they count from the teardown's start.
+  const tracked = new Set(
+    [...tasks.map(({ eni }) => eni), ...albEnis, natEni].flatMap((eni) => (eni ? [eni.id] : [])),
+  );
+  const lingering = sim.store
+    .list<NetworkInterface>('network-interface')
+    .filter((eni) => eni.vpcId === nat.vpcId && !tracked.has(eni.id));
+  const teardownStart = sim.clock.now();
   const tornDown = await measurePhase(bench, timeScale, async () => {
     await deleteEnvironment(bench.stack.deps, caller, id);
     return id;
@@ -270,9 +283,12 @@ async function runOnce(bench: BenchWorkflowStack, timeScale: number, index: numb
   // Nothing orders these chains: berth deletes the services, the ALB and the NAT gateway in its
   // first pass, and AWS lets the ALB go while targets drain. So the critical path is the longest
   // chain, each timed from berth's own deletion call (reaching that call counts against berth).
-  const critical = Math.max(taskChain, albChain, natChain);
+  const lingeringChain = Math.max(0, ...lingering.map((eni) => (eni.goneAt ?? Number.NaN) - teardownStart));
+  const critical = Math.max(taskChain, albChain, natChain, lingeringChain);
   const lastGone = Math.max(
-    ...[...tasks.map(({ eni }) => eni), ...albEnis, natEni].map((eni) => eni?.goneAt ?? Number.NaN),
+    ...[...tasks.map(({ eni }) => eni), ...albEnis, natEni, ...lingering].map(
+      (eni) => eni?.goneAt ?? Number.NaN,
+    ),
   );
   const teardown: Phase = {
     ...withoutTimeline(tornDown),
@@ -280,6 +296,7 @@ async function runOnce(bench: BenchWorkflowStack, timeScale: number, index: numb
     detail:
       `tasks drained (${seconds(drain).toFixed(0)} s), stopped and their ENIs released ${seconds(taskChain).toFixed(0)} s; ` +
       `ALB deleted + its ENIs released ${seconds(albChain).toFixed(0)} s; NAT deleted + its ENI released ${seconds(natChain).toFixed(0)} s; ` +
+      `${lingering.length} ENI(s) already releasing at the start (the update's old tasks) gone ${seconds(lingeringChain).toFixed(0)} s in; ` +
       `${pollOf(tornDown.timeline, 'teardownPass', lastGone)} (${blockedAfter(tornDown.timeline, 'teardownPass', lastGone)})`,
   };
   return { provision, update, teardown };
@@ -327,7 +344,7 @@ export async function runWorkflowSection(options: WorkflowOptions, command: stri
     [
       'teardown',
       'Teardown',
-      'critical path: max(tasks drained + stopped → ENIs released, ALB deleted → ENIs released, NAT deleted → ENI released)',
+      'critical path: max(tasks drained + stopped → ENIs released, ALB deleted → ENIs released, NAT deleted → ENI released, ENIs already releasing at its start)',
     ],
   ];
   for (const [key, title, baseline] of phases) {
