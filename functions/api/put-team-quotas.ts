@@ -1,4 +1,4 @@
-import { defaultQuotaPolicy } from '../../shared/app/dependencies';
+import { defaultQuotaPolicy } from '../../shared/app/quota-policy';
 import { putTeamQuotas } from '../../shared/app/quotas';
 import { authenticatedHandler } from '../../shared/http/handler';
 

@@ -6,17 +6,14 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { optionalEnv, requireEnv } from '../config';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
-import { parseQuotaDefaults } from '../domain/quotas';
-import { QuotaStore } from '../store/quotas';
 import { StepFunctionsStarter } from '../workflow/executions';
 import type { Dependencies } from './environments';
 import { EventBridgeNotifier, type StatusNotifier } from './notifier';
-import type { QuotaPolicy } from './quotas';
-import { defaultStore, documentClient } from './table';
+import { defaultQuotaPolicy } from './quota-policy';
+import { defaultStore } from './table';
 
 let dependencies: Dependencies | undefined;
 let notifier: StatusNotifier | undefined;
-let quotaPolicy: QuotaPolicy | undefined;
 
 /** Status events on berth's bus: the API and the workflow steps both announce changes. */
 export function defaultNotifier(): StatusNotifier {
@@ -38,13 +35,4 @@ export function defaultDependencies(): Dependencies {
     region: optionalEnv('AWS_REGION', FALLBACK_PRICE_REGION),
   };
   return dependencies;
-}
-
-/** Quota defaults from QUOTA_DEFAULTS (JSON; built-in defaults when unset) and overrides in the table. */
-export function defaultQuotaPolicy(): QuotaPolicy {
-  quotaPolicy ??= {
-    store: new QuotaStore(documentClient(), requireEnv('TABLE_NAME')),
-    defaults: parseQuotaDefaults(optionalEnv('QUOTA_DEFAULTS', '')),
-  };
-  return quotaPolicy;
 }

@@ -6,8 +6,8 @@
 
 import type { Caller } from '../domain/caller';
 import { canAccessTeam, TEAM_NAME_PATTERN } from '../domain/caller';
+import { formatIssues } from '../domain/issues';
 import { quotaOverridesSchema, type TeamQuotas } from '../domain/quotas';
-import { formatIssues } from '../domain/spec';
 import { effectiveLimits, QUOTA_DIMENSIONS, type QuotaAmounts, quotaExcesses } from '../domain/usage';
 import type { QuotaCharge, QuotaStore } from '../store/quotas';
 import { UseCaseError } from './errors';
