@@ -1,6 +1,6 @@
 import { putSlackUser } from '../../shared/app/slack-users';
 import { authenticatedHandler } from '../../shared/http/handler';
-import { defaultSlackUserDependencies } from '../../shared/slack/dependencies';
+import { defaultSlackUserDependencies } from '../../shared/slack/table';
 
 /** PUT /slack/users/{slackTeamId}/{slackUserId} (admins) → 200 and the Slack user's berth teams. */
 export const handler = authenticatedHandler(

@@ -5,7 +5,7 @@
  */
 
 import { type Caller, TEAM_NAME_PATTERN } from '../domain/caller';
-import { formatIssues } from '../domain/spec';
+import { formatIssues } from '../domain/issues';
 import { type SlackUser, slackIdSchema, slackUserRequestSchema } from '../http/slack-users';
 import type { SlackStore } from '../store/slack';
 import { UseCaseError } from './errors';

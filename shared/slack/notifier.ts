@@ -6,9 +6,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SETTLED } from '../domain/status';
 import { statusEventSchema } from '../domain/status-event';
-import type { NotifierDependencies } from './dependencies';
 import { lastMessageNote, progressMessage } from './messages';
 import { postToResponseUrl, RESPONSE_URL_MESSAGES } from './response-url';
+import type { NotifierDependencies } from './table';
 
 const logger = new Logger({ serviceName: 'berth' });
 
