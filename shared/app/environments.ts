@@ -24,6 +24,7 @@ import { newEnvironmentId } from '../store/ids';
 import { QuotaExceededError } from '../store/quotas';
 import { executionNames, type WorkflowStarter } from '../workflow/executions';
 import { UseCaseError } from './errors';
+import { assertIdempotencyKey } from './idempotency';
 import { loadVisible, toView } from './reads';
 
 // The read use cases live in reads.ts (functions that only read import them from there, and bundle
@@ -62,7 +63,6 @@ const DELETABLE: readonly Status[] = [
   'UPDATE_FAILED',
   'DELETE_FAILED',
 ];
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Validates a request body against the spec schema; defaults applied. */
 export function validateSpec(body: unknown): EnvironmentSpec {
@@ -97,18 +97,6 @@ function hashSpec(spec: EnvironmentSpec): string {
 export type CreateOutcome =
   | { kind: 'dry-run'; spec: EnvironmentSpec; cost: CostEstimate }
   | { kind: 'created' | 'replayed'; environment: Environment };
-
-/** An `Idempotency-Key` header (a ticket id, a client's request id) must be printable ASCII. */
-export function assertIdempotencyKey(key: string | undefined): void {
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new UseCaseError(
-      'bad-request',
-      'Invalid Idempotency-Key',
-      'the Idempotency-Key header is malformed',
-      [{ path: 'Idempotency-Key', message: 'use 1 to 255 printable ASCII characters without spaces' }],
-    );
-  }
-}
 
 export async function createEnvironment(
   deps: Dependencies,

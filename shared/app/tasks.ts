@@ -5,13 +5,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Caller } from '../domain/caller';
+import { formatIssues } from '../domain/issues';
 import { environmentTags, names } from '../domain/naming';
-import { formatIssues } from '../domain/spec';
 import type { Status } from '../domain/status';
 import * as z from '../domain/zod';
 import type { EnvironmentReader, StoredEnvironment } from '../store/environment-reader';
-import { assertIdempotencyKey } from './environments';
 import { UseCaseError } from './errors';
+import { assertIdempotencyKey } from './idempotency';
 import { loadVisible } from './reads';
 
 /** What a task looks like to callers (shared/aws/jobs.ts `TaskSummary` has this shape). */
