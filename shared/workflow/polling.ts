@@ -22,7 +22,9 @@ export const SCHEDULES = {
   // they poll closely — the overshoot is about half an interval — at the price of a
   // few more transitions (BENCHMARKS.md shows both).
   loadBalancer: { interval: 5, growth: 1.25, max: 30, attempts: 60 },
-  services: { interval: 5, growth: 1.15, max: 20, attempts: 100 },
+  // Services: 3 s first, as an image-only update is little more than this wait (new tasks healthy
+  // in 1–2 minutes), so each second of overshoot shows in its ratio to that time.
+  services: { interval: 3, growth: 1.15, max: 20, attempts: 100 },
   // A teardown's last blocker (an ENI AWS releases minutes after its NAT gateway or ALB) ends at a
   // moment nothing predicts, so the cap bounds the overshoot: 20 s keeps it under a tenth of a
   // typical 4–6 minute teardown for a few more passes than 30 s would take.
