@@ -244,8 +244,11 @@ async function runOnce(bench: BenchWorkflowStack, timeScale: number, index: numb
     criticalSeconds: seconds(healthy),
     completedSeconds: seconds(completed),
     detail:
-      `new tasks healthy ${seconds(healthy).toFixed(0)} s, rollout COMPLETED (old tasks drained) ${seconds(completed).toFixed(0)} s; ` +
-      pollOf(updated.timeline, 'checkServices', rollout.updatedAt),
+      `new tasks healthy ${seconds(healthy).toFixed(0)} s, ` +
+      (completed > 0
+        ? `rollout COMPLETED (old tasks drained) ${seconds(completed).toFixed(0)} s; `
+        : 'old tasks still draining at READY; ') +
+      pollOf(updated.timeline, 'checkServices', rollout.healthyAt ?? Number.NaN),
   };
 
   // Teardown: watch when each deletion starts, so the chains use the durations drawn for this run.
