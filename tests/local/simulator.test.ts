@@ -260,7 +260,10 @@ describe('throttling', () => {
   });
 
   it('lets the SDK default retries recover from a modest burst', async () => {
-    realTime.sim.limiter.options.overrides = { 'ec2:mutating': { burst: 10, refillPerSecond: 20 } };
+    // 15 of the 25 calls are throttled at once; the SDK retries a throttled call after a random
+    // 0–1 s, then 0–2 s. At 20 tokens a second a cluster of early retries could be throttled twice
+    // more (it happened once in CI); at 50 a second any 300 ms of the first window refills all 15.
+    realTime.sim.limiter.options.overrides = { 'ec2:mutating': { burst: 10, refillPerSecond: 50 } };
     const client = new EC2Client({ endpoint: realTime.url, region: 'us-east-1', credentials });
     const vpcId = await vpcIn(client);
     const results = await Promise.allSettled(
