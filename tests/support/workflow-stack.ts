@@ -37,6 +37,8 @@ export interface WorkflowStack {
   injectFault(fault: Record<string, unknown>): Promise<void>;
   /** Removes every installed fault. */
   clearFaults(): Promise<void>;
+  /** The faults still installed (a fault with a count leaves once it has fired that often). */
+  installedFaults(): Promise<Array<{ operation: string; fired: number }>>;
   stop(): Promise<void>;
 }
 
@@ -145,6 +147,10 @@ export async function startWorkflowStack(
     },
     async clearFaults() {
       await fetch(`${simulator.url}/_local/faults`, { method: 'DELETE' });
+    },
+    async installedFaults() {
+      const response = await fetch(`${simulator.url}/_local/faults`);
+      return ((await response.json()) as { faults: Array<{ operation: string; fired: number }> }).faults;
     },
     async inventory(environmentId) {
       const response = await fetch(

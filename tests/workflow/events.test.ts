@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await fetch(`${stack.simulator.url}/_local/faults`, { method: 'DELETE' });
+  await stack.clearFaults();
 });
 
 function team(): { team: string; caller: Caller } {
@@ -189,16 +189,12 @@ describe('other life cycles', () => {
 
   it('publishes ROLLING_BACK and then FAILED with the step and AWS error of a failed create', async () => {
     const owner = team();
-    await fetch(`${stack.simulator.url}/_local/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        service: 'elasticloadbalancing',
-        operation: 'CreateLoadBalancer',
-        code: 'InvalidConfigurationRequest',
-        status: 400,
-        count: 100,
-      }),
+    await stack.injectFault({
+      service: 'elasticloadbalancing',
+      operation: 'CreateLoadBalancer',
+      code: 'InvalidConfigurationRequest',
+      status: 400,
+      count: 100,
     });
 
     const id = await provision(owner.caller, {
@@ -247,19 +243,14 @@ describe('retries', () => {
   it('retries the step until EventBridge takes the event, without changing the status twice', async () => {
     const owner = team();
     // Three failures exhaust the SDK's own attempts, so the step fails and Step Functions retries it.
-    const fault = await fetch(`${stack.simulator.url}/_local/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        service: 'events',
-        operation: 'PutEvents',
-        code: 'InternalFailure',
-        status: 500,
-        count: 3,
-        match: '\\"status\\":\\"READY\\"',
-      }),
+    await stack.injectFault({
+      service: 'events',
+      operation: 'PutEvents',
+      code: 'InternalFailure',
+      status: 500,
+      count: 3,
+      match: '\\"status\\":\\"READY\\"',
     });
-    expect(fault.status).toBe(201);
 
     const id = await provision(owner.caller, {
       name: 'flaky',
@@ -269,10 +260,7 @@ describe('retries', () => {
 
     const environment = await getEnvironment(stack.deps, owner.caller, id);
     const events = await published(id);
-    const left = (await (await fetch(`${stack.simulator.url}/_local/faults`)).json()) as {
-      faults: unknown[];
-    };
-    expect(left.faults).toEqual([]);
+    expect(await stack.installedFaults()).toEqual([]);
     expect(environment.status).toBe('READY');
     expect(events.map((event) => event.detail.status)).toEqual(['REQUESTED', 'PROVISIONING', 'READY']);
     expect(events[2]?.detail.id).toBe(`${id}:${environment.version}`);

@@ -643,7 +643,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   jest.restoreAllMocks();
-  await clearFaults();
+  await stack.clearFaults();
   stack.simulator.sim.clock.setScale(TIME_SCALE);
 });
 
@@ -805,21 +805,7 @@ async function expectUpdated(scenario: Scenario, provisioned: Provisioned, envir
 
 async function inject(row: FaultRow, [code, status]: Code, count?: number): Promise<void> {
   const { service, operation, match } = row;
-  const response = await fetch(`${stack.simulator.url}/_local/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ service, operation, code, status, count, match, message: `injected ${code}` }),
-  });
-  if (response.status !== 201) throw new Error(`fault not accepted: ${await response.text()}`);
-}
-
-async function installedFaults(): Promise<{ operation: string; fired: number }[]> {
-  const response = await fetch(`${stack.simulator.url}/_local/faults`);
-  return ((await response.json()) as { faults: { operation: string; fired: number }[] }).faults;
-}
-
-async function clearFaults(): Promise<void> {
-  await fetch(`${stack.simulator.url}/_local/faults`, { method: 'DELETE' });
+  await stack.injectFault({ service, operation, code, status, count, match, message: `injected ${code}` });
 }
 
 /**
@@ -884,7 +870,7 @@ async function startJobTask(provisioned: Provisioned): Promise<void> {
 
 /** The faults of a transient column fired exactly as often as armed (they are removed then). */
 async function expectSpent(): Promise<void> {
-  expect(await installedFaults()).toEqual([]);
+  expect(await stack.installedFaults()).toEqual([]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -939,7 +925,7 @@ describe.each(rows)('$workflow: $operation in $step', (row) => {
     expect(result.error).toMatchObject({ code: row.permanent[0] });
     expect(result.error?.step ?? '').toMatch(new RegExp(`^${row.step}`));
 
-    await clearFaults();
+    await stack.clearFaults();
     stack.simulator.sim.clock.setScale(TIME_SCALE);
     await expectDestroyed(provisioned);
   });

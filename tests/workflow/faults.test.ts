@@ -168,26 +168,21 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await fetch(`${stack.simulator.url}/_local/faults`, { method: 'DELETE' });
+  await stack.clearFaults();
 });
 
 async function inject(row: FaultRow, [code, status]: [string, number], count: number) {
   const { service, operation, after, match } = row;
-  const response = await fetch(`${stack.simulator.url}/_local/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      service,
-      operation,
-      code,
-      status,
-      count,
-      after,
-      match,
-      message: `injected ${code}`,
-    }),
+  await stack.injectFault({
+    service,
+    operation,
+    code,
+    status,
+    count,
+    after,
+    match,
+    message: `injected ${code}`,
   });
-  if (response.status !== 201) throw new Error(`fault not accepted: ${await response.text()}`);
 }
 
 async function provision(): Promise<{ caller: Caller; environment: Environment }> {
@@ -223,8 +218,7 @@ describe.each(rows)('$operation in $step', (row) => {
 
     const { caller, environment } = await provision();
 
-    const faults = await fetch(`${stack.simulator.url}/_local/faults`);
-    expect(((await faults.json()) as { faults: unknown[] }).faults).toEqual([]);
+    expect(await stack.installedFaults()).toEqual([]);
     expect(environment.error).toBeUndefined();
     expect(environment.status).toBe('READY');
     await deleteEnvironment(stack.deps, caller, environment.id);
