@@ -4,6 +4,7 @@
  * calls come in through `TaskRunner`, so front doors pass shared/aws/jobs.ts and tests a fake.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { RunTaskRequest } from '../aws/tasks';
 import type { Caller } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
 import { environmentTags, names } from '../domain/naming';
@@ -55,22 +56,8 @@ export const runTaskRequestSchema = z
   );
 export type RunTaskRequestBody = z.input<typeof runTaskRequestSchema>;
 
-export interface RunTaskCall {
-  clusterName: string;
-  taskDefinition: string;
-  containerName: string;
-  command?: string[];
-  cpu?: string;
-  memory?: string;
-  count: number;
-  subnetIds: readonly string[];
-  securityGroupId: string;
-  capacity: StoredEnvironment['spec']['cluster']['capacity'];
-  capacityProviderName?: string;
-  clientToken: string;
-  group: string;
-  tags: Record<string, string>;
-}
+/** What the use case asks the task runner to start: shared/aws/tasks.ts's request, as it is. */
+export type RunTaskCall = RunTaskRequest;
 
 /** The AWS boundary: shared/aws/jobs.ts `runTask` and `listRecentTasks` fit it. */
 export interface TaskRunner {
