@@ -9,13 +9,16 @@ import { requireEnv } from '../config';
 import { EnvironmentReader } from '../store/environment-reader';
 import { EnvironmentStore } from '../store/environments';
 
+let client: DynamoDBDocumentClient | undefined;
 let store: EnvironmentStore | undefined;
 let reader: EnvironmentReader | undefined;
 
+/** One client per container, shared by every store built on it (one connection pool, one credential chain). */
 export function documentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  client ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
+  return client;
 }
 
 /** The table only: what reads and the workflow steps need (they never start workflows). */
@@ -26,6 +29,6 @@ export function defaultStore(): EnvironmentStore {
 
 /** Reads only: the functions that never write bundle none of the store's transactions. */
 export function defaultReader(): EnvironmentReader {
-  reader ??= store ?? new EnvironmentReader(documentClient(), requireEnv('TABLE_NAME'));
+  reader ??= new EnvironmentReader(documentClient(), requireEnv('TABLE_NAME'));
   return reader;
 }
