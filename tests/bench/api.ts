@@ -258,6 +258,16 @@ export async function runApiSection(command: string): Promise<SectionResult> {
     );
     const environmentItem = item.Item;
     if (!environmentItem) throw new Error('the created environment is not in the table');
+    /** The seeded environment's item under another id and team, keyed as the store keys it. */
+    const environmentFor = (id: string, owner: string) => ({
+      ...environmentItem,
+      pk: `ENV#${id}`,
+      sk: 'ENV',
+      gsi1pk: `TEAM#${owner}`,
+      gsi1sk: id,
+      id,
+      team: owner,
+    });
 
     // In-process handlers: the same modules serverless-offline bundles, with this stack's endpoints.
     Object.assign(process.env, {
@@ -432,13 +442,7 @@ export async function runApiSection(command: string): Promise<SectionResult> {
       const items = Array.from({ length: to - from }, (_, index) => {
         const id = newEnvironmentId(Date.now() - (from + index) * 1000);
         return {
-          ...environmentItem,
-          pk: `ENV#${id}`,
-          sk: 'ENV',
-          gsi1pk: `TEAM#${listTeam}`,
-          gsi1sk: id,
-          id,
-          team: listTeam,
+          ...environmentFor(id, listTeam),
           name: `env-${from + index}`,
         };
       });
@@ -514,14 +518,7 @@ export async function runApiSection(command: string): Promise<SectionResult> {
             {
               Put: {
                 TableName: stack.tableName,
-                Item: {
-                  ...environmentItem,
-                  pk: `ENV#${id}`,
-                  sk: 'ENV',
-                  gsi1pk: `TEAM#${owner}`,
-                  gsi1sk: id,
-                  id,
-                },
+                Item: environmentFor(id, owner),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
