@@ -10,11 +10,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type DeliveryOptions, type DeliveryResult, deliverCallback } from '../shared/app/callbacks';
 import { optionalEnv, requireEnv } from '../shared/config';
-import {
-  STATUS_EVENT_DETAIL_TYPE,
-  STATUS_EVENT_SOURCE,
-  statusEventSchema,
-} from '../shared/domain/status-event';
+import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE } from '../shared/domain/status-event';
+import { statusEventSchema } from '../shared/domain/status-event-schema';
 import * as z from '../shared/domain/zod';
 
 const logger = new Logger({ serviceName: 'berth' });

@@ -7,15 +7,11 @@
  * change, so every copy of one transition carries the same id: consumers dedupe by `id`, and may
  * order one environment's events by the version it ends with (EventBridge does not keep order).
  */
-import {
-  type Environment,
-  environmentErrorSchema,
-  environmentIdSchema,
-  outputsSchema,
-  statusSchema,
-} from './environment';
+import type { Environment } from './environment';
 import type { Status } from './status';
-import * as z from './zod';
+import type { StatusEvent } from './status-event-schema';
+
+export type { StatusEvent } from './status-event-schema';
 
 export const STATUS_EVENT_SOURCE = 'berth';
 export const STATUS_EVENT_DETAIL_TYPE = 'berth.environment';
@@ -28,26 +24,6 @@ const FAILED_STATUSES: readonly Status[] = ['FAILED', 'UPDATE_FAILED', 'DELETE_F
  * EventBridge's 256 KB entry limit whatever an AWS API answered.
  */
 const ERROR_MESSAGE_MAX = 2048;
-
-export const statusEventSchema = z.object({
-  id: z.string().check(z.regex(/^env-[0-9a-z]{26}:[1-9][0-9]*$/)),
-  environmentId: environmentIdSchema,
-  team: z.string(),
-  name: z.string(),
-  status: statusSchema,
-  /** null for REQUESTED: a new environment had no status before. */
-  previousStatus: z.nullable(statusSchema),
-  /** The workflow transition that made the change (absent for changes made by the API). */
-  step: z.optional(z.string()),
-  ticket: z.optional(z.string()),
-  /** Where the callback deliverer POSTs this event (the EventBridge rule matches on it). */
-  callbackUrl: z.optional(z.string()),
-  outputs: z.optional(outputsSchema),
-  error: z.optional(environmentErrorSchema),
-  at: z.iso.datetime({ offset: true }),
-});
-
-export type StatusEvent = z.output<typeof statusEventSchema>;
 
 /** What the event is made of: the environment as the change left it. */
 export type StatusEventSource = Pick<

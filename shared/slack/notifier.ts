@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SETTLED } from '../domain/status';
-import { statusEventSchema } from '../domain/status-event';
+import { statusEventSchema } from '../domain/status-event-schema';
 import { lastMessageNote, progressMessage } from './messages';
 import { postToResponseUrl, RESPONSE_URL_MESSAGES } from './response-url';
 import type { NotifierDependencies } from './table';

@@ -14,7 +14,7 @@ import {
 } from '../../shared/app/environments';
 import { UseCaseError } from '../../shared/app/errors';
 import { EventBridgeNotifier } from '../../shared/app/notifier';
-import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event';
+import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event-schema';
 import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
 import type { WorkflowKind, WorkflowStarter } from '../../shared/workflow/executions';

@@ -19,7 +19,8 @@ import {
   StatusEventNotPublished,
   StatusEventTooLarge,
 } from '../../shared/aws/events';
-import { type StatusEventSource, statusEventOf, statusEventSchema } from '../../shared/domain/status-event';
+import { type StatusEventSource, statusEventOf } from '../../shared/domain/status-event';
+import { statusEventSchema } from '../../shared/domain/status-event-schema';
 
 const ID = 'env-01jd5y8q7n3w0s2k4m6p8r0t2v';
 

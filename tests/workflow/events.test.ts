@@ -9,7 +9,7 @@ import {
   getEnvironment,
   updateEnvironment,
 } from '../../shared/app/environments';
-import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event';
+import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event-schema';
 import type { Caller } from '../../shared/http/identity';
 import { EVENT_BUS, startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
