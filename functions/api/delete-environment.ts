@@ -1,11 +1,11 @@
-import { defaultDependencies } from '../../shared/app/dependencies';
-import { deleteEnvironment } from '../../shared/app/environments';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { defaultWriteDependencies } from '../../shared/app/workflow-dependencies';
 import { authenticatedHandler } from '../../shared/http/handler';
 
 /** DELETE /environments/{id} → 202 and the teardown started (again 202, and no second run, when repeated). */
 export const handler = authenticatedHandler(async ({ caller, params, headers }) => {
   const environment = await deleteEnvironment(
-    defaultDependencies(),
+    defaultWriteDependencies(),
     caller,
     params.id ?? '',
     headers['if-match'],

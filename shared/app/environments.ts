@@ -11,7 +11,7 @@ import type { Environment } from '../domain/environment';
 import { applyMergePatch, immutableChanges } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
-import { type Status, UPDATABLE } from '../domain/status';
+import { UPDATABLE } from '../domain/status';
 import { usageChange, usageOf } from '../domain/usage';
 import {
   type EnvironmentStore,
@@ -23,10 +23,11 @@ import {
 import { newEnvironmentId } from '../store/ids';
 import { QuotaExceededError } from '../store/quotas';
 import { executionNames, type WorkflowStarter } from '../workflow/executions';
-import { UseCaseError } from './errors';
+import { UseCaseError, unavailable } from './errors';
 import { assertIdempotencyKey } from './idempotency';
 import { loadVisible, toView } from './reads';
 
+export { deleteEnvironment } from './delete';
 // The read use cases live in reads.ts (functions that only read import them from there, and bundle
 // none of what follows); every other caller finds all environment use cases here.
 export {
@@ -41,6 +42,7 @@ export {
 
 import { announceStatus, type StatusNotifier } from './notifier';
 import { limitsFor, type QuotaPolicy, quotaExceeded } from './quotas';
+import { parseIfMatch, staleVersion } from './versions';
 
 export interface Dependencies {
   store: EnvironmentStore;
@@ -53,16 +55,6 @@ export interface Dependencies {
   region?: string;
   now?: () => Date;
 }
-
-/** Statuses from which DELETE starts a teardown (the rest either have one running or must finish first). */
-const DELETABLE: readonly Status[] = [
-  'REQUESTED',
-  'PROVISIONING',
-  'READY',
-  'FAILED',
-  'UPDATE_FAILED',
-  'DELETE_FAILED',
-];
 
 /** Validates a request body against the spec schema; defaults applied. */
 export function validateSpec(body: unknown): EnvironmentSpec {
@@ -199,30 +191,6 @@ export async function createEnvironment(
   return { kind: 'created', environment: toView(stored) };
 }
 
-function unavailable(detail: string, cause: unknown): UseCaseError {
-  const error = new UseCaseError('unavailable', 'Service Unavailable', `${detail}; please retry`);
-  error.cause = cause;
-  return error;
-}
-
-/** `"3"`, `W/"3"` or `3` → 3. */
-function parseIfMatch(ifMatch: string | undefined): number {
-  if (ifMatch === undefined) {
-    throw new UseCaseError(
-      'precondition-required',
-      'Precondition Required',
-      'send If-Match with the ETag of the environment you read, so a concurrent change is not lost',
-    );
-  }
-  const match = /^\s*(?:W\/)?"?([1-9][0-9]{0,15})"?\s*$/.exec(ifMatch);
-  if (!match?.[1]) {
-    throw new UseCaseError('bad-request', 'Invalid If-Match', 'If-Match must be an ETag this API returned', [
-      { path: 'If-Match', message: 'expected an ETag such as "3"' },
-    ]);
-  }
-  return Number(match[1]);
-}
-
 export async function updateEnvironment(
   deps: Dependencies,
   caller: Caller,
@@ -300,76 +268,4 @@ export async function updateEnvironment(
     throw unavailable('the update workflow could not be started', error);
   }
   return toView(updated);
-}
-
-function staleVersion(id: string): UseCaseError {
-  return new UseCaseError(
-    'precondition-failed',
-    'Precondition Failed',
-    `environment ${id} changed since you read it; GET it again and retry with the new ETag`,
-  );
-}
-
-export async function deleteEnvironment(
-  deps: Dependencies,
-  caller: Caller,
-  id: string,
-  ifMatch?: string,
-): Promise<Environment> {
-  // DELETE carries no If-Match: a version bumped meanwhile by a running workflow's progress is no
-  // reason to refuse it, so a lost race is read again and retried while the status still allows it.
-  for (let attempt = 0; ; attempt += 1) {
-    const environment = await loadVisible(deps, caller, id);
-    // If-Match is optional on DELETE: a client that sends it means "only the version I read".
-    const expectedVersion = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
-    if (expectedVersion !== undefined && environment.version !== expectedVersion) {
-      throw staleVersion(id);
-    }
-    if (environment.status === 'DELETED') return toView(environment);
-    if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
-    if (!DELETABLE.includes(environment.status)) {
-      throw new UseCaseError(
-        'conflict',
-        'Conflict',
-        `an environment in status ${environment.status} cannot be deleted until its workflow ends`,
-      );
-    }
-    const owner = executionNames.teardown(id, environment.version + 1);
-    let deleting: StoredEnvironment;
-    try {
-      deleting = await deps.store.update(
-        id,
-        { version: environment.version, status: environment.status },
-        { status: 'DELETING', owner },
-        { type: 'delete-requested', status: 'DELETING', message: `delete requested by ${caller.subject}` },
-      );
-    } catch (error) {
-      if (!(error instanceof StaleVersionError)) throw error;
-      if (expectedVersion !== undefined) throw staleVersion(id);
-      if (attempt < 10) continue;
-      throw new UseCaseError(
-        'conflict',
-        'Conflict',
-        `environment ${id} kept changing while it was being deleted; retry`,
-      );
-    }
-    // Recorded, so the teardown must start whatever happens to the event: a lost one is only logged.
-    await announceStatus(deps.notifier, deleting, environment.status);
-    if (environment.status === 'PROVISIONING' || environment.status === 'REQUESTED') {
-      // The provisioning run's own writes now fail (it no longer owns the item); stop it so it creates nothing more.
-      await deps.workflows.stop('provision', executionNames.provision(id), `deleted by ${caller.subject}`);
-    }
-    return resumeTeardown(deps, deleting);
-  }
-}
-
-/** Starts (or, when it already runs, finds) the teardown execution that owns a DELETING environment. */
-async function resumeTeardown(deps: Dependencies, environment: StoredEnvironment): Promise<Environment> {
-  const owner = environment.owner ?? executionNames.teardown(environment.id, environment.version);
-  try {
-    await deps.workflows.start('teardown', owner, { environmentId: environment.id, execution: owner });
-  } catch (error) {
-    throw unavailable('the teardown workflow could not be started', error);
-  }
-  return toView(environment);
 }

@@ -33,3 +33,10 @@ export class UseCaseError extends Error {
 
 export const notFound = (what = 'environment') =>
   new UseCaseError('not-found', 'Not Found', `no ${what} with that id exists or it belongs to another team`);
+
+/** A dependency (AWS, the table) failed: 503, and the client may retry. */
+export function unavailable(detail: string, cause: unknown): UseCaseError {
+  const error = new UseCaseError('unavailable', 'Service Unavailable', `${detail}; please retry`);
+  error.cause = cause;
+  return error;
+}

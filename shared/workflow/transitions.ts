@@ -8,8 +8,9 @@
  * already reached and publishes the same event again (same id, `<environmentId>:<version>`), so
  * consumers dedupe copies by id and never see a second distinct event for one transition.
  */
-import { defaultNotifier } from '../app/dependencies';
+
 import type { StatusNotifier } from '../app/notifier';
+import { defaultNotifier } from '../app/workflow-dependencies';
 import { errorCode } from '../aws/errors';
 import type { Status } from '../domain/status';
 import { statusEventOf } from '../domain/status-event';

@@ -102,13 +102,20 @@ beforeAll(async () => {
     region: 'us-east-1',
   };
 
-  // The one seam the handlers lack: defaultDependencies() would start real Step Functions executions
-  // and publish to EventBridge. Everything else (store, quotas) is the real module's.
+  // The one seam the handlers lack: defaultDependencies() and defaultWriteDependencies() would start
+  // real Step Functions executions and publish to EventBridge. Everything else (store, quotas) is the
+  // real module's.
   jest.doMock('../../shared/app/dependencies', () => {
     const actual = jest.requireActual<typeof import('../../shared/app/dependencies')>(
       '../../shared/app/dependencies',
     );
     return { ...actual, defaultDependencies: () => deps };
+  });
+  jest.doMock('../../shared/app/workflow-dependencies', () => {
+    const actual = jest.requireActual<typeof import('../../shared/app/workflow-dependencies')>(
+      '../../shared/app/workflow-dependencies',
+    );
+    return { ...actual, defaultWriteDependencies: () => deps };
   });
   const slackDeps = (): SlackDependencies => ({
     ...deps,

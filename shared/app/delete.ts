@@ -1,0 +1,89 @@
+/**
+ * DELETE: starts the teardown that owns an environment from then on. Apart from the other write use
+ * cases (environments.ts re-exports it) because it needs neither the spec schema nor the cost
+ * model: the delete function bundles and loads neither.
+ */
+import type { Caller } from '../domain/caller';
+import type { Environment } from '../domain/environment';
+import type { Status } from '../domain/status';
+import { StaleVersionError, type StoredEnvironment } from '../store/environments';
+import { executionNames } from '../workflow/executions';
+import { UseCaseError, unavailable } from './errors';
+import { announceStatus } from './notifier';
+import { loadVisible, toView } from './reads';
+import { parseIfMatch, staleVersion } from './versions';
+import type { WriteDependencies } from './workflow-dependencies';
+
+/** Statuses from which DELETE starts a teardown (the rest either have one running or must finish first). */
+const DELETABLE: readonly Status[] = [
+  'REQUESTED',
+  'PROVISIONING',
+  'READY',
+  'FAILED',
+  'UPDATE_FAILED',
+  'DELETE_FAILED',
+];
+
+export async function deleteEnvironment(
+  deps: WriteDependencies,
+  caller: Caller,
+  id: string,
+  ifMatch?: string,
+): Promise<Environment> {
+  // DELETE carries no If-Match: a version bumped meanwhile by a running workflow's progress is no
+  // reason to refuse it, so a lost race is read again and retried while the status still allows it.
+  for (let attempt = 0; ; attempt += 1) {
+    const environment = await loadVisible(deps, caller, id);
+    // If-Match is optional on DELETE: a client that sends it means "only the version I read".
+    const expectedVersion = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
+    if (expectedVersion !== undefined && environment.version !== expectedVersion) {
+      throw staleVersion(id);
+    }
+    if (environment.status === 'DELETED') return toView(environment);
+    if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
+    if (!DELETABLE.includes(environment.status)) {
+      throw new UseCaseError(
+        'conflict',
+        'Conflict',
+        `an environment in status ${environment.status} cannot be deleted until its workflow ends`,
+      );
+    }
+    const owner = executionNames.teardown(id, environment.version + 1);
+    let deleting: StoredEnvironment;
+    try {
+      deleting = await deps.store.update(
+        id,
+        { version: environment.version, status: environment.status },
+        { status: 'DELETING', owner },
+        { type: 'delete-requested', status: 'DELETING', message: `delete requested by ${caller.subject}` },
+      );
+    } catch (error) {
+      if (!(error instanceof StaleVersionError)) throw error;
+      if (expectedVersion !== undefined) throw staleVersion(id);
+      if (attempt < 10) continue;
+      throw new UseCaseError(
+        'conflict',
+        'Conflict',
+        `environment ${id} kept changing while it was being deleted; retry`,
+      );
+    }
+    // Recorded, so the teardown must start whatever happens to the event: a lost one is only logged.
+    await announceStatus(deps.notifier, deleting, environment.status);
+    if (environment.status === 'PROVISIONING' || environment.status === 'REQUESTED') {
+      // The provisioning run's own writes now fail (it no longer owns the item); stop it so it creates nothing more.
+      await deps.workflows.stop('provision', executionNames.provision(id), `deleted by ${caller.subject}`);
+    }
+    return resumeTeardown(deps, deleting);
+  }
+}
+
+/** Starts (or, when it already runs, finds) the teardown execution that owns a DELETING environment. */
+async function resumeTeardown(deps: WriteDependencies, environment: StoredEnvironment): Promise<Environment> {
+  const owner = environment.owner ?? executionNames.teardown(environment.id, environment.version);
+  try {
+    await deps.workflows.start('teardown', owner, { environmentId: environment.id, execution: owner });
+  } catch (error) {
+    throw unavailable('the teardown workflow could not be started', error);
+  }
+  return toView(environment);
+}
