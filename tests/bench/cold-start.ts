@@ -73,6 +73,59 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 export const handler = async () => client.config.region;
 `;
 
+/**
+ * Floors: what the libraries berth is built on cost before any berth code. The baseline's
+ * DocumentClient, middy with Powertools Logger's middleware (every API function), and zod/mini
+ * configured as shared/domain/zod.ts configures it, with one small schema (every function that
+ * validates input) or with the environment spec schema (those that validate a spec: create, update
+ * and the Slack front door). A floor over a target bounds what any handler built on them can reach.
+ */
+const FLOOR_PREAMBLE = `
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+const logger = new Logger({ serviceName: 'berth' });
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const withStack = (run: (event: unknown) => Promise<unknown>) =>
+  middy().use(injectLambdaContext(logger)).handler(run);
+`;
+const FLOORS = [
+  {
+    name: 'floor-validating',
+    what: 'Floor of a function that validates input: DocumentClient, middy + Powertools Logger, zod/mini with one small schema',
+    source: `${FLOOR_PREAMBLE}
+import * as z from './shared/domain/zod';
+const schema = z.object({ name: z.string() });
+export const handler = withStack(async (event) => [client.config.region, schema.safeParse(event).success]);
+`,
+  },
+  {
+    name: 'floor-workflow',
+    what: 'Floor of a function that starts a workflow: DocumentClient, middy + Powertools Logger, Step Functions StartExecution',
+    source: `${FLOOR_PREAMBLE}
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+const sfn = new SFNClient({});
+export const handler = withStack(async () => [
+  client.config.region,
+  await sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn', input: '{}' })),
+]);
+`,
+  },
+  {
+    name: 'floor-spec',
+    what: 'Floor of a function that validates a spec: DocumentClient, middy + Powertools Logger, the environment spec schema',
+    source: `${FLOOR_PREAMBLE}
+import { environmentRequestSchema } from './shared/domain/spec';
+export const handler = withStack(async (event) => [
+  client.config.region,
+  environmentRequestSchema.safeParse(event).success,
+]);
+`,
+  },
+] as const;
+
 /** The environment the functions get from serverless.yml (variables replaced by local values). */
 function functionEnvironment(yml: ServerlessYml): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {
@@ -130,6 +183,7 @@ function bytesByPackage(metafile: Metafile): Map<string, number> {
 function overSize(
   bundles: Array<{ name: string; file: string; packages: Map<string, number> }>,
   baseline: Map<string, number>,
+  floors: Array<{ name: string; file: string }>,
   kib: (bytes: number) => string,
 ): string[] {
   const over = bundles.filter((bundle) => statSync(bundle.file).size > SIZE_TARGET_BYTES);
@@ -145,10 +199,12 @@ function overSize(
   });
   return [
     `Over the size target, what adds most to the baseline's own packages: ${added.join('; ')}. ` +
-      'The baseline alone leaves 250 KiB minus its size for everything else; zod/mini (≈25–40 KiB, ' +
-      'the functions that validate input), Powertools Logger (≈21 KiB, every function) and a second ' +
-      'SDK client (Step Functions, EventBridge, ECS; getDrift the EC2, ELBv2 and ECS clients it observes) ' +
-      "do not fit in it together. getDrift's EC2 client is almost all one module, schemas/schemas_0.js, which " +
+      `The floors (rows above) are what the libraries cost before berth's code: ${floors
+        .map((floor) => `${floor.name} ${kib(statSync(floor.file).size)}`)
+        .join(', ')}; ` +
+      "a handler's own code, its query or body schema and any further SDK client (EventBridge for status " +
+      'events, ECS for tasks) come on top of the floor it stands on. ' +
+      "getDrift's EC2 client is almost all one module, schemas/schemas_0.js, which " +
       'esbuild keeps whole for three Describe calls: the schema-based SDK clients do not tree-shake (an open SDK ' +
       'bug, aws/aws-sdk-js-v3#7607, client-ec2 from ≈30 KB to ≈500 KB).',
   ];
@@ -203,8 +259,20 @@ export async function runColdStartSection(command: string): Promise<SectionResul
         logLevel: 'error',
       });
     }
+    const floors: Array<{ name: string; what: string; file: string }> = [];
+    for (const floor of FLOORS) {
+      const file = join(out, floor.name, 'index.js');
+      await build({
+        ...options,
+        stdin: { contents: floor.source, resolveDir: ROOT, loader: 'ts', sourcefile: `${floor.name}.ts` },
+        outfile: file,
+        logLevel: 'error',
+      });
+      floors.push({ name: floor.name, what: floor.what, file });
+    }
     const all = [
       { name: 'baseline', file: baselineFile },
+      ...floors,
       { name: 'baseline-runtime-sdk', file: runtimeBaselineFile },
       ...(probe ? [{ name: `${RUNTIME_SDK_PROBE}-runtime-sdk`, file: runtimeProbeFile }] : []),
       ...bundles,
@@ -271,6 +339,27 @@ export async function runColdStartSection(command: string): Promise<SectionResul
         ratio: ratioOf(init, baselineInit),
       });
     }
+    for (const floor of floors) {
+      const size = statSync(floor.file).size;
+      const init = median(samples.get(floor.name) ?? []);
+      const ratio = ratioOf(init, baselineInit);
+      rows.push({
+        figure: `${floor.what}: minified bundle`,
+        measured: kib(size),
+        baseline: kib(baselineSize),
+        ratio: ratioOf(size, baselineSize),
+        target: '≤ 250 KiB',
+        met: size <= SIZE_TARGET_BYTES,
+      });
+      rows.push({
+        figure: `${floor.what}: module init, median of ${RUNS} (p90 ${formatMs(quantile(samples.get(floor.name) ?? [], 0.9))})`,
+        measured: formatMs(init),
+        baseline: formatMs(baselineInit),
+        ratio,
+        target: `≤ ${INIT_TARGET_RATIO}× baseline`,
+        met: ratio !== undefined && ratio <= INIT_TARGET_RATIO,
+      });
+    }
     const sizes = bundles.map((bundle) => statSync(bundle.file).size);
     const composition = (name: string) => {
       const packages = bundles.find((bundle) => bundle.name === name)?.packages ?? new Map<string, number>();
@@ -293,7 +382,7 @@ export async function runColdStartSection(command: string): Promise<SectionResul
         'the figure is what berth code adds on top of it.',
       `What the bundles hold (minified bytes by package, esbuild metafile): getEnvironment — ${composition('getEnvironment')}; ` +
         `runTask — ${composition('runTask')}; health — ${composition('health')}.`,
-      ...overSize(bundles, baselinePackages, kib),
+      ...overSize(bundles, baselinePackages, floors, kib),
     ];
     return {
       name: 'cold-start',
