@@ -328,6 +328,16 @@ export async function runApiSection(command: string): Promise<SectionResult> {
       const answer = await http('GET', `/environments/${environmentId}`);
       expectStatus(answer.status, 200, 'GET /environments/{id}', answer.text);
     };
+    // The same GET from a client that does not accept gzip: hapi compresses every response over 1 KB,
+    // as API Gateway does with serverless.yml's minimumCompressionSize (there on API Gateway's side).
+    const httpGetIdentity: Call = async () => {
+      const response = await fetch(`${stack.apiUrl}/environments/${environmentId}`, {
+        headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' },
+      });
+      const text = await response.text();
+      expectStatus(response.status, 200, 'GET /environments/{id} (identity)', text);
+      if (response.headers.get('content-encoding')) throw new Error('the identity GET came back compressed');
+    };
     // serverless-offline's own floor: a route with no authorizer whose handler touches no AWS.
     const httpHealth: Call = async () => {
       const response = await fetch(`${stack.apiUrl}/health`);
@@ -398,7 +408,16 @@ export async function runApiSection(command: string): Promise<SectionResult> {
       httpHealths = new Map(),
       authorizations = new Map(),
       httpMalformeds = new Map(),
-    ] = await interleaved([rawGet, httpGet, handlerGet, httpHealth, handlerAuthorize, httpMalformed]);
+      httpGetIdentities = new Map(),
+    ] = await interleaved([
+      rawGet,
+      httpGet,
+      handlerGet,
+      httpHealth,
+      handlerAuthorize,
+      httpMalformed,
+      httpGetIdentity,
+    ]);
     process.stdout.write('  raw DynamoDB, HTTP and in-process POST ?dryRun=true…\n');
     const [rawPuts = new Map(), httpDryRuns = new Map(), handlerDryRuns = new Map()] = await interleaved([
       rawPut,
@@ -423,6 +442,10 @@ export async function runApiSection(command: string): Promise<SectionResult> {
         httpHealths,
       ),
       ...floorRows('authorizer handler in process (JWT verified against the cached key set)', authorizations),
+      ...floorRows(
+        'GET /environments/{id} via serverless-offline, Accept-Encoding: identity (the same GET, its body not gzipped)',
+        httpGetIdentities,
+      ),
       ...floorRows(
         'GET /environments/{malformed id} via serverless-offline (authorizer invocation + handler 404, no DynamoDB request)',
         httpMalformeds,
@@ -589,8 +612,10 @@ export async function runApiSection(command: string): Promise<SectionResult> {
         `answering 404 before any read): at 1 client ${formatMs(p50(rawGets))} + ${formatMs(p50(httpMalformeds))} = ` +
         `${formatMs(floor)}, ${(floor / p50(rawGets)).toFixed(2)}× raw GetItem (of the ${formatMs(p50(httpMalformeds))}, ` +
         `the emulator's floor without an authorizer, /health, is ${formatMs(p50(httpHealths))} and the authorizer's own ` +
-        `work in process ${formatMs(p50(authorizations))}). Those rows stay marked missed; the in-process rows show what ` +
-        "berth's own code adds.",
+        `work in process ${formatMs(p50(authorizations))}). On top of that floor the emulator gzips the ` +
+        `environment's body for a client that accepts it, as API Gateway would on its own side: the same GET with ` +
+        `Accept-Encoding: identity took ${formatMs(p50(httpGetIdentities))} against ${formatMs(p50(httpGets))}. ` +
+        "Those rows stay marked missed; the in-process rows show what berth's own code adds.",
     );
     notes.push(
       `Local stack: startLocalStack (serverless-offline ${stack.apiUrl}, DynamoDB Local, simulated AWS and local ` +
