@@ -4,7 +4,7 @@
  * Block Kit actions, so the outcome replaces the confirmation through the click's response_url.
  * The clicker is authorised again: a button carries an id, not a permission.
  */
-import { deleteEnvironment } from '../app/environments';
+import { deleteEnvironment } from '../app/delete';
 import { UseCaseError } from '../app/errors';
 import { callerForSlackUser } from '../app/slack-users';
 import * as z from '../domain/zod';
