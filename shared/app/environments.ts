@@ -27,9 +27,10 @@ import { UseCaseError, unavailable } from './errors';
 import { assertIdempotencyKey } from './idempotency';
 import { loadVisible, toView } from './reads';
 
+// DELETE lives in delete.ts and the read use cases in reads.ts: the functions that only delete or
+// read import them from there, and bundle none of the spec schema, quotas or cost model this module
+// needs. Every other caller finds all environment use cases here.
 export { deleteEnvironment } from './delete';
-// The read use cases live in reads.ts (functions that only read import them from there, and bundle
-// none of what follows); every other caller finds all environment use cases here.
 export {
   getEnvironment,
   getEnvironmentByName,
