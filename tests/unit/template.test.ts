@@ -4,7 +4,7 @@
  * real functions, runtime and architecture, and one bundle per function.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
@@ -12,9 +12,9 @@ const ROOT = resolve(__dirname, '..', '..');
 const STAGE = 'dev';
 
 /**
- * The only actions allowed on Resource '*'. Each is named in a comment in serverless.yml saying why
- * AWS requires '*' (vended-log delivery for Step Functions logging, and the Describe/List calls the
- * Service Authorization Reference lists without a resource type).
+ * The only actions allowed on Resource '*'. Each is named in a comment in serverless.yml or infra/
+ * saying why AWS requires '*' (vended-log delivery for Step Functions logging, X-Ray segments, and
+ * the Describe/List calls the Service Authorization Reference lists without a resource type).
  */
 const STAR_RESOURCE_ACTIONS = [
   'logs:CreateLogDelivery',
@@ -48,115 +48,10 @@ const STAR_RESOURCE_ACTIONS = [
   'ecs:ListTaskDefinitions',
   'ecs:ListTasks',
   'autoscaling:DescribeAutoScalingGroups',
+  'ecs:ListClusters',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
 ];
-
-/**
- * Key AWS actions each workflow step's code sends (functions/steps → shared/aws): a role without one
- * fails in AWS with AccessDenied although every local test passes.
- */
-const STEP_ROLE_ACTIONS: Record<string, string[]> = {
-  RecordStatusRole: ['dynamodb:UpdateItem', 'events:PutEvents'],
-  AllocateCidrRole: ['dynamodb:Query', 'dynamodb:PutItem'],
-  CreateNetworkRole: [
-    'ec2:DescribeAvailabilityZones',
-    'ec2:CreateVpc',
-    'ec2:ModifyVpcAttribute',
-    'ec2:CreateSubnet',
-    'ec2:CreateInternetGateway',
-    'ec2:AttachInternetGateway',
-    'ec2:CreateRouteTable',
-    'ec2:AssociateRouteTable',
-    'ec2:CreateRoute',
-    'ec2:CreateSecurityGroup',
-    'ec2:AuthorizeSecurityGroupIngress',
-    'ec2:RevokeSecurityGroupIngress',
-    'ec2:AllocateAddress',
-    'ec2:CreateNatGateway',
-    'ec2:CreateTags',
-  ],
-  CheckNatGatewaysRole: ['ec2:DescribeNatGateways'],
-  RouteThroughNatRole: ['ec2:DescribeRouteTables', 'ec2:CreateRoute', 'ec2:ReplaceRoute'],
-  CreateLoadBalancerRole: [
-    'elasticloadbalancing:CreateLoadBalancer',
-    'elasticloadbalancing:AddTags',
-    'elasticloadbalancing:DescribeTags',
-    'elasticloadbalancing:ModifyLoadBalancerAttributes',
-    'ec2:DescribeSubnets',
-    'iam:CreateServiceLinkedRole',
-  ],
-  CheckLoadBalancerRole: ['elasticloadbalancing:DescribeLoadBalancers'],
-  CreateRoutingRole: [
-    'elasticloadbalancing:DescribeListeners',
-    'elasticloadbalancing:CreateListener',
-    'elasticloadbalancing:ModifyListener',
-    'elasticloadbalancing:CreateTargetGroup',
-    'elasticloadbalancing:ModifyTargetGroupAttributes',
-    'elasticloadbalancing:DescribeRules',
-    'elasticloadbalancing:CreateRule',
-    'elasticloadbalancing:SetRulePriorities',
-  ],
-  CreateClusterRole: [
-    'ecs:DescribeClusters',
-    'ecs:CreateCluster',
-    'ecs:TagResource',
-    'ecs:CreateCapacityProvider',
-    'ecs:PutClusterCapacityProviders',
-    'ssm:GetParameter',
-    'ec2:CreateLaunchTemplate',
-    'ec2:RunInstances',
-    'autoscaling:CreateAutoScalingGroup',
-    'iam:PassRole',
-  ],
-  PrepareServiceRole: [
-    'logs:CreateLogGroup',
-    'logs:PutRetentionPolicy',
-    'ecs:DescribeTaskDefinition',
-    'ecs:RegisterTaskDefinition',
-    'iam:PassRole',
-  ],
-  CreateServiceRole: ['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:TagResource'],
-  CheckServicesRole: [
-    'ecs:DescribeServices',
-    'ecs:ListTasks',
-    'ecs:DescribeTasks',
-    'elasticloadbalancing:DescribeTargetHealth',
-  ],
-  CreateDnsRecordRole: ['route53:ChangeResourceRecordSets'],
-  RecordReadyRole: ['dynamodb:UpdateItem', 'events:PutEvents'],
-  RemoveServicesRole: [
-    'ecs:ListServices',
-    'ecs:DeleteService',
-    'elasticloadbalancing:DescribeRules',
-    'elasticloadbalancing:DeleteRule',
-    'elasticloadbalancing:DeleteTargetGroup',
-  ],
-  TeardownPassRole: [
-    'route53:ListResourceRecordSets',
-    'route53:ChangeResourceRecordSets',
-    'scheduler:DeleteScheduleGroup',
-    'pipes:DeletePipe',
-    'sqs:DeleteQueue',
-    'ecs:StopTask',
-    'ecs:DeleteService',
-    'logs:DeleteLogGroup',
-    'elasticloadbalancing:DeleteListener',
-    'elasticloadbalancing:DeleteLoadBalancer',
-    'elasticloadbalancing:DeleteTargetGroup',
-    'ecs:DeleteCapacityProvider',
-    'autoscaling:DeleteAutoScalingGroup',
-    'ec2:DeleteLaunchTemplate',
-    'ecs:DeregisterTaskDefinition',
-    'ecs:DeleteCluster',
-    'ec2:DeleteNatGateway',
-    'ec2:ReleaseAddress',
-    'ec2:DetachInternetGateway',
-    'ec2:DeleteNetworkInterface',
-    'ec2:DeleteSubnet',
-    'ec2:DeleteSecurityGroup',
-    'ec2:DeleteVpc',
-  ],
-  FinishTeardownRole: ['dynamodb:DeleteItem', 'events:PutEvents'],
-};
 
 /** API Gateway's own error answers, each a problem+json body. */
 const GATEWAY_RESPONSES = [
@@ -330,47 +225,79 @@ describe('IAM', () => {
     expect(offending).toEqual([]);
   });
 
-  it("keeps the allow-list in step with serverless.yml's comments", () => {
-    const comments = readFileSync(join(ROOT, 'serverless.yml'), 'utf8')
-      .split('\n')
-      .filter((line) => line.trim().startsWith('#'))
+  it('keeps the allow-list in step with the comments of the declarations', () => {
+    const comments = declarationFiles()
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
+      .filter((line) => /^\s*(#|\/\/|\*)/.test(line))
       .join('\n');
     for (const action of STAR_RESOURCE_ACTIONS) expect(comments).toContain(action);
   });
 
-  it.each(Object.entries(STEP_ROLE_ACTIONS))('lets %s send the AWS calls of its step', (role, actions) => {
-    expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
-    const allowed = roleStatements()
-      .filter(({ role: name, statement }) => name === role && statement.Effect === 'Allow')
-      .flatMap(({ statement }) => asArray(statement.Action));
-    expect(actions.filter((action) => !allowed.includes(action))).toEqual([]);
+  it("generates each function's role: Lambda's trust, its own log group first, X-Ray with tracing on", () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [id, resource] of functions) {
+      expect(resource.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = resource.Properties.Role;
+      const roleId = isObject(role) && Array.isArray(role['Fn::GetAtt']) ? role['Fn::GetAtt'][0] : undefined;
+      const properties = typeof roleId === 'string' ? template.Resources[roleId]?.Properties : undefined;
+      const [policy, ...otherPolicies] = asArray(properties?.Policies);
+      const statements =
+        isObject(policy) && isObject(policy.PolicyDocument) ? policy.PolicyDocument.Statement : [];
+      const [logWrite, xray] = asArray(statements);
+      expect({ id, trust: properties?.AssumeRolePolicyDocument, otherPolicies, logWrite, xray }).toEqual({
+        id,
+        trust: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        },
+        otherPolicies: [],
+        logWrite: {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [id.replace(/LambdaFunction$/, 'LogGroup'), 'Arn'] },
+        },
+        xray: {
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
+        },
+      });
+    }
   });
 
-  it('lets step roles pass only the two ECS roles, each only to its service', () => {
-    const passes = roleStatements().filter(
-      ({ role, statement }) =>
-        role in STEP_ROLE_ACTIONS && asArray(statement.Action).includes('iam:PassRole'),
+  it('passes only the two ECS roles and the jobs role, each only to the services that use it', () => {
+    const passes = roleStatements().filter(({ statement }) =>
+      asArray(statement.Action).includes('iam:PassRole'),
     );
     expect(passes.length).toBeGreaterThan(0);
     for (const { role, statement } of passes) {
       const resources = asArray(statement.Resource).map((resource) =>
         isObject(resource) && Array.isArray(resource['Fn::GetAtt']) ? resource['Fn::GetAtt'][0] : resource,
       );
-      expect({ role, resources }).toEqual({
+      expect({ role, actions: asArray(statement.Action), resources }).toEqual({
         role,
-        resources: [expect.stringMatching(/^(EcsTaskExecutionRole|EcsInstanceRole)$/)],
+        actions: ['iam:PassRole'],
+        resources: [expect.stringMatching(/^(EcsTaskExecutionRole|EcsInstanceRole|JobsRole)$/)],
       });
       expect(statement.Condition).toMatchObject({
-        StringEquals: { 'iam:PassedToService': expect.any(String) },
+        StringEquals: { 'iam:PassedToService': expect.anything() },
       });
     }
   });
 
-  it('gives the authorizer nothing but its own log stream', () => {
+  it('gives the authorizer nothing but its own log stream and its trace segments', () => {
     const actions = roleStatements()
       .filter(({ role }) => role === 'AuthorizerRole')
       .flatMap(({ statement }) => asArray(statement.Action));
-    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actions.sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
   });
 });
 
@@ -544,6 +471,17 @@ describe('the REST API', () => {
     ]);
   });
 });
+
+/** serverless.yml and the files under infra/ that declare the stack. */
+function declarationFiles(): string[] {
+  const infra = join(ROOT, 'infra');
+  return [
+    join(ROOT, 'serverless.yml'),
+    ...readdirSync(infra, { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.(js|yml)$/.test(file))
+      .map((file) => join(infra, file)),
+  ];
+}
 
 /** The API Gateway path of a method's ResourceId (a Ref to a Resource, or the root). */
 function resourcePath(resourceId: Json): string {

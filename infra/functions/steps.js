@@ -1,0 +1,476 @@
+/**
+ * Workflow steps: invoked by the state machines only (no HTTP events). Each has its own log group and
+ * the table (the environment record, its events and the CIDR allocations; transactions are authorised
+ * per item), plus exactly the AWS calls of its code (shared/aws/*.ts). Creates require berth's tag in
+ * the request (aws:RequestTag/berth:managed-by), changes and deletes the tag on the resource; '*' only
+ * where AWS has no resource-level permissions (tests/unit/template.test.ts checks the allow-list).
+ */
+const {
+  allow,
+  arn,
+  getAtt,
+  requestTagBerth,
+  resourceTagBerth,
+  ec2NetworkArns,
+  elbArns,
+  ecsClusterOfAccount,
+  grants,
+} = require('../grants');
+
+const { stepTable, putEvents } = grants;
+
+/** A step: its handler under functions/steps/, and one minute unless it says otherwise. */
+function step(file, permissions, settings = {}) {
+  return { handler: `functions/steps/${file}.handler`, timeout: 60, ...settings, permissions };
+}
+
+const ecsClusterArns = [arn('ecs', 'cluster/*'), arn('ecs', 'capacity-provider/*')];
+const autoScalingGroupArn = arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/berth-*');
+const berthLogGroups = arn('logs', 'log-group:/berth/*');
+const hostedZones = arn('route53', 'hostedzone/*', { region: false, account: false });
+const launchTemplates = arn('ec2', 'launch-template/*');
+
+/** Route 53 record changes limited to one action on A (alias) records. */
+function recordChanges(action) {
+  return {
+    'ForAllValues:StringEquals': {
+      'route53:ChangeResourceRecordSetsActions': action,
+      'route53:ChangeResourceRecordSetsRecordTypes': 'A',
+    },
+  };
+}
+
+module.exports = {
+  // Status events of the transitions this step records.
+  recordStatus: step('record-status', [stepTable, putEvents]),
+  allocateCidr: step('allocate-cidr', [stepTable]),
+  createNetwork: step('create-network', [
+    stepTable,
+    grants.ec2NetworkRead,
+    allow('ec2:DescribeAvailabilityZones', '*'),
+    // New resources only with berth's tag in the request (every create carries TagSpecifications), and
+    // tagging only as part of those creates.
+    allow(
+      [
+        'ec2:CreateVpc',
+        'ec2:CreateSubnet',
+        'ec2:CreateInternetGateway',
+        'ec2:CreateRouteTable',
+        'ec2:CreateSecurityGroup',
+        'ec2:AllocateAddress',
+        'ec2:CreateNatGateway',
+        'ec2:AuthorizeSecurityGroupIngress',
+      ],
+      ec2NetworkArns,
+      requestTagBerth,
+    ),
+    allow('ec2:CreateTags', ec2NetworkArns, {
+      StringEquals: {
+        'ec2:CreateAction': [
+          'CreateVpc',
+          'CreateSubnet',
+          'CreateInternetGateway',
+          'CreateRouteTable',
+          'CreateSecurityGroup',
+          'AllocateAddress',
+          'CreateNatGateway',
+          'AuthorizeSecurityGroupIngress',
+        ],
+      },
+    }),
+    // Existing resources only when berth made them: the VPC a subnet, table or group goes into, the
+    // subnet and address of a NAT gateway, attachments, associations, routes and ingress rules.
+    allow(
+      [
+        'ec2:CreateSubnet',
+        'ec2:CreateRouteTable',
+        'ec2:CreateSecurityGroup',
+        'ec2:CreateNatGateway',
+        'ec2:ModifyVpcAttribute',
+        'ec2:AttachInternetGateway',
+        'ec2:AssociateRouteTable',
+        'ec2:DisassociateRouteTable',
+        'ec2:CreateRoute',
+        'ec2:ReplaceRoute',
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupIngress',
+      ],
+      ec2NetworkArns,
+      resourceTagBerth,
+    ),
+  ]),
+  checkNatGateways: step('check-nat-gateways', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeNatGateways.
+    allow('ec2:DescribeNatGateways', '*'),
+  ]),
+  routeThroughNat: step('route-through-nat', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeRouteTables.
+    allow('ec2:DescribeRouteTables', '*'),
+    allow(['ec2:CreateRoute', 'ec2:ReplaceRoute'], ec2NetworkArns, resourceTagBerth),
+  ]),
+  createLoadBalancer: step('create-load-balancer', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for elasticloadbalancing:DescribeLoadBalancers,
+    // elasticloadbalancing:DescribeTags, nor for the EC2 reads CreateLoadBalancer makes on the caller's
+    // behalf (ELB guide, "Elastic Load Balancing API permissions"): ec2:DescribeAccountAttributes,
+    // ec2:DescribeAddresses, ec2:DescribeInternetGateways, ec2:DescribeSecurityGroups,
+    // ec2:DescribeSubnets, ec2:DescribeVpcs.
+    allow(
+      [
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeTags',
+        'ec2:DescribeAccountAttributes',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeInternetGateways',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeVpcs',
+      ],
+      '*',
+    ),
+    allow(
+      'elasticloadbalancing:CreateLoadBalancer',
+      arn('elasticloadbalancing', 'loadbalancer/app/*'),
+      requestTagBerth,
+    ),
+    // ELB authorises the tags of a create as AddTags (ELB guide, "tag resources during creation").
+    allow('elasticloadbalancing:AddTags', arn('elasticloadbalancing', 'loadbalancer/app/*'), {
+      StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateLoadBalancer' },
+    }),
+    allow(
+      'elasticloadbalancing:ModifyLoadBalancerAttributes',
+      arn('elasticloadbalancing', 'loadbalancer/app/*'),
+      resourceTagBerth,
+    ),
+    grants.elbServiceLinkedRole,
+  ]),
+  checkLoadBalancer: step('check-load-balancer', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for elasticloadbalancing:DescribeLoadBalancers.
+    allow('elasticloadbalancing:DescribeLoadBalancers', '*'),
+  ]),
+  createRouting: step('create-routing', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for elasticloadbalancing:DescribeListeners,
+    // elasticloadbalancing:DescribeRules, elasticloadbalancing:DescribeTargetGroups,
+    // elasticloadbalancing:DescribeTags, nor for the EC2 reads CreateTargetGroup makes on the caller's
+    // behalf (ec2:DescribeInternetGateways, ec2:DescribeVpcs).
+    allow(
+      [
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTags',
+        'ec2:DescribeInternetGateways',
+        'ec2:DescribeVpcs',
+      ],
+      '*',
+    ),
+    allow(
+      [
+        'elasticloadbalancing:CreateListener',
+        'elasticloadbalancing:CreateRule',
+        'elasticloadbalancing:CreateTargetGroup',
+      ],
+      elbArns,
+      requestTagBerth,
+    ),
+    allow('elasticloadbalancing:AddTags', elbArns, {
+      StringEquals: {
+        'elasticloadbalancing:CreateAction': ['CreateListener', 'CreateRule', 'CreateTargetGroup'],
+      },
+    }),
+    // Listeners and rules go only on berth's load balancers and listeners; changes only to berth's own.
+    // DeleteRule: adding a certificate replaces the port-80 forward rules with the 80 → 443 redirect.
+    allow(
+      [
+        'elasticloadbalancing:CreateListener',
+        'elasticloadbalancing:CreateRule',
+        'elasticloadbalancing:ModifyListener',
+        'elasticloadbalancing:DeleteListener',
+        'elasticloadbalancing:ModifyRule',
+        'elasticloadbalancing:DeleteRule',
+        'elasticloadbalancing:SetRulePriorities',
+        'elasticloadbalancing:ModifyTargetGroup',
+        'elasticloadbalancing:ModifyTargetGroupAttributes',
+      ],
+      elbArns,
+      resourceTagBerth,
+    ),
+    grants.elbServiceLinkedRole,
+  ]),
+  createCluster: step('create-cluster', [
+    stepTable,
+    allow('ecs:DescribeClusters', arn('ecs', 'cluster/*')),
+    allow('ecs:DescribeCapacityProviders', arn('ecs', 'capacity-provider/*')),
+    allow(['ecs:CreateCluster', 'ecs:CreateCapacityProvider'], ecsClusterArns, requestTagBerth),
+    // ECS authorises the tags of a create as TagResource (ECS guide, "tag resources on creation").
+    allow('ecs:TagResource', ecsClusterArns, {
+      StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'CreateCapacityProvider'] },
+    }),
+    allow('ecs:PutClusterCapacityProviders', arn('ecs', 'cluster/*'), resourceTagBerth),
+    // EC2 capacity: the ECS-optimised AMI's public parameter (no account in its ARN).
+    allow('ssm:GetParameter', arn('ssm', 'parameter/aws/service/ecs/optimized-ami/*', { account: false })),
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeLaunchTemplates and
+    // autoscaling:DescribeAutoScalingGroups.
+    allow(['ec2:DescribeLaunchTemplates', 'autoscaling:DescribeAutoScalingGroups'], '*'),
+    allow('ec2:CreateLaunchTemplate', launchTemplates, requestTagBerth),
+    // The template's own tags (CreateLaunchTemplate), and the instance and volume tags its instances get.
+    allow('ec2:CreateTags', [launchTemplates, arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], {
+      StringEquals: { 'ec2:CreateAction': ['CreateLaunchTemplate', 'RunInstances'] },
+    }),
+    // CreateAutoScalingGroup with a launch template checks the caller's ec2:RunInstances (Auto Scaling
+    // guide, "Amazon EC2 Auto Scaling API permissions"): only from a launch template of this account.
+    allow(
+      'ec2:RunInstances',
+      [
+        arn('ec2', 'image/*', { account: false }),
+        arn('ec2', 'instance/*'),
+        arn('ec2', 'volume/*'),
+        arn('ec2', 'network-interface/*'),
+        arn('ec2', 'subnet/*'),
+        arn('ec2', 'security-group/*'),
+        arn('ec2', 'key-pair/*'),
+        launchTemplates,
+      ],
+      { ArnLike: { 'ec2:LaunchTemplate': launchTemplates } },
+    ),
+    // Groups are named berth-<cluster>; tags on create are authorised as CreateOrUpdateTags.
+    allow(
+      ['autoscaling:CreateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'],
+      autoScalingGroupArn,
+      requestTagBerth,
+    ),
+    // The launch template's instance profile: only berth's container-instance role, only to EC2.
+    allow('iam:PassRole', getAtt('EcsInstanceRole'), {
+      StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+    }),
+    // The first cluster / Auto Scaling group of an account creates the service-linked roles.
+    allow(
+      'iam:CreateServiceLinkedRole',
+      [
+        arn('iam', 'role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS', { region: false }),
+        arn('iam', 'role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling', {
+          region: false,
+        }),
+      ],
+      { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'autoscaling.amazonaws.com'] } },
+    ),
+  ]),
+  prepareService: step('prepare-service', [
+    stepTable,
+    // Service log groups live under /berth/; CloudWatch Logs authorises a create's tags as TagResource.
+    allow(['logs:CreateLogGroup', 'logs:TagResource', 'logs:PutRetentionPolicy'], berthLogGroups),
+    // Resource '*': AWS supports no resource-level permissions for ecs:DescribeTaskDefinition.
+    allow('ecs:DescribeTaskDefinition', '*'),
+    allow('ecs:RegisterTaskDefinition', arn('ecs', 'task-definition/*'), requestTagBerth),
+    allow('ecs:TagResource', arn('ecs', 'task-definition/*'), {
+      StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+    }),
+    // The task execution role only, only to ECS tasks. A spec's own taskRoleArn is not passable (yet).
+    grants.passExecutionRole,
+  ]),
+  createService: step('create-service', [
+    stepTable,
+    grants.ecsServiceRead,
+    allow('ecs:CreateService', arn('ecs', 'service/*'), requestTagBerth),
+    allow('ecs:TagResource', arn('ecs', 'service/*'), {
+      StringEquals: { 'ecs:CreateAction': 'CreateService' },
+    }),
+    allow('ecs:UpdateService', arn('ecs', 'service/*'), resourceTagBerth),
+    // The first service of an account creates ECS's service-linked role.
+    allow(
+      'iam:CreateServiceLinkedRole',
+      arn('iam', 'role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS', { region: false }),
+      { StringEquals: { 'iam:AWSServiceName': 'ecs.amazonaws.com' } },
+    ),
+  ]),
+  checkServices: step('check-services', [
+    stepTable,
+    grants.ecsServiceRead,
+    // The new tasks of a rollout and their target health (ready before the old tasks drain).
+    allow('ecs:DescribeTasks', arn('ecs', 'task/*')),
+    // Resource '*': ecs:ListTasks authorises against a container instance, which a deployment's
+    // listing names none of (ecs:cluster condition instead), and AWS supports no resource-level
+    // permissions for elasticloadbalancing:DescribeTargetHealth.
+    allow('ecs:ListTasks', '*', ecsClusterOfAccount),
+    allow('elasticloadbalancing:DescribeTargetHealth', '*'),
+  ]),
+  // Only UPSERTs of A (alias) records; the hosted zone is the caller's choice, so any zone of the account.
+  createDnsRecord: step('create-dns-record', [
+    stepTable,
+    allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges('UPSERT')),
+  ]),
+  recordReady: step('record-ready', [stepTable, putEvents]),
+  removeServices: step('remove-services', [
+    stepTable,
+    grants.ecsListServices,
+    // Resource '*': AWS supports no resource-level permissions for elasticloadbalancing:DescribeRules.
+    allow('elasticloadbalancing:DescribeRules', '*'),
+    grants.ecsServiceRead,
+    grants.ecsServiceDelete,
+    allow(
+      ['elasticloadbalancing:DeleteRule', 'elasticloadbalancing:DeleteTargetGroup'],
+      elbArns,
+      resourceTagBerth,
+    ),
+  ]),
+  teardownPass: step(
+    'teardown-pass',
+    [
+      stepTable,
+      // Route 53: only the A record berth made, found by listing the zone first.
+      allow('route53:ListResourceRecordSets', hostedZones),
+      allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges('DELETE')),
+      // Jobs: the environment's schedule group, pipes and queues (all named berth-<env key>…).
+      allow(
+        ['scheduler:GetScheduleGroup', 'scheduler:DeleteScheduleGroup'],
+        arn('scheduler', 'schedule-group/berth-*'),
+      ),
+      allow(['pipes:DescribePipe', 'pipes:DeletePipe'], arn('pipes', 'pipe/berth-*')),
+      allow(['sqs:GetQueueUrl', 'sqs:DeleteQueue'], arn('sqs', 'berth-*')),
+      // Resource '*': ecs:ListTasks authorises against a container instance, which a cluster-wide listing
+      // names none of, so it takes '*' with the ecs:cluster condition (ECS guide, "List tasks" example);
+      // AWS supports no resource-level permissions for ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition,
+      // ecs:DeregisterTaskDefinition, nor for the EC2, ELB, Auto Scaling and Logs reads below
+      // (ec2:DescribeNetworkInterfaces, ec2:DescribeLaunchTemplates, autoscaling:DescribeAutoScalingGroups,
+      // logs:DescribeLogGroups and the elasticloadbalancing:Describe* calls), nor for ecs:ListClusters,
+      // the fallback when a cluster is not found by name (never created, or aged out of DescribeClusters).
+      grants.ecsListServices,
+      allow('ecs:ListTasks', '*', ecsClusterOfAccount),
+      allow(
+        [
+          'ecs:ListTaskDefinitions',
+          'ecs:DescribeTaskDefinition',
+          'ecs:DeregisterTaskDefinition',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeLaunchTemplates',
+          'autoscaling:DescribeAutoScalingGroups',
+          'logs:DescribeLogGroups',
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTargetGroups',
+          'elasticloadbalancing:DescribeListeners',
+          'elasticloadbalancing:DescribeRules',
+          'elasticloadbalancing:DescribeTags',
+          'ecs:ListClusters',
+        ],
+        '*',
+      ),
+      grants.ec2NetworkRead,
+      // ECS: reads within this account; stops and deletes only what carries berth's tag.
+      allow(
+        [
+          'ecs:DescribeClusters',
+          'ecs:DescribeCapacityProviders',
+          'ecs:DescribeServices',
+          'ecs:DescribeTasks',
+        ],
+        [
+          arn('ecs', 'cluster/*'),
+          arn('ecs', 'capacity-provider/*'),
+          arn('ecs', 'service/*'),
+          arn('ecs', 'task/*'),
+        ],
+      ),
+      grants.ecsServiceDelete,
+      allow(
+        [
+          'ecs:StopTask',
+          'ecs:PutClusterCapacityProviders',
+          'ecs:DeleteCapacityProvider',
+          'ecs:DeleteTaskDefinitions',
+          'ecs:DeleteCluster',
+        ],
+        [
+          arn('ecs', 'cluster/*'),
+          arn('ecs', 'capacity-provider/*'),
+          arn('ecs', 'task/*'),
+          arn('ecs', 'task-definition/*'),
+        ],
+        resourceTagBerth,
+      ),
+      // ForceDelete terminates the group's instances through Auto Scaling's service-linked role.
+      allow('autoscaling:DeleteAutoScalingGroup', autoScalingGroupArn, {
+        StringEquals: { 'autoscaling:ResourceTag/berth:managed-by': 'berth' },
+      }),
+      allow(['logs:ListTagsForResource', 'logs:DeleteLogGroup'], berthLogGroups),
+      allow(
+        [
+          'elasticloadbalancing:DeleteRule',
+          'elasticloadbalancing:DeleteListener',
+          'elasticloadbalancing:DeleteLoadBalancer',
+          'elasticloadbalancing:DeleteTargetGroup',
+        ],
+        elbArns,
+        resourceTagBerth,
+      ),
+      allow(
+        [
+          'ec2:DeleteNatGateway',
+          'ec2:ReleaseAddress',
+          'ec2:DetachInternetGateway',
+          'ec2:DeleteInternetGateway',
+          'ec2:DisassociateRouteTable',
+          'ec2:DeleteRouteTable',
+          'ec2:DeleteSubnet',
+          'ec2:RevokeSecurityGroupIngress',
+          'ec2:DeleteSecurityGroup',
+          'ec2:DeleteVpc',
+        ],
+        ec2NetworkArns,
+        resourceTagBerth,
+      ),
+      allow('ec2:DeleteLaunchTemplate', launchTemplates, resourceTagBerth),
+      // Detached ENIs AWS services left in the environment's VPC carry no tag of berth's; the code deletes
+      // only those in the VPCs it found by tag.
+      allow('ec2:DeleteNetworkInterface', arn('ec2', 'network-interface/*')),
+    ],
+    { timeout: 120 },
+  ),
+  // Scheduler/SQS/Pipes names all start with berth-<envKey> (shared/aws/jobs.ts), so no '*' is needed:
+  // the step finds its resources by name, never with List* (which only take Resource '*').
+  createJobs: step('create-jobs', [
+    stepTable,
+    allow(
+      ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup', 'scheduler:TagResource'],
+      arn('scheduler', 'schedule-group/berth-*'),
+    ),
+    allow(
+      [
+        'scheduler:CreateSchedule',
+        'scheduler:UpdateSchedule',
+        'scheduler:GetSchedule',
+        'scheduler:DeleteSchedule',
+      ],
+      arn('scheduler', 'schedule/berth-*/*'),
+    ),
+    allow(
+      [
+        'sqs:CreateQueue',
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'sqs:SetQueueAttributes',
+        'sqs:TagQueue',
+        'sqs:DeleteQueue',
+      ],
+      arn('sqs', 'berth-*'),
+    ),
+    allow(
+      ['pipes:CreatePipe', 'pipes:UpdatePipe', 'pipes:DescribePipe', 'pipes:DeletePipe', 'pipes:TagResource'],
+      arn('pipes', 'pipe/berth-*'),
+    ),
+    allow(
+      ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:TagResource'],
+      arn('ecs', 'task-definition/*'),
+    ),
+    allow(['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource'], berthLogGroups),
+    // Scheduler and Pipes are handed the jobs role; an image job's task definition the execution role.
+    allow('iam:PassRole', getAtt('JobsRole'), {
+      StringEquals: { 'iam:PassedToService': ['scheduler.amazonaws.com', 'pipes.amazonaws.com'] },
+    }),
+    grants.passExecutionRole,
+  ]),
+  finishTeardown: step('finish-teardown', [stepTable, putEvents]),
+};

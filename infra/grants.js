@@ -1,0 +1,158 @@
+/**
+ * IAM statements that several functions need, named by what they grant, plus the ARN helpers the
+ * declarations in infra/functions/ build their own statements with. Everything here is plain
+ * CloudFormation (Fn::Sub / Fn::GetAtt), so the packaged template shows exactly what AWS evaluates.
+ */
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`; region or account left out where the ARN has none. */
+function arn(service, resource, { region = true, account = true } = {}) {
+  const regionPart = region ? '${AWS::Region}' : '';
+  const accountPart = account ? '${AWS::AccountId}' : '';
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:${service}:${regionPart}:${accountPart}:${resource}` };
+}
+
+function getAtt(logicalId, attribute = 'Arn') {
+  return { 'Fn::GetAtt': [logicalId, attribute] };
+}
+
+function allow(action, resource, condition) {
+  return {
+    Effect: 'Allow',
+    Action: action,
+    Resource: resource,
+    ...(condition ? { Condition: condition } : {}),
+  };
+}
+
+// berth tags every resource it creates with berth:managed-by=berth at creation (TagSpecifications,
+// Tags): creates must carry the tag, changes and deletes act only on resources that carry it.
+const requestTagBerth = { StringEquals: { 'aws:RequestTag/berth:managed-by': 'berth' } };
+const resourceTagBerth = { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } };
+
+const tableArns = [getAtt('Table'), { 'Fn::Sub': '${Table.Arn}/index/gsi1' }];
+
+const stateMachineArnPrefix = '${self:custom.stateMachineArnPrefix}';
+const executionArns = ['provision', 'update'].map((machine) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:berth-\${sls:stage}-${machine}:*`,
+}));
+
+const ec2NetworkArns = [
+  'vpc/*',
+  'subnet/*',
+  'internet-gateway/*',
+  'route-table/*',
+  'security-group/*',
+  'security-group-rule/*',
+  'elastic-ip/*',
+  'natgateway/*',
+].map((resource) => arn('ec2', resource));
+
+const elbArns = ['loadbalancer/app/*', 'listener/app/*', 'listener-rule/app/*', 'targetgroup/*'].map(
+  (resource) => arn('elasticloadbalancing', resource),
+);
+
+const ecsClusterOfAccount = { ArnLike: { 'ecs:cluster': arn('ecs', 'cluster/*') } };
+
+/** Items with these partition-key prefixes only (dynamodb:LeadingKeys), on the table itself. */
+function leadingKeys(prefix) {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}#*`] } };
+}
+
+/** One state machine's StartExecution (ARNs are built from the stage, so no Ref is needed). */
+function startExecution(machine) {
+  return allow('states:StartExecution', `${stateMachineArnPrefix}-${machine}`);
+}
+
+const grants = {
+  // Transactions are authorised per item (Put/Update/Delete/ConditionCheckItem); a create whose
+  // workflow did not start deletes its records again.
+  tableWrite: allow(
+    [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+    tableArns,
+  ),
+  tableRead: allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], tableArns),
+  // Steps: the environment record, its events and the CIDR allocations.
+  stepTable: allow(
+    [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+    tableArns,
+  ),
+  putEvents: allow('events:PutEvents', getAtt('EventBus')),
+  describeExecutions: allow('states:DescribeExecution', executionArns),
+  // A delete stops a provision or update still running before the teardown starts.
+  stopExecutions: allow(['states:DescribeExecution', 'states:StopExecution'], executionArns),
+  // Resource '*': AWS supports no resource-level permissions for the EC2 Describe calls
+  // (ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeInternetGateways, ec2:DescribeRouteTables,
+  // ec2:DescribeSecurityGroups, ec2:DescribeNatGateways, ec2:DescribeAddresses,
+  // ec2:DescribeAvailabilityZones): they list, and berth filters by its tags.
+  ec2NetworkRead: allow(
+    [
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeNatGateways',
+      'ec2:DescribeAddresses',
+    ],
+    '*',
+  ),
+  // The first load balancer or target group of an account creates ELB's service-linked role.
+  elbServiceLinkedRole: allow(
+    'iam:CreateServiceLinkedRole',
+    arn(
+      'iam',
+      'role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing',
+      { region: false },
+    ),
+    { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+  ),
+  ecsServiceRead: allow('ecs:DescribeServices', arn('ecs', 'service/*')),
+  // Resource '*': AWS supports no resource-level permissions for ecs:ListServices (the ecs:cluster
+  // condition keeps it to this account's clusters).
+  ecsListServices: allow('ecs:ListServices', '*', ecsClusterOfAccount),
+  ecsServiceDelete: allow(
+    ['ecs:UpdateService', 'ecs:DeleteService'],
+    arn('ecs', 'service/*'),
+    resourceTagBerth,
+  ),
+  // berth's task families are `<environment>-<key>-<service|job>`, without a fixed prefix, so RunTask
+  // is scoped to the account's task definitions and, by condition, to the account's clusters.
+  runJobTasks: allow('ecs:RunTask', arn('ecs', 'task-definition/*'), ecsClusterOfAccount),
+  // RunTask with tags needs ecs:TagResource on the tasks it creates.
+  tagJobTasks: allow('ecs:TagResource', arn('ecs', 'task/*'), {
+    StringEquals: { 'ecs:CreateAction': 'RunTask' },
+  }),
+  passExecutionRole: allow('iam:PassRole', getAtt('EcsTaskExecutionRole'), {
+    StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+  }),
+};
+
+module.exports = {
+  allow,
+  arn,
+  getAtt,
+  leadingKeys,
+  startExecution,
+  requestTagBerth,
+  resourceTagBerth,
+  tableArns,
+  ec2NetworkArns,
+  elbArns,
+  ecsClusterOfAccount,
+  grants,
+};
