@@ -232,7 +232,7 @@ function headersFor(method: string, body: string | undefined): [string, string][
 
 describe('authorisation matrix', () => {
   it('declares problem+json for the authorizer’s 401 in AWS (serverless-offline does not apply it)', async () => {
-    const template = await readFile(join(__dirname, '..', '..', 'serverless.yml'), 'utf8');
+    const template = await readFile(join(__dirname, '..', '..', 'infra', 'resources.yml'), 'utf8');
     const unauthorized =
       /ResponseType: UNAUTHORIZED\s+StatusCode: "401"\s+ResponseParameters: &problemJson\s+gatewayresponse\.header\.Content-Type: "'application\/problem\+json'"\s+ResponseTemplates:\s+application\/json: '(\{.*\})'/.exec(
         template,
