@@ -1,4 +1,4 @@
-/** Writes docs/openapi.json from the zod schemas (`npm run openapi`); commit the result. */
+/** Writes docs/openapi.json from the route table and the zod schemas (`npm run openapi`); commit the result. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument, serializeOpenApiDocument } from '../shared/http/openapi';

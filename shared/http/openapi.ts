@@ -1,7 +1,8 @@
 /**
  * The OpenAPI 3.1 description of the berth API, generated from the same zod schemas that validate
  * requests, so the document cannot drift from the code. `docs/openapi.json` is this document
- * written by `scripts/openapi.ts`; a unit test fails when the committed copy is stale.
+ * written by `scripts/openapi.ts`; a unit test fails when the committed copy is stale. Its paths,
+ * methods and bearer requirements come from the route table (routes.json), as the API's do.
  *
  * Request bodies are rendered with `io: 'input'` (defaulted fields optional) and responses with
  * `io: 'output'` (defaults applied, so always present). OpenAPI 3.1 schemas are JSON Schema 2020-12,
@@ -20,6 +21,7 @@ import { quotaOverridesSchema, teamQuotasSchema } from '../domain/quotas';
 import { environmentRequestSchema } from '../domain/spec';
 import * as z from '../domain/zod';
 import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
+import { endpointPaths, endpoints } from './routes';
 import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from './slack-users';
 
 /** RFC 9457 problem details, as every error response carries them. */
@@ -217,265 +219,259 @@ function parameters(): Record<string, Schema> {
   };
 }
 
-function paths(): Record<string, Record<string, unknown>> {
-  const secured = { security: [{ bearerAuth: [] }] };
-  return {
-    '/environments': {
-      post: {
-        operationId: 'createEnvironment',
-        summary: 'Request a new environment',
-        ...secured,
-        parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'DryRun')],
-        requestBody: { required: true, content: jsonContent('EnvironmentRequest') },
-        responses: {
-          '200': {
-            description: 'Dry run: the spec with every default applied and its estimated monthly cost.',
-            content: jsonContent('DryRun'),
-          },
-          '202': accepted(
-            'Accepted: provisioning has started (or the idempotent replay of an earlier request).',
-          ),
-          ...problems(
-            'BadRequest',
-            'Unauthorized',
-            'Forbidden',
-            'Conflict',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-            'Unprocessable',
-            'QuotaExceeded',
-          ),
-        },
-      },
-      get: {
-        operationId: 'listEnvironments',
-        summary: "List the caller's environments",
-        ...secured,
-        parameters: ['Team', 'Status', 'Limit', 'Cursor'].map((name) => ref('parameters', name)),
-        responses: {
-          '200': { description: 'A page of environments.', content: jsonContent('EnvironmentPage') },
-          ...problems('BadRequest', 'Unauthorized'),
-        },
-      },
-    },
-    '/environments/{id}': {
-      parameters: [ref('parameters', 'EnvironmentId')],
-      get: {
-        operationId: 'getEnvironment',
-        summary: 'Status, progress and outputs of an environment',
-        ...secured,
-        responses: {
-          '200': {
-            description: 'The environment.',
-            headers: { ETag: ref('headers', 'ETag') },
-            content: jsonContent('Environment'),
-          },
-          ...problems('Unauthorized', 'NotFound'),
-        },
-      },
-      patch: {
-        operationId: 'updateEnvironment',
-        summary: 'Change an environment (JSON Merge Patch)',
-        ...secured,
-        parameters: [ref('parameters', 'IfMatch')],
-        requestBody: {
-          required: true,
-          content: {
-            'application/merge-patch+json': { schema: ref('schemas', 'EnvironmentPatch') },
-            'application/json': { schema: ref('schemas', 'EnvironmentPatch') },
-          },
-        },
-        responses: {
-          '202': accepted('Accepted: the update workflow has started.'),
-          ...problems(
-            'BadRequest',
-            'Unauthorized',
-            'NotFound',
-            'Conflict',
-            'PreconditionFailed',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-            'Unprocessable',
-            'PreconditionRequired',
-            'QuotaExceeded',
-          ),
-        },
-      },
-      delete: {
-        operationId: 'deleteEnvironment',
-        summary: 'Tear an environment down',
-        ...secured,
-        parameters: [ref('parameters', 'IfMatchOptional')],
-        responses: {
-          '202': accepted('Accepted: teardown has started.'),
-          ...problems('BadRequest', 'Unauthorized', 'NotFound', 'Conflict', 'PreconditionFailed'),
-        },
-      },
-    },
-    '/environments/{id}/events': {
-      parameters: [ref('parameters', 'EnvironmentId')],
-      get: {
-        operationId: 'listEnvironmentEvents',
-        summary: 'The history of an environment, oldest first',
-        ...secured,
-        parameters: [ref('parameters', 'Limit'), ref('parameters', 'Cursor')],
-        responses: {
-          '200': { description: 'A page of events.', content: jsonContent('EnvironmentEventPage') },
-          ...problems('BadRequest', 'Unauthorized', 'NotFound'),
-        },
-      },
-    },
-    '/environments/{id}/tasks': {
-      parameters: [ref('parameters', 'EnvironmentId')],
-      post: {
-        operationId: 'runEnvironmentTask',
-        summary: "Run a service's or a job's task now (1 to 10 copies)",
-        ...secured,
-        parameters: [ref('parameters', 'IdempotencyKey')],
-        requestBody: { required: true, content: jsonContent('RunTaskRequest') },
-        responses: {
-          '202': { description: 'Accepted: the tasks were started.', content: jsonContent('TaskList') },
-          ...problems(
-            'BadRequest',
-            'Unauthorized',
-            'NotFound',
-            'Conflict',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-          ),
-        },
-      },
-      get: {
-        operationId: 'listEnvironmentTasks',
-        summary: 'Job and one-off tasks, running and recently stopped, with exit codes',
-        ...secured,
-        responses: {
-          '200': { description: 'The tasks, newest first.', content: jsonContent('TaskList') },
-          ...problems('Unauthorized', 'NotFound', 'Conflict'),
-        },
-      },
-    },
-    '/environments/{id}/drift': {
-      parameters: [ref('parameters', 'EnvironmentId')],
-      get: {
-        operationId: 'getEnvironmentDrift',
-        summary: 'Differences between the spec and what AWS reports now',
-        description:
-          'Compares desired counts, images, task sizes, health checks, listener rules, berth tags, Container Insights and log retention with AWS, and lists resources that no longer exist. Only READY and UPDATE_FAILED environments are checked (409 otherwise).',
-        ...secured,
-        responses: {
-          '200': { description: 'The drift report.', content: jsonContent('DriftReport') },
-          ...problems('Unauthorized', 'NotFound', 'Conflict'),
-        },
-      },
-    },
-    '/teams/{team}/quotas': {
-      parameters: [ref('parameters', 'TeamName')],
-      get: {
-        operationId: 'getTeamQuotas',
-        summary: "A team's limits and current use",
-        description: 'Members of the team and admins may read them.',
-        ...secured,
-        responses: {
-          '200': { description: 'Limits in force, overrides and usage.', content: jsonContent('TeamQuotas') },
-          ...problems('BadRequest', 'Unauthorized', 'Forbidden'),
-        },
-      },
-      put: {
-        operationId: 'putTeamQuotas',
-        summary: "Replace a team's limit overrides (admins only)",
-        description:
-          'Dimensions left out follow the configured defaults; `{}` returns the team to the defaults. A limit below current use refuses only growth.',
-        ...secured,
-        requestBody: { required: true, content: jsonContent('QuotaOverrides') },
-        responses: {
-          '200': { description: 'The team quotas after the change.', content: jsonContent('TeamQuotas') },
-          ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
-        },
-      },
-    },
-    '/slack/users/{slackTeamId}/{slackUserId}': {
-      parameters: [ref('parameters', 'SlackTeamId'), ref('parameters', 'SlackUserId')],
-      put: {
-        operationId: 'putSlackUser',
-        summary: 'Map a Slack user to berth teams (admins only)',
-        description:
-          'The Slack command acts for the user with exactly these teams; replaces an earlier mapping.',
-        ...secured,
-        requestBody: { required: true, content: jsonContent('SlackUserRequest') },
-        responses: {
-          '200': { description: 'The mapping as stored.', content: jsonContent('SlackUser') },
-          ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
-        },
-      },
-      delete: {
-        operationId: 'deleteSlackUser',
-        summary: "Remove a Slack user's mapping (admins only)",
-        ...secured,
-        responses: {
-          '204': { description: 'Removed (or there was none).' },
-          ...problems('BadRequest', 'Unauthorized', 'Forbidden'),
-        },
-      },
-    },
-    ...slackEndpoints(),
-    '/openapi.json': {
-      get: {
-        operationId: 'getOpenApiDocument',
-        summary: 'This document',
-        security: [],
-        responses: {
-          '200': {
-            description: 'The OpenAPI 3.1 document.',
-            content: { 'application/json': { schema: { type: 'object' } } },
-          },
-        },
-      },
-    },
-    '/health': {
-      get: {
-        operationId: 'getHealth',
-        summary: 'Liveness of the API',
-        security: [],
-        responses: { '200': { description: 'The API is up.', content: jsonContent('Health') } },
-      },
-    },
-  };
+/**
+ * What each operation does, keyed by the function that serves it. Which path and method it answers,
+ * and whether it needs a bearer token, come from the route table (routes.json), so no path is
+ * written here and `security` cannot disagree with the authorizer.
+ */
+interface OperationDetails {
+  operationId: string;
+  summary: string;
+  security?: never;
+  [field: string]: unknown;
 }
 
 /** The endpoints Slack calls: signed with the app's signing secret instead of a bearer token. */
-function slackEndpoints(): Record<string, Record<string, unknown>> {
-  const endpoint = (operationId: string, summary: string, description: string) => ({
-    post: {
-      operationId,
-      summary,
-      description: `${description} Authenticated by Slack's X-Slack-Signature and X-Slack-Request-Timestamp headers (requests older than 5 minutes are refused), not by a bearer token.`,
-      security: [],
-      requestBody: {
-        required: true,
-        content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } },
+const slackEndpoint = (operationId: string, summary: string, description: string): OperationDetails => ({
+  operationId,
+  summary,
+  description: `${description} Authenticated by Slack's X-Slack-Signature and X-Slack-Request-Timestamp headers (requests older than 5 minutes are refused), not by a bearer token.`,
+  requestBody: {
+    required: true,
+    content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } },
+  },
+  responses: {
+    '200': {
+      description: 'A Slack message (ephemeral), or empty for a button click.',
+      content: { 'application/json': { schema: { type: 'object' } } },
+    },
+    ...problems('Unauthorized', 'PayloadTooLarge'),
+  },
+});
+
+const OPERATIONS: Record<string, OperationDetails> = {
+  createEnvironment: {
+    operationId: 'createEnvironment',
+    summary: 'Request a new environment',
+    parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'DryRun')],
+    requestBody: { required: true, content: jsonContent('EnvironmentRequest') },
+    responses: {
+      '200': {
+        description: 'Dry run: the spec with every default applied and its estimated monthly cost.',
+        content: jsonContent('DryRun'),
       },
-      responses: {
-        '200': {
-          description: 'A Slack message (ephemeral), or empty for a button click.',
-          content: { 'application/json': { schema: { type: 'object' } } },
-        },
-        ...problems('Unauthorized', 'PayloadTooLarge'),
+      '202': accepted('Accepted: provisioning has started (or the idempotent replay of an earlier request).'),
+      ...problems(
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'Conflict',
+        'PayloadTooLarge',
+        'UnsupportedMediaType',
+        'Unprocessable',
+        'QuotaExceeded',
+      ),
+    },
+  },
+  listEnvironments: {
+    operationId: 'listEnvironments',
+    summary: "List the caller's environments",
+    parameters: ['Team', 'Status', 'Limit', 'Cursor'].map((name) => ref('parameters', name)),
+    responses: {
+      '200': { description: 'A page of environments.', content: jsonContent('EnvironmentPage') },
+      ...problems('BadRequest', 'Unauthorized'),
+    },
+  },
+  getEnvironment: {
+    operationId: 'getEnvironment',
+    summary: 'Status, progress and outputs of an environment',
+    responses: {
+      '200': {
+        description: 'The environment.',
+        headers: { ETag: ref('headers', 'ETag') },
+        content: jsonContent('Environment'),
+      },
+      ...problems('Unauthorized', 'NotFound'),
+    },
+  },
+  updateEnvironment: {
+    operationId: 'updateEnvironment',
+    summary: 'Change an environment (JSON Merge Patch)',
+    parameters: [ref('parameters', 'IfMatch')],
+    requestBody: {
+      required: true,
+      content: {
+        'application/merge-patch+json': { schema: ref('schemas', 'EnvironmentPatch') },
+        'application/json': { schema: ref('schemas', 'EnvironmentPatch') },
       },
     },
+    responses: {
+      '202': accepted('Accepted: the update workflow has started.'),
+      ...problems(
+        'BadRequest',
+        'Unauthorized',
+        'NotFound',
+        'Conflict',
+        'PreconditionFailed',
+        'PayloadTooLarge',
+        'UnsupportedMediaType',
+        'Unprocessable',
+        'PreconditionRequired',
+        'QuotaExceeded',
+      ),
+    },
+  },
+  deleteEnvironment: {
+    operationId: 'deleteEnvironment',
+    summary: 'Tear an environment down',
+    parameters: [ref('parameters', 'IfMatchOptional')],
+    responses: {
+      '202': accepted('Accepted: teardown has started.'),
+      ...problems('BadRequest', 'Unauthorized', 'NotFound', 'Conflict', 'PreconditionFailed'),
+    },
+  },
+  listEvents: {
+    operationId: 'listEnvironmentEvents',
+    summary: 'The history of an environment, oldest first',
+    parameters: [ref('parameters', 'Limit'), ref('parameters', 'Cursor')],
+    responses: {
+      '200': { description: 'A page of events.', content: jsonContent('EnvironmentEventPage') },
+      ...problems('BadRequest', 'Unauthorized', 'NotFound'),
+    },
+  },
+  runTask: {
+    operationId: 'runEnvironmentTask',
+    summary: "Run a service's or a job's task now (1 to 10 copies)",
+    parameters: [ref('parameters', 'IdempotencyKey')],
+    requestBody: { required: true, content: jsonContent('RunTaskRequest') },
+    responses: {
+      '202': { description: 'Accepted: the tasks were started.', content: jsonContent('TaskList') },
+      ...problems(
+        'BadRequest',
+        'Unauthorized',
+        'NotFound',
+        'Conflict',
+        'PayloadTooLarge',
+        'UnsupportedMediaType',
+      ),
+    },
+  },
+  listTasks: {
+    operationId: 'listEnvironmentTasks',
+    summary: 'Job and one-off tasks, running and recently stopped, with exit codes',
+    responses: {
+      '200': { description: 'The tasks, newest first.', content: jsonContent('TaskList') },
+      ...problems('Unauthorized', 'NotFound', 'Conflict'),
+    },
+  },
+  getDrift: {
+    operationId: 'getEnvironmentDrift',
+    summary: 'Differences between the spec and what AWS reports now',
+    description:
+      'Compares desired counts, images, task sizes, health checks, listener rules, berth tags, Container Insights and log retention with AWS, and lists resources that no longer exist. Only READY and UPDATE_FAILED environments are checked (409 otherwise).',
+    responses: {
+      '200': { description: 'The drift report.', content: jsonContent('DriftReport') },
+      ...problems('Unauthorized', 'NotFound', 'Conflict'),
+    },
+  },
+  getTeamQuotas: {
+    operationId: 'getTeamQuotas',
+    summary: "A team's limits and current use",
+    description: 'Members of the team and admins may read them.',
+    responses: {
+      '200': { description: 'Limits in force, overrides and usage.', content: jsonContent('TeamQuotas') },
+      ...problems('BadRequest', 'Unauthorized', 'Forbidden'),
+    },
+  },
+  putTeamQuotas: {
+    operationId: 'putTeamQuotas',
+    summary: "Replace a team's limit overrides (admins only)",
+    description:
+      'Dimensions left out follow the configured defaults; `{}` returns the team to the defaults. A limit below current use refuses only growth.',
+    requestBody: { required: true, content: jsonContent('QuotaOverrides') },
+    responses: {
+      '200': { description: 'The team quotas after the change.', content: jsonContent('TeamQuotas') },
+      ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
+    },
+  },
+  putSlackUser: {
+    operationId: 'putSlackUser',
+    summary: 'Map a Slack user to berth teams (admins only)',
+    description: 'The Slack command acts for the user with exactly these teams; replaces an earlier mapping.',
+    requestBody: { required: true, content: jsonContent('SlackUserRequest') },
+    responses: {
+      '200': { description: 'The mapping as stored.', content: jsonContent('SlackUser') },
+      ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
+    },
+  },
+  deleteSlackUser: {
+    operationId: 'deleteSlackUser',
+    summary: "Remove a Slack user's mapping (admins only)",
+    responses: {
+      '204': { description: 'Removed (or there was none).' },
+      ...problems('BadRequest', 'Unauthorized', 'Forbidden'),
+    },
+  },
+  slackCommands: slackEndpoint(
+    'slackCommand',
+    'The /berth slash command',
+    'create, status, list, delete (with a confirmation button) and help.',
+  ),
+  slackInteractions: slackEndpoint(
+    'slackInteraction',
+    'Clicks on berth buttons in Slack',
+    'The delete confirmation; the outcome is posted to the response_url.',
+  ),
+  openapi: {
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    responses: {
+      '200': {
+        description: 'The OpenAPI 3.1 document.',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+    },
+  },
+  health: {
+    operationId: 'getHealth',
+    summary: 'Liveness of the API',
+    responses: { '200': { description: 'The API is up.', content: jsonContent('Health') } },
+  },
+};
+
+/** The `$ref`s of a table path's `{param}`s: the path parameter components with those names, in order. */
+function pathParameterRefs(path: string, components: Record<string, Schema>): { $ref: string }[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {
+    const component = Object.entries(components).find(
+      ([, parameter]) => parameter.in === 'path' && parameter.name === name,
+    );
+    if (component === undefined) throw new Error(`no path parameter component named ${name} (${path})`);
+    return ref('parameters', component[0]);
   });
-  return {
-    '/slack/commands': endpoint(
-      'slackCommand',
-      'The /berth slash command',
-      'create, status, list, delete (with a confirmation button) and help.',
-    ),
-    '/slack/interactions': endpoint(
-      'slackInteraction',
-      'Clicks on berth buttons in Slack',
-      'The delete confirmation; the outcome is posted to the response_url.',
-    ),
-  };
+}
+
+/**
+ * The document's paths: one per distinct path of the route table, each method's operation from
+ * OPERATIONS by function key. Throws when a route has no operation or an operation serves no route.
+ */
+function paths(components: Record<string, Schema>): Record<string, Record<string, unknown>> {
+  const unused = new Set(Object.keys(OPERATIONS));
+  const items = endpointPaths().map((path) => {
+    const item: Record<string, unknown> = {};
+    const parameters = pathParameterRefs(path, components);
+    if (parameters.length > 0) item.parameters = parameters;
+    for (const route of endpoints.filter((endpoint) => endpoint.path === path)) {
+      const operation = OPERATIONS[route.function];
+      if (operation === undefined) {
+        throw new Error(`no OpenAPI operation for ${route.function} (${route.method} ${route.path})`);
+      }
+      unused.delete(route.function);
+      item[route.method.toLowerCase()] = { ...operation, security: route.auth ? [{ bearerAuth: [] }] : [] };
+    }
+    return [path, item] as const;
+  });
+  if (unused.size > 0) throw new Error(`OpenAPI operations without a route: ${[...unused].join(', ')}`);
+  return Object.fromEntries(items);
 }
 
 export interface OpenApiDocument {
@@ -494,6 +490,7 @@ export interface OpenApiDocument {
 
 /** The OpenAPI 3.1 document of the API. Deterministic: the same code always builds the same document. */
 export function buildOpenApiDocument(): OpenApiDocument {
+  const parameterComponents = parameters();
   return {
     openapi: '3.1.0',
     info: {
@@ -503,10 +500,10 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'Self-service production-ready Amazon ECS environments. Errors are RFC 9457 problem+json; field paths in `errors` are JSON Pointers.',
     },
     security: [{ bearerAuth: [] }],
-    paths: paths(),
+    paths: paths(parameterComponents),
     components: {
       schemas: componentSchemas(),
-      parameters: parameters(),
+      parameters: parameterComponents,
       responses: Object.fromEntries(
         Object.entries(PROBLEM_RESPONSES).map(([name, description]) => [name, problemResponse(description)]),
       ),

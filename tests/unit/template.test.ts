@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { endpointPaths, routes } from '../../shared/http/routes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const STAGE = 'dev';
@@ -62,18 +63,15 @@ const GATEWAY_RESPONSES = [
   'DEFAULT_5XX',
 ];
 
-const AUTHORIZED_ROUTES = [
-  'POST /environments',
-  'GET /environments',
-  'GET /environments/{id}',
-  'PATCH /environments/{id}',
-  'DELETE /environments/{id}',
-  'GET /environments/{id}/events',
-  'POST /environments/{id}/tasks',
-  'GET /environments/{id}/tasks',
-  'GET /teams/{team}/quotas',
-  'PUT /teams/{team}/quotas',
-];
+/**
+ * Every http event as the route table (shared/http/routes.json) states it: method, path, the function
+ * that serves it, and whether the authorizer guards it. The logical id is osls's for that function.
+ */
+const TABLE_ROUTES = routes.map((route) => ({
+  route: `${route.method} ${route.path}`,
+  function: `${route.function.charAt(0).toUpperCase()}${route.function.slice(1)}LambdaFunction`,
+  authorization: route.auth ? 'CUSTOM' : 'NONE',
+}));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -415,20 +413,33 @@ describe('the REST API', () => {
       authorization: resource.Properties.AuthorizationType,
     }));
 
-  it('puts the authorizer in front of every environment route', () => {
-    for (const route of AUTHORIZED_ROUTES) {
-      expect(methods()).toContainEqual({ route, authorization: 'CUSTOM' });
-    }
+  it('serves every route of the table by its function, behind the authorizer exactly when auth is true', () => {
+    // Prepare
+    const served = resourcesOfType('AWS::ApiGateway::Method').map(([, resource]) => {
+      const uri = isObject(resource.Properties.Integration) ? resource.Properties.Integration.Uri : null;
+      const parts = isObject(uri) ? asArray(uri['Fn::Join']) : [];
+      const target = asArray(parts[1]).find((part) => isObject(part) && part['Fn::GetAtt'] !== undefined);
+      return {
+        route: `${resource.Properties.HttpMethod} ${resourcePath(resource.Properties.ResourceId ?? null)}`,
+        function: isObject(target) ? asArray(target['Fn::GetAtt'])[0] : undefined,
+        authorization: resource.Properties.AuthorizationType,
+      };
+    });
+
+    // Assess
+    expect(TABLE_ROUTES.length).toBeGreaterThan(10);
+    for (const route of TABLE_ROUTES) expect(served).toContainEqual(route);
+    // Besides the table's routes, only the not-found catch-alls: no endpoint outside the table.
+    const others = served.filter(({ route }) => !TABLE_ROUTES.some((entry) => entry.route === route));
+    expect(
+      others.filter(
+        ({ route, function: name }) => !route.startsWith('ANY ') || name !== 'NotFoundLambdaFunction',
+      ),
+    ).toEqual([]);
   });
 
-  it('answers unknown routes and methods without authorization', () => {
-    for (const path of [
-      '/',
-      '/{proxy+}',
-      '/environments',
-      '/environments/{id}',
-      '/environments/{id}/events',
-    ]) {
+  it('answers unknown routes, and every path of the table with another method, without authorization', () => {
+    for (const path of ['/', '/{proxy+}', ...endpointPaths()]) {
       expect(methods()).toContainEqual({ route: `ANY ${path}`, authorization: 'NONE' });
     }
   });
