@@ -29,7 +29,11 @@ const run = promisify(execFile);
 interface ServerlessYml {
   provider?: { environment?: Record<string, unknown> };
   custom?: { esbuild?: Record<string, unknown> };
-  functions?: Record<string, { handler?: string; events?: Array<Record<string, unknown>> }>;
+}
+
+/** serverless.yml's `functions`, as infra/stack.js builds them for osls. */
+interface InfraStack {
+  functions(): Record<string, { handler?: string; events?: Array<Record<string, unknown>> }>;
 }
 
 /** serverless-esbuild's own keys are not esbuild options; the rest are passed to esbuild as they are. */
@@ -57,8 +61,9 @@ export function esbuildOptions(yml: ServerlessYml): BuildOptions {
   return options as BuildOptions;
 }
 
-function apiFunctions(yml: ServerlessYml): Array<{ name: string; entry: string }> {
-  const functions = Object.entries(yml.functions ?? {}).filter(
+function apiFunctions(): Array<{ name: string; entry: string }> {
+  const stack = require(join(ROOT, 'infra', 'stack.js')) as InfraStack;
+  const functions = Object.entries(stack.functions()).filter(
     ([name, fn]) => name === 'authorizer' || (fn.events ?? []).some((event) => 'http' in event),
   );
   return functions.map(([name, fn]) => {
@@ -217,7 +222,7 @@ export async function runColdStartSection(command: string): Promise<SectionResul
   const options = esbuildOptions(yml);
   const out = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   try {
-    const targets = apiFunctions(yml);
+    const targets = apiFunctions();
     const bundles: Array<{ name: string; file: string; packages: Map<string, number> }> = [];
     for (const target of targets) {
       const file = join(out, target.name, 'index.js');
