@@ -20,9 +20,9 @@ import {
 import { newEnvironmentId } from '../store/ids';
 import { QuotaExceededError } from '../store/quotas';
 import { executionNames } from '../workflow/executions';
+import { announceStatus } from './announce-status';
 import { UseCaseError, unavailable } from './errors';
 import { assertIdempotencyKey } from './idempotency';
-import { announceStatus } from './notifier';
 import type { Dependencies } from './ports';
 import { limitsFor, quotaExceeded } from './quotas';
 import { toView } from './reads';
