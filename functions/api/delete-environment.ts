@@ -1,11 +1,13 @@
 import { deleteEnvironment } from '../../shared/app/delete';
-import { defaultWriteDependencies } from '../../shared/app/workflow-dependencies';
 import { authenticatedHandler } from '../../shared/http/handler';
+import { statusNotifier } from '../../shared/wiring/status-notifier';
+import { environmentStore } from '../../shared/wiring/table';
+import { workflowStarter } from '../../shared/wiring/workflow-starter';
 
 /** DELETE /environments/{id} → 202 and the teardown started (again 202, and no second run, when repeated). */
 export const handler = authenticatedHandler(async ({ caller, params, headers }) => {
   const environment = await deleteEnvironment(
-    defaultWriteDependencies(),
+    { store: environmentStore(), workflows: workflowStarter(), notifier: statusNotifier() },
     caller,
     params.id ?? '',
     headers['if-match'],

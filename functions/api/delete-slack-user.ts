@@ -1,14 +1,9 @@
 import { deleteSlackUser } from '../../shared/app/slack-users';
 import { authenticatedHandler } from '../../shared/http/handler';
-import { defaultSlackUserDependencies } from '../../shared/slack/table';
+import { slackStore } from '../../shared/wiring/slack-store';
 
 /** DELETE /slack/users/{slackTeamId}/{slackUserId} (admins) → 204, also when there was no mapping. */
 export const handler = authenticatedHandler(async ({ caller, params }) => {
-  await deleteSlackUser(
-    defaultSlackUserDependencies(),
-    caller,
-    params.slackTeamId ?? '',
-    params.slackUserId ?? '',
-  );
+  await deleteSlackUser({ slack: slackStore() }, caller, params.slackTeamId ?? '', params.slackUserId ?? '');
   return { status: 204 };
 });

@@ -1,7 +1,7 @@
 import { checkDrift } from '../../shared/app/drift';
-import { defaultReader } from '../../shared/app/table';
 import { observeEnvironment } from '../../shared/aws/observe';
 import { authenticatedHandler } from '../../shared/http/handler';
+import { environmentReader } from '../../shared/wiring/table';
 
 /**
  * GET /environments/{id}/drift → each difference between the spec and what AWS reports.
@@ -10,7 +10,7 @@ import { authenticatedHandler } from '../../shared/http/handler';
  */
 export const handler = authenticatedHandler(async ({ caller, params }) => {
   const report = await checkDrift(
-    { store: defaultReader(), observe: observeEnvironment },
+    { store: environmentReader(), observe: observeEnvironment },
     caller,
     params.id ?? '',
   );

@@ -1,12 +1,12 @@
 import { listEnvironments } from '../../shared/app/reads';
-import { defaultReader } from '../../shared/app/table';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { listQuerySchema } from '../../shared/http/queries';
+import { environmentReader } from '../../shared/wiring/table';
 
 /** GET /environments?team=&status=&limit=&cursor= → the caller's teams' environments, newest first. */
 export const handler = authenticatedHandler(async ({ caller, query }) => {
   const { team, status, limit, cursor } = parseInput(listQuerySchema, query, 'query string');
-  const page = await listEnvironments({ store: defaultReader() }, caller, {
+  const page = await listEnvironments({ store: environmentReader() }, caller, {
     limit,
     ...(team ? { team } : {}),
     ...(status ? { status } : {}),

@@ -1,12 +1,12 @@
 import { putSlackUser } from '../../shared/app/slack-users';
 import { authenticatedHandler } from '../../shared/http/handler';
-import { defaultSlackUserDependencies } from '../../shared/slack/table';
+import { slackStore } from '../../shared/wiring/slack-store';
 
 /** PUT /slack/users/{slackTeamId}/{slackUserId} (admins) → 200 and the Slack user's berth teams. */
 export const handler = authenticatedHandler(
   async ({ caller, params, body }) => {
     const user = await putSlackUser(
-      defaultSlackUserDependencies(),
+      { slack: slackStore() },
       caller,
       params.slackTeamId ?? '',
       params.slackUserId ?? '',

@@ -1,12 +1,22 @@
-import { defaultDependencies } from '../../shared/app/dependencies';
-import { updateEnvironment } from '../../shared/app/environments';
+import { updateEnvironment } from '../../shared/app/update';
 import { authenticatedHandler } from '../../shared/http/handler';
+import { quotaPolicy } from '../../shared/wiring/quota-policy';
+import { region } from '../../shared/wiring/region';
+import { statusNotifier } from '../../shared/wiring/status-notifier';
+import { environmentStore } from '../../shared/wiring/table';
+import { workflowStarter } from '../../shared/wiring/workflow-starter';
 
 /** PATCH /environments/{id} (JSON merge patch, If-Match required) → 202 and the update recorded. */
 export const handler = authenticatedHandler(
   async ({ caller, params, body, headers }) => {
     const environment = await updateEnvironment(
-      defaultDependencies(),
+      {
+        store: environmentStore(),
+        workflows: workflowStarter(),
+        notifier: statusNotifier(),
+        quotas: quotaPolicy(),
+        region: region(),
+      },
       caller,
       params.id ?? '',
       body,

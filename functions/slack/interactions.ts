@@ -1,10 +1,21 @@
 import { publicHandler } from '../../shared/http/handler';
-import { defaultSlackDependencies, type SlackDependencies } from '../../shared/slack/dependencies';
 import { handleInteraction } from '../../shared/slack/interactions';
+import type { SlackInteractionDependencies } from '../../shared/slack/ports';
+import { slackSettings } from '../../shared/wiring/slack-settings';
+import { slackStore } from '../../shared/wiring/slack-store';
+import { statusNotifier } from '../../shared/wiring/status-notifier';
+import { environmentStore } from '../../shared/wiring/table';
+import { workflowStarter } from '../../shared/wiring/workflow-starter';
 
 /** The handler over the given dependencies (tests pass DynamoDB Local and a recording workflow starter). */
-export const createHandler = (dependencies: () => SlackDependencies) =>
+export const createHandler = (dependencies: () => SlackInteractionDependencies) =>
   publicHandler((request) => handleInteraction(dependencies(), request));
 
 /** POST /slack/interactions (no JWT: Slack signs the request) → 200; the outcome goes to the response_url. */
-export const handler = createHandler(defaultSlackDependencies);
+export const handler = createHandler(() => ({
+  store: environmentStore(),
+  workflows: workflowStarter(),
+  notifier: statusNotifier(),
+  slack: slackStore(),
+  ...slackSettings(),
+}));

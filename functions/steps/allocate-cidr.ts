@@ -1,9 +1,8 @@
-import { documentClient } from '../../shared/app/table';
 import { optionalEnv, requireEnv } from '../../shared/config';
 import { CidrAllocator } from '../../shared/store/cidr';
+import { documentClient, environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 const allocator = new CidrAllocator(documentClient(), requireEnv('TABLE_NAME'));
 

@@ -1,8 +1,8 @@
 import { serviceStatus } from '../../shared/aws/service';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { nextPoll, type PollResult, SCHEDULES } from '../../shared/workflow/polling';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep, StepFailed } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 const STEP = 'services-stable';
 

@@ -1,9 +1,9 @@
 import { ensureCluster, ensureEc2Capacity } from '../../shared/aws/cluster';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ClusterState, type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** The ECS cluster with its capacity: Fargate (Spot) providers, or an Auto Scaling group of EC2 instances. */
 export const handler = defineStep(

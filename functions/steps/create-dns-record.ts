@@ -1,7 +1,7 @@
 import { upsertAliasRecord } from '../../shared/aws/dns';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** The Route 53 alias record to the load balancer, when the spec asks for one. */
 export const handler = defineStep<ProvisionEvent, { recordName?: string }>(

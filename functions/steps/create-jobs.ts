@@ -10,9 +10,9 @@ import { jobOutputSchema } from '../../shared/domain/environment';
 import { environmentTags } from '../../shared/domain/naming';
 import type { JobSpec } from '../../shared/domain/spec';
 import * as z from '../../shared/domain/zod';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 const triggerOf = (job: JobSpec): JobRecord['trigger'] => ('schedule' in job.trigger ? 'schedule' : 'queue');
 

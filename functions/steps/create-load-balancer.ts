@@ -1,5 +1,6 @@
 import { ensureLoadBalancer } from '../../shared/aws/load-balancer';
 import { environmentTags } from '../../shared/domain/naming';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import {
   type LoadBalancerState,
   type ProvisionEvent,
@@ -7,7 +8,6 @@ import {
   stepCount,
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** The Application Load Balancer in the public subnets (returned provisioning; the workflow waits). */
 export const handler = defineStep(

@@ -1,7 +1,7 @@
 import { provisionNetwork } from '../../shared/aws/network';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** VPC, subnets in three tiers, internet gateway, route tables, security groups, NAT gateways (not waited for). */
 export const handler = defineStep(

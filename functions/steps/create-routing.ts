@@ -7,6 +7,7 @@ import {
   planPriorities,
 } from '../../shared/aws/load-balancer';
 import { environmentTags } from '../../shared/domain/naming';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import {
   type LoadBalancerState,
   type ProvisionEvent,
@@ -15,7 +16,6 @@ import {
   stepCount,
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** Listeners (80, and 443 with a certificate), a target group and a listener rule per service. */
 export const handler = defineStep(

@@ -1,8 +1,8 @@
 import { ensureService, serviceStatus, updateService } from '../../shared/aws/service';
 import { environmentTags } from '../../shared/domain/naming';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, required, serviceSpec, stepCount } from '../../shared/workflow/provision';
 import { defineStep, TransientError } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /**
  * The ECS service in the application subnets behind its target group, with the circuit breaker on;

@@ -1,8 +1,8 @@
-import { documentClient } from '../../shared/app/table';
 import { requireEnv } from '../../shared/config';
 import { CidrAllocator } from '../../shared/store/cidr';
+import { statusNotifier } from '../../shared/wiring/status-notifier';
+import { documentClient, environmentStore as stepStore } from '../../shared/wiring/table';
 import { classify, type StepEvent } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 import { applyTransition } from '../../shared/workflow/transitions';
 import type { Blocked } from './teardown-pass';
 
@@ -25,23 +25,27 @@ export const handler = async (event: FinishTeardownEvent) => {
     if (clean) await allocator.release(event.environmentId);
     const blocker = event.teardown?.blocked?.[0];
     const transition = !clean && event.transition === 'deleted' ? 'delete-failed' : event.transition;
-    const environment = await applyTransition(store, {
-      environmentId: event.environmentId,
-      execution: event.execution,
-      transition,
-      // A rollback keeps the error that caused it; what it could not delete shows in the events.
-      ...(clean || transition === 'rolled-back'
-        ? {}
-        : {
-            error: {
-              step: 'teardown',
-              code: blocker?.code ?? 'TeardownIncomplete',
-              message: blocker
-                ? `${blocker.resource} is still blocked: ${blocker.message}`
-                : 'resources were left after the teardown bound; DELETE again to resume',
-            },
-          }),
-    });
+    const environment = await applyTransition(
+      store,
+      {
+        environmentId: event.environmentId,
+        execution: event.execution,
+        transition,
+        // A rollback keeps the error that caused it; what it could not delete shows in the events.
+        ...(clean || transition === 'rolled-back'
+          ? {}
+          : {
+              error: {
+                step: 'teardown',
+                code: blocker?.code ?? 'TeardownIncomplete',
+                message: blocker
+                  ? `${blocker.resource} is still blocked: ${blocker.message}`
+                  : 'resources were left after the teardown bound; DELETE again to resume',
+              },
+            }),
+      },
+      statusNotifier(),
+    );
     if (environment.status === 'DELETED') {
       await store.releaseName(environment);
       // Idempotent: the environment item records the release, so a retried step gives nothing twice.

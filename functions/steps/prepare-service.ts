@@ -1,6 +1,7 @@
 import { ensureLogGroup, registerTaskDefinition } from '../../shared/aws/service';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import {
   type PreparedService,
   type ProvisionEvent,
@@ -9,7 +10,6 @@ import {
   stepCount,
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** A service's log group and task definition: independent of the network waits, so done in parallel with them. */
 export const handler = defineStep<ProvisionEvent, PreparedService>(

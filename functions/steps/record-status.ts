@@ -1,5 +1,6 @@
+import { statusNotifier } from '../../shared/wiring/status-notifier';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { classify, failureFromCause, type StepFailure } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 import { applyTransition, type TransitionName } from '../../shared/workflow/transitions';
 import { hasJobs } from '../../shared/workflow/update';
 
@@ -21,14 +22,18 @@ export const handler = async (event: RecordStatusEvent) => {
     const error =
       event.error ??
       (event.failure ? failureFromCause(event.failure.Cause, event.failure.Error ?? 'workflow') : undefined);
-    const environment = await applyTransition(stepStore(), {
-      environmentId: event.environmentId,
-      execution: event.execution,
-      transition: event.transition,
-      ...(event.executionArn ? { executionArn: event.executionArn } : {}),
-      ...(error ? { error } : {}),
-      ...(event.outputs ? { outputs: event.outputs } : {}),
-    });
+    const environment = await applyTransition(
+      stepStore(),
+      {
+        environmentId: event.environmentId,
+        execution: event.execution,
+        transition: event.transition,
+        ...(event.executionArn ? { executionArn: event.executionArn } : {}),
+        ...(error ? { error } : {}),
+        ...(event.outputs ? { outputs: event.outputs } : {}),
+      },
+      statusNotifier(),
+    );
     // What later states branch and map on: the service names, whether a DNS record and jobs are wanted.
     return {
       status: environment.status,

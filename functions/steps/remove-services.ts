@@ -1,8 +1,8 @@
 import { deleteListenerRule, deleteTargetGroup, describeServiceRules } from '../../shared/aws/load-balancer';
 import { removeServicesExcept } from '../../shared/aws/service';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** Target group ARN per service, as the last READY run recorded it (`runtime.loadBalancer.targetGroups`). */
 function recordedTargetGroups(runtime: Record<string, unknown> | undefined): Record<string, string> {

@@ -1,7 +1,7 @@
 import { routeAppSubnetsThroughNat } from '../../shared/aws/network';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 /** Default routes of the application subnets through the (now available) NAT gateways. */
 export const handler = defineStep(

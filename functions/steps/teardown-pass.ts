@@ -7,9 +7,9 @@ import { teardownServicesPass } from '../../shared/aws/service';
 import { jobOutputSchema } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
 import * as z from '../../shared/domain/zod';
+import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
 import { defineStep, type StepEvent } from '../../shared/workflow/step';
-import { stepStore } from '../../shared/workflow/store';
 
 interface TeardownEvent extends StepEvent {
   poll?: PollState;

@@ -1,18 +1,17 @@
 /**
- * DELETE: starts the teardown that owns an environment from then on. Apart from the other write use
- * cases (environments.ts re-exports it) because it needs neither the spec schema nor the cost
- * model: the delete function bundles and loads neither.
+ * DELETE: starts the teardown that owns an environment from then on. It needs neither the spec
+ * schema nor the cost model nor the quotas, so the functions that delete bundle and load none of them.
  */
 import type { Caller } from '../domain/caller';
 import type { Environment } from '../domain/environment';
 import type { Status } from '../domain/status';
 import { StaleVersionError, type StoredEnvironment } from '../store/environments';
 import { executionNames } from '../workflow/executions';
+import { announceStatus } from './announce-status';
 import { UseCaseError, unavailable } from './errors';
-import { announceStatus } from './notifier';
+import type { WriteDependencies } from './ports';
 import { loadVisible, toView } from './reads';
 import { parseIfMatch, staleVersion } from './versions';
-import type { WriteDependencies } from './workflow-dependencies';
 
 /** Statuses from which DELETE starts a teardown (the rest either have one running or must finish first). */
 const DELETABLE: readonly Status[] = [

@@ -9,14 +9,9 @@ import { canAccessTeam, TEAM_NAME_PATTERN } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
 import { quotaOverridesSchema, type TeamQuotas } from '../domain/quotas';
 import { effectiveLimits, QUOTA_DIMENSIONS, type QuotaAmounts, quotaExcesses } from '../domain/usage';
-import type { QuotaCharge, QuotaStore } from '../store/quotas';
+import type { QuotaCharge } from '../store/quotas';
 import { UseCaseError } from './errors';
-
-/** Where limits come from: configured defaults, then the team's overrides in the table. */
-export interface QuotaPolicy {
-  store: QuotaStore;
-  defaults: QuotaAmounts;
-}
+import type { QuotaPolicy } from './ports';
 
 export interface QuotaDependencies {
   quotas: QuotaPolicy;

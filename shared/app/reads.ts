@@ -1,24 +1,16 @@
 /**
- * The read use cases: an environment, a team's list and an environment's events, for every front
- * door. They need the table only, so the functions that only read bundle neither the workflow
- * starters nor the spec schema (environments.ts holds the use cases that change things).
+ * The read use cases: an environment (by id or by name) and a team's list, for every front door,
+ * and the visibility rule every other use case loads an environment through. They need the table
+ * only, so the functions that only read bundle neither the workflow starters nor the spec schema.
  */
 import type { Caller } from '../domain/caller';
 import { canAccessTeam } from '../domain/caller';
-import type { Environment, EnvironmentEvent } from '../domain/environment';
+import type { Environment } from '../domain/environment';
 import type { Status } from '../domain/status';
-import {
-  type EnvironmentReader,
-  InvalidCursorError,
-  type Page,
-  type StoredEnvironment,
-} from '../store/environment-reader';
+import { InvalidCursorError, type Page, type StoredEnvironment } from '../store/environment-reader';
 import { ENVIRONMENT_ID } from '../store/ids';
 import { notFound, UseCaseError } from './errors';
-
-export interface ReadDependencies {
-  store: EnvironmentReader;
-}
+import type { ReadDependencies } from './ports';
 
 /** The environment as callers see it: the stored record without the store's bookkeeping. */
 export function toView(environment: StoredEnvironment): Environment {
@@ -83,25 +75,6 @@ export async function listEnvironments(
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     return { ...page, items: page.items.map(toView) };
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new UseCaseError('bad-request', 'Invalid cursor', error.message, [
-        { path: 'cursor', message: error.message },
-      ]);
-    }
-    throw error;
-  }
-}
-
-export async function listEvents(
-  deps: ReadDependencies,
-  caller: Caller,
-  id: string,
-  query: { limit: number; cursor?: string },
-): Promise<Page<EnvironmentEvent>> {
-  await loadVisible(deps, caller, id);
-  try {
-    return await deps.store.listEvents(id, query.limit, query.cursor);
   } catch (error) {
     if (error instanceof InvalidCursorError) {
       throw new UseCaseError('bad-request', 'Invalid cursor', error.message, [

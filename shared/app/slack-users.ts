@@ -6,9 +6,9 @@
 
 import { type Caller, TEAM_NAME_PATTERN } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
-import { type SlackUser, slackIdSchema, slackUserRequestSchema } from '../http/slack-users';
 import type { SlackStore } from '../store/slack';
 import { UseCaseError } from './errors';
+import { type SlackUser, slackIdSchema, slackUserRequestSchema } from './slack-user-schema';
 
 export interface SlackUserDependencies {
   slack: SlackStore;

@@ -4,8 +4,9 @@
  * and answers with an ephemeral message; the workflow's progress reaches the user later through the
  * response_url (notifier.ts). Whatever the user typed, the answer is a message, never a 5xx.
  */
-import { createEnvironment, getEnvironmentByName, listEnvironments } from '../app/environments';
+import { createEnvironment } from '../app/create';
 import { UseCaseError } from '../app/errors';
+import { getEnvironmentByName, listEnvironments } from '../app/reads';
 import { callerForSlackUser } from '../app/slack-users';
 import type { Caller } from '../domain/caller';
 import type { Environment } from '../domain/environment';
@@ -14,7 +15,6 @@ import * as z from '../domain/zod';
 import { type HttpRequest, type HttpResponse, logger } from '../http/handler';
 import { HttpProblem } from '../http/problem';
 import { parseSlackCommand, type SlackCommand } from './command';
-import type { SlackDependencies } from './dependencies';
 import {
   alreadyDeletingMessage,
   ambiguousNameMessage,
@@ -30,6 +30,7 @@ import {
   unmappedMessage,
   usageMessage,
 } from './messages';
+import type { SlackDependencies } from './ports';
 import { readSignedForm } from './request';
 import { RESPONSE_URL_LIFETIME_MS } from './response-url';
 

@@ -10,7 +10,6 @@ import { callerForSlackUser } from '../app/slack-users';
 import * as z from '../domain/zod';
 import { type HttpRequest, type HttpResponse, logger } from '../http/handler';
 import { HttpProblem } from '../http/problem';
-import type { SlackDependencies } from './dependencies';
 import {
   CANCEL_ACTION,
   cancelledMessage,
@@ -22,6 +21,7 @@ import {
   type SlackMessage,
   unmappedMessage,
 } from './messages';
+import type { SlackInteractionDependencies } from './ports';
 import { readSignedForm } from './request';
 import { postToResponseUrl, RESPONSE_URL_LIFETIME_MS } from './response-url';
 
@@ -37,7 +37,7 @@ const blockActionsSchema = z.object({
 type BlockActions = z.output<typeof blockActionsSchema>;
 
 export async function handleInteraction(
-  deps: SlackDependencies,
+  deps: SlackInteractionDependencies,
   request: HttpRequest,
 ): Promise<HttpResponse> {
   const form = readSignedForm(deps, request);
@@ -55,7 +55,7 @@ export async function handleInteraction(
   return { status: 200 };
 }
 
-async function answer(deps: SlackDependencies, payload: BlockActions): Promise<SlackMessage> {
+async function answer(deps: SlackInteractionDependencies, payload: BlockActions): Promise<SlackMessage> {
   const [action] = payload.actions;
   if (action?.action_id === CANCEL_ACTION) return cancelledMessage();
   if (action?.action_id !== DELETE_ACTION) return replacing(internalErrorMessage());

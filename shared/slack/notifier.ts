@@ -6,11 +6,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SETTLED } from '../domain/status';
 import { statusEventSchema } from '../domain/status-event-schema';
+import type { SlackStore } from '../store/slack';
 import { lastMessageNote, progressMessage } from './messages';
 import { postToResponseUrl, RESPONSE_URL_MESSAGES } from './response-url';
-import type { NotifierDependencies } from './table';
 
 const logger = new Logger({ serviceName: 'berth' });
+
+/** The notifier only reads and counts response_url records. */
+export interface NotifierDependencies {
+  slack: SlackStore;
+  now?: () => Date;
+}
 
 export type NotifyOutcome = 'posted' | 'not-posted' | 'ignored';
 

@@ -17,7 +17,17 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { SlackUser } from '../http/slack-users';
+
+/** A Slack user's berth teams as stored; shared/app/slack-user-schema.ts describes it to callers. */
+export interface SlackUserMapping {
+  slackTeamId: string;
+  slackUserId: string;
+  teams: string[];
+  admin: boolean;
+  updatedAt: string;
+  /** The subject of the admin who last wrote the mapping. */
+  updatedBy: string;
+}
 
 const userKey = (slackTeamId: string, slackUserId: string) => ({
   pk: `SLACKUSER#${slackTeamId}#${slackUserId}`,
@@ -52,7 +62,7 @@ export class SlackStore {
     private readonly tableName: string,
   ) {}
 
-  async getUser(slackTeamId: string, slackUserId: string): Promise<SlackUser | undefined> {
+  async getUser(slackTeamId: string, slackUserId: string): Promise<SlackUserMapping | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: userKey(slackTeamId, slackUserId) }),
     );
@@ -68,7 +78,7 @@ export class SlackStore {
     };
   }
 
-  async putUser(user: SlackUser): Promise<void> {
+  async putUser(user: SlackUserMapping): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,

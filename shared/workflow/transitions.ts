@@ -9,8 +9,7 @@
  * consumers dedupe copies by id and never see a second distinct event for one transition.
  */
 
-import type { StatusNotifier } from '../app/notifier';
-import { defaultNotifier } from '../app/workflow-dependencies';
+import type { StatusNotifier } from '../app/ports';
 import { errorCode } from '../aws/errors';
 import type { Status } from '../domain/status';
 import { statusEventOf } from '../domain/status-event';
@@ -45,12 +44,13 @@ export interface TransitionRequest {
 /**
  * Applies a workflow transition; returns the environment as it is afterwards. Progress writes of
  * parallel branches (or of a step still finishing when a branch failed) can bump the version
- * between the read and the conditional write: such a lost race is read again and retried.
+ * between the read and the conditional write: such a lost race is read again and retried. The step
+ * passes the store and notifier it built (shared/wiring).
  */
 export async function applyTransition(
   store: EnvironmentStore,
   request: TransitionRequest,
-  notifier: StatusNotifier = defaultNotifier(),
+  notifier: StatusNotifier,
 ): Promise<StoredEnvironment> {
   for (let attempt = 1; ; attempt += 1) {
     try {

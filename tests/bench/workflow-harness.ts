@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SimResource } from '../../local/aws/kernel';
 import type { StartOptions } from '../../local/aws/server';
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
-import { createEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
 import type { Caller } from '../../shared/http/identity';
 import { TEST_TABLE } from '../support/dynamodb';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

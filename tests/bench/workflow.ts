@@ -5,7 +5,8 @@
  * invocations, AWS API calls and what one environment costs in Step Functions, Lambda and DynamoDB.
  */
 import type { SimClock, SimResource } from '../../local/aws/kernel';
-import { deleteEnvironment, updateEnvironment } from '../../shared/app/environments';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { updateEnvironment } from '../../shared/app/update';
 import type { SectionResult } from './report';
 import { formatSeconds, formatUsd, median, spread } from './stats';
 import {

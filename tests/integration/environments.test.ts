@@ -2,16 +2,13 @@
  * The environment use cases against DynamoDB Local (started once per run by tests/setup). Only the
  * Step Functions boundary is replaced, by a recorder: what is asserted is what DynamoDB holds.
  */
-import {
-  createEnvironment,
-  type Dependencies,
-  deleteEnvironment,
-  getEnvironment,
-  listEnvironments,
-  listEvents,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
 import { UseCaseError } from '../../shared/app/errors';
+import { listEvents } from '../../shared/app/events';
+import type { Dependencies } from '../../shared/app/ports';
+import { getEnvironment, listEnvironments } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';

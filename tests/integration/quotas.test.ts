@@ -3,15 +3,13 @@
  * given back on DELETED, admins raise limits, and a PATCH past a limit changes nothing.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  createEnvironment,
-  type Dependencies,
-  deleteEnvironment,
-  getEnvironment,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
 import { UseCaseError } from '../../shared/app/errors';
+import type { Dependencies } from '../../shared/app/ports';
 import { getTeamQuotas, putTeamQuotas } from '../../shared/app/quotas';
+import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import { estimateMonthlyCost } from '../../shared/domain/cost';
 import type { Environment } from '../../shared/domain/environment';
 import { environmentRequestSchema } from '../../shared/domain/spec';

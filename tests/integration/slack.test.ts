@@ -9,10 +9,10 @@ import { handler as deleteSlackUserHandler } from '../../functions/api/delete-sl
 import { handler as putSlackUserHandler } from '../../functions/api/put-slack-user';
 import { createHandler as commandsHandler } from '../../functions/slack/commands';
 import { createHandler as interactionsHandler } from '../../functions/slack/interactions';
-import { createEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
 import type { Caller } from '../../shared/http/identity';
-import type { SlackDependencies } from '../../shared/slack/dependencies';
 import { CANCEL_ACTION, DELETE_ACTION } from '../../shared/slack/messages';
+import type { SlackDependencies } from '../../shared/slack/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { SlackStore } from '../../shared/store/slack';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from '../support/dynamodb';

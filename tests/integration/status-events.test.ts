@@ -5,18 +5,16 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  createEnvironment,
-  type Dependencies,
-  deleteEnvironment,
-  getEnvironment,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
 import { UseCaseError } from '../../shared/app/errors';
-import { EventBridgeNotifier } from '../../shared/app/notifier';
+import type { Dependencies } from '../../shared/app/ports';
+import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event-schema';
 import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
+import { EventBridgeNotifier } from '../../shared/wiring/status-notifier';
 import type { WorkflowKind, WorkflowStarter } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 

@@ -25,7 +25,7 @@ import {
 } from 'jose';
 import { ensureLocalKeys, LOCAL_KEY_DIR, signLocalToken } from '../../local/auth';
 import { type LocalStack, startLocalStack } from '../../local/start';
-import { createEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import {

@@ -5,14 +5,11 @@
  * overrun by parallel creates. `BERTH_RELIABILITY=full` repeats each race more often.
  */
 import fc from 'fast-check';
-import {
-  type CreateOutcome,
-  createEnvironment,
-  type Dependencies,
-  deleteEnvironment,
-  updateEnvironment as update,
-} from '../../shared/app/environments';
+import { type CreateOutcome, createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
 import { UseCaseError } from '../../shared/app/errors';
+import type { Dependencies } from '../../shared/app/ports';
+import { updateEnvironment as update } from '../../shared/app/update';
 import type { Caller } from '../../shared/domain/caller';
 import type { Environment } from '../../shared/domain/environment';
 import { BUILT_IN_QUOTA_DEFAULTS } from '../../shared/domain/usage';

@@ -14,11 +14,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { createTable } from '../../local/dynamodb';
-import type { Dependencies } from '../../shared/app/environments';
-import type { StatusNotifier } from '../../shared/app/notifier';
+import type { Dependencies, StatusNotifier } from '../../shared/app/ports';
 import type { StatusEvent } from '../../shared/domain/status-event';
 import { BUILT_IN_QUOTA_DEFAULTS } from '../../shared/domain/usage';
-import type { SlackDependencies } from '../../shared/slack/dependencies';
+import type { SlackDependencies } from '../../shared/slack/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { QuotaStore } from '../../shared/store/quotas';
 import { SlackStore } from '../../shared/store/slack';
@@ -102,21 +101,11 @@ beforeAll(async () => {
     region: 'us-east-1',
   };
 
-  // The one seam the handlers lack: defaultDependencies() and defaultWriteDependencies() would start
-  // real Step Functions executions and publish to EventBridge. Everything else (store, quotas) is the
-  // real module's.
-  jest.doMock('../../shared/app/dependencies', () => {
-    const actual = jest.requireActual<typeof import('../../shared/app/dependencies')>(
-      '../../shared/app/dependencies',
-    );
-    return { ...actual, defaultDependencies: () => deps };
-  });
-  jest.doMock('../../shared/app/workflow-dependencies', () => {
-    const actual = jest.requireActual<typeof import('../../shared/app/workflow-dependencies')>(
-      '../../shared/app/workflow-dependencies',
-    );
-    return { ...actual, defaultWriteDependencies: () => deps };
-  });
+  // The one seam the handlers lack: workflowStarter() and statusNotifier() would start real Step
+  // Functions executions and publish to EventBridge. Everything else (store, quotas) is the real
+  // wiring's, on the table named by the environment.
+  jest.doMock('../../shared/wiring/workflow-starter', () => ({ workflowStarter: () => workflows }));
+  jest.doMock('../../shared/wiring/status-notifier', () => ({ statusNotifier: () => notifier }));
   const slackDeps = (): SlackDependencies => ({
     ...deps,
     slack: new SlackStore(client, TABLE),

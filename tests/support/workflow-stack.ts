@@ -13,9 +13,9 @@ import { loadServerlessProject } from '../../local/stepfunctions/definitions';
 import type { ExecutionDescription } from '../../local/stepfunctions/engine';
 import type { LambdaHandler } from '../../local/stepfunctions/invokers';
 import { type LocalStepFunctions, startStepFunctions } from '../../local/stepfunctions/server';
-import type { Dependencies } from '../../shared/app/environments';
-import { EventBridgeNotifier } from '../../shared/app/notifier';
+import type { Dependencies } from '../../shared/app/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
+import { EventBridgeNotifier } from '../../shared/wiring/status-notifier';
 import { StepFunctionsStarter } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from './dynamodb';
 

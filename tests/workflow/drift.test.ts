@@ -16,8 +16,10 @@ import {
   ModifyTargetGroupCommand,
   RemoveTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
 import { checkDrift, type DriftDependencies } from '../../shared/app/drift';
-import { createEnvironment, deleteEnvironment, getEnvironment } from '../../shared/app/environments';
+import { getEnvironment } from '../../shared/app/reads';
 import { type ObserveClients, observeEnvironment } from '../../shared/aws/observe';
 import type { Environment } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';

@@ -3,12 +3,10 @@
  * EventBridge received them (`GET /_local/events?bus=`), with the real ASL and step handlers.
  * Exactly one distinct event per transition, in order, also when a step is retried after its write.
  */
-import {
-  createEnvironment,
-  deleteEnvironment,
-  getEnvironment,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event-schema';
 import type { Caller } from '../../shared/http/identity';
 import { EVENT_BUS, startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

@@ -17,12 +17,10 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { FaultInjector } from '../../local/aws/faults';
-import {
-  createEnvironment,
-  deleteEnvironment,
-  getEnvironment,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

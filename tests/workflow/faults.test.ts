@@ -7,7 +7,9 @@
  *   Retry carries the step through and the environment reaches READY.
  * `npm test` runs a sample; `npm run test:faults` (BERTH_FAULTS=full) runs every row.
  */
-import { createEnvironment, deleteEnvironment, getEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

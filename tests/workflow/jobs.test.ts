@@ -2,12 +2,10 @@
  * Jobs through the real workflows: the provisioning, update and teardown ASL on the local Step
  * Functions endpoint, the real step handlers, the simulated Scheduler, SQS, Pipes and ECS.
  */
-import {
-  createEnvironment,
-  deleteEnvironment,
-  getEnvironment,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

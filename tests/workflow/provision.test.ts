@@ -2,7 +2,9 @@
  * The provisioning and teardown workflows: the real ASL on the local Step Functions endpoint, the
  * real step handlers, the simulated AWS with its latency model (scaled down) and DynamoDB Local.
  */
-import { createEnvironment, deleteEnvironment, getEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

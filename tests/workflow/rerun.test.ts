@@ -3,7 +3,9 @@
  * Lambda finishes its work but its answer is lost and Step Functions retries it) gives the same
  * environment as running it once: nothing created twice, nothing left after teardown.
  */
-import { createEnvironment, deleteEnvironment, getEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 

@@ -4,7 +4,9 @@
  * (not the 0.0005 of the other workflow tests): a pass then takes a few simulated seconds, so the
  * shorter ENI chains (ALB, tasks) are still running when the first pass reaches the subnets.
  */
-import { createEnvironment, deleteEnvironment, getEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 

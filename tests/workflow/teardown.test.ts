@@ -2,7 +2,9 @@
  * The teardown workflow's edges: a delete AWS refuses for good, a resource that stays blocked past
  * the bound, and DELETE repeated — on the real ASL, step handlers, simulated AWS and DynamoDB Local.
  */
-import { createEnvironment, deleteEnvironment, getEnvironment } from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
+import { getEnvironment } from '../../shared/app/reads';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

@@ -3,13 +3,11 @@
  * rolls back, services added and removed, and a DELETE racing a PATCH.
  */
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import {
-  createEnvironment,
-  deleteEnvironment,
-  getEnvironment,
-  updateEnvironment,
-} from '../../shared/app/environments';
+import { createEnvironment } from '../../shared/app/create';
+import { deleteEnvironment } from '../../shared/app/delete';
 import { UseCaseError } from '../../shared/app/errors';
+import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

@@ -1,7 +1,8 @@
 /**
- * The table's client and store, built once per Lambda container (SDK clients reuse their connections
- * across invocations): all that the functions that only read, and the workflow steps, need. Apart
- * from dependencies.ts so that they bundle no Step Functions or EventBridge client and no schema.
+ * The table's client and its environment adapters, built once per Lambda container (SDK clients
+ * reuse their connections across invocations). Endpoints come from the SDK's own
+ * `AWS_ENDPOINT_URL_<SERVICE>` variables, so a local run differs from AWS only in its environment.
+ * Imported by handlers and workflow steps only; a function bundles the factories it calls.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,14 +22,14 @@ export function documentClient(): DynamoDBDocumentClient {
   return client;
 }
 
-/** The table only: what reads and the workflow steps need (they never start workflows). */
-export function defaultStore(): EnvironmentStore {
+/** The environments, read and written: the functions that change them and the workflow steps. */
+export function environmentStore(): EnvironmentStore {
   store ??= new EnvironmentStore(documentClient(), requireEnv('TABLE_NAME'));
   return store;
 }
 
 /** Reads only: the functions that never write bundle none of the store's transactions. */
-export function defaultReader(): EnvironmentReader {
+export function environmentReader(): EnvironmentReader {
   reader ??= new EnvironmentReader(documentClient(), requireEnv('TABLE_NAME'));
   return reader;
 }

@@ -1,75 +1,32 @@
 /**
- * The environment use cases. Every front door (HTTP API, Slack, CLI through the API) goes through
- * these functions, so each business rule is written once: validation, ownership, idempotency,
- * status transitions and which workflow runs.
+ * POST /environments (and Slack's /berth create): validates the spec, charges the team's quotas in
+ * the same write that records the environment, announces REQUESTED and starts the provisioning
+ * workflow. Every front door goes through it, so each rule is written once.
  */
 import { createHash } from 'node:crypto';
 import type { Caller } from '../domain/caller';
 import { canAccessTeam } from '../domain/caller';
 import { type CostEstimate, estimateMonthlyCost } from '../domain/cost';
 import type { Environment } from '../domain/environment';
-import { applyMergePatch, immutableChanges } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
-import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
-import { UPDATABLE } from '../domain/status';
-import { usageChange, usageOf } from '../domain/usage';
+import type { EnvironmentSpec } from '../domain/spec';
+import { usageOf } from '../domain/usage';
 import {
   type EnvironmentStore,
   IdempotencyConflictError,
   NameTakenError,
-  StaleVersionError,
   type StoredEnvironment,
 } from '../store/environments';
 import { newEnvironmentId } from '../store/ids';
 import { QuotaExceededError } from '../store/quotas';
-import { executionNames, type WorkflowStarter } from '../workflow/executions';
+import { executionNames } from '../workflow/executions';
+import { announceStatus } from './announce-status';
 import { UseCaseError, unavailable } from './errors';
 import { assertIdempotencyKey } from './idempotency';
-import { loadVisible, toView } from './reads';
-
-// DELETE lives in delete.ts and the read use cases in reads.ts: the functions that only delete or
-// read import them from there, and bundle none of the spec schema, quotas or cost model this module
-// needs. Every other caller finds all environment use cases here.
-export { deleteEnvironment } from './delete';
-export {
-  getEnvironment,
-  getEnvironmentByName,
-  listEnvironments,
-  listEvents,
-  loadVisible,
-  type ReadDependencies,
-  toView,
-} from './reads';
-
-import { announceStatus, type StatusNotifier } from './notifier';
-import { limitsFor, type QuotaPolicy, quotaExceeded } from './quotas';
-import { parseIfMatch, staleVersion } from './versions';
-
-export interface Dependencies {
-  store: EnvironmentStore;
-  workflows: WorkflowStarter;
-  /** Publishes the status event of every change made here; none are published without it. */
-  notifier?: StatusNotifier;
-  /** Team quotas; without them nothing is counted or refused. */
-  quotas?: QuotaPolicy;
-  /** The AWS Region environments are built in, for the cost estimate (us-east-1 prices without it). */
-  region?: string;
-  now?: () => Date;
-}
-
-/** Validates a request body against the spec schema; defaults applied. */
-export function validateSpec(body: unknown): EnvironmentSpec {
-  const parsed = environmentRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new UseCaseError(
-      'bad-request',
-      'Invalid environment request',
-      'the request body does not describe a valid environment; see errors',
-      formatIssues(parsed.error),
-    );
-  }
-  return parsed.data;
-}
+import type { Dependencies } from './ports';
+import { limitsFor, quotaExceeded } from './quotas';
+import { toView } from './reads';
+import { validateSpec } from './spec-request';
 
 /** JSON with sorted keys: two requests that mean the same hash the same. */
 function canonicalJson(value: unknown): string {
@@ -190,83 +147,4 @@ export async function createEnvironment(
     throw unavailable('the provisioning workflow could not be started', error);
   }
   return { kind: 'created', environment: toView(stored) };
-}
-
-export async function updateEnvironment(
-  deps: Dependencies,
-  caller: Caller,
-  id: string,
-  patch: unknown,
-  ifMatch: string | undefined,
-): Promise<Environment> {
-  const expectedVersion = parseIfMatch(ifMatch);
-  const environment = await loadVisible(deps, caller, id);
-  if (environment.version !== expectedVersion) throw staleVersion(id);
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
-    throw new UseCaseError('bad-request', 'Invalid patch', 'the body must be a JSON merge patch object', [
-      { path: '', message: 'expected an object' },
-    ]);
-  }
-  const spec = validateSpec(applyMergePatch(environment.spec, patch));
-  const immutable = immutableChanges(environment.spec, spec);
-  if (immutable.length > 0) {
-    throw new UseCaseError(
-      'unprocessable',
-      'Field cannot change in place',
-      `these fields cannot change on an existing environment: ${immutable.join(', ')}; create a new environment instead`,
-      immutable.map((path) => ({ path: `/${path.replaceAll('.', '/')}`, message: 'cannot change in place' })),
-    );
-  }
-  if (!UPDATABLE.includes(environment.status)) {
-    throw new UseCaseError(
-      'conflict',
-      'Conflict',
-      `an environment in status ${environment.status} cannot be updated; wait until it is READY`,
-    );
-  }
-  const owner = executionNames.update(id, expectedVersion + 1);
-  const cost = estimateMonthlyCost(spec, deps.region ?? FALLBACK_PRICE_REGION);
-  // Usage moves by the difference in the same write as the spec; an environment created before
-  // quotas existed (no quotaUsage) stays uncounted.
-  const usage = usageOf(spec);
-  const quota =
-    deps.quotas && environment.quotaUsage
-      ? {
-          team: environment.team,
-          change: usageChange(environment.quotaUsage, usage),
-          limits: await limitsFor(deps.quotas, environment.team),
-        }
-      : undefined;
-  let updated: StoredEnvironment;
-  try {
-    updated = await deps.store.update(
-      id,
-      { version: expectedVersion, status: environment.status },
-      { spec, status: 'UPDATING', owner, cost, ...(quota ? { quotaUsage: usage } : {}) },
-      { type: 'update-requested', status: 'UPDATING', message: `update requested by ${caller.subject}` },
-      quota,
-    );
-  } catch (error) {
-    if (error instanceof StaleVersionError) throw staleVersion(id);
-    if (error instanceof QuotaExceededError && deps.quotas)
-      throw await quotaExceeded(deps.quotas, error.charge);
-    throw error;
-  }
-  // From here the change is recorded and cannot be taken back: a lost event is logged, not fatal.
-  await announceStatus(deps.notifier, updated, environment.status);
-  try {
-    await deps.workflows.start('update', owner, { environmentId: id, execution: owner });
-  } catch (error) {
-    const failed = await deps.store.update(
-      id,
-      { owner, status: 'UPDATING' },
-      {
-        status: 'UPDATE_FAILED',
-        error: { code: 'WorkflowNotStarted', message: 'the update workflow could not be started' },
-      },
-    );
-    await announceStatus(deps.notifier, failed, 'UPDATING');
-    throw unavailable('the update workflow could not be started', error);
-  }
-  return toView(updated);
 }

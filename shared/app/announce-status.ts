@@ -1,33 +1,13 @@
 /**
- * The status-event port. Use cases and workflow transitions announce every status change through a
- * `StatusNotifier`, always after the conditional write that made the change has succeeded, so an
- * event never describes a change that did not happen. Tests swap the notifier; AWS uses EventBridge.
+ * Announcing a change the API made. Use cases announce every status change through the
+ * `StatusNotifier` port (ports.ts), after the write that made it; this is the API side's retry and
+ * its rule for a lost event. The EventBridge adapter is built in shared/wiring/status-notifier.ts.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { publishStatusEvent } from '../aws/events';
 import type { Status } from '../domain/status';
-import { type StatusEvent, type StatusEventSource, statusEventOf } from '../domain/status-event';
-
-export interface StatusNotifier {
-  /** Publishes one status event; rejects when it was not published (the caller decides on a retry). */
-  publish(event: StatusEvent): Promise<void>;
-}
-
-export class EventBridgeNotifier implements StatusNotifier {
-  constructor(
-    private readonly eventBusName: string,
-    private readonly client?: EventBridgeClient,
-  ) {}
-
-  publish(event: StatusEvent): Promise<void> {
-    return publishStatusEvent(event, {
-      eventBusName: this.eventBusName,
-      ...(this.client ? { client: this.client } : {}),
-    });
-  }
-}
+import { type StatusEventSource, statusEventOf } from '../domain/status-event';
+import type { StatusNotifier } from './ports';
 
 const logger = new Logger({ serviceName: 'berth' });
 

@@ -1,0 +1,22 @@
+/**
+ * What the Slack front door needs, by handler: the environment use cases' ports (shared/app/ports.ts),
+ * the Slack items of the table and its settings. Handlers build them from shared/wiring; tests pass
+ * their own. Interactions only delete, so they need no quota policy and bundle none of it.
+ */
+import type { Dependencies, WriteDependencies } from '../app/ports';
+import type { SlackUserDependencies } from '../app/slack-users';
+import type { SlackRequestConfig } from './request';
+
+export interface SlackSettings {
+  signingSecret: string;
+  /** Whom an unmapped user should ask to be mapped, e.g. `#platform-help`. */
+  adminContact: string;
+}
+
+interface SlackFrontDoor extends SlackUserDependencies, SlackRequestConfig, SlackSettings {}
+
+/** The slash command: create, show and list. */
+export interface SlackDependencies extends Dependencies, SlackFrontDoor {}
+
+/** The buttons: delete. */
+export interface SlackInteractionDependencies extends WriteDependencies, SlackFrontDoor {}

@@ -1,2 +1,0 @@
-/** The store the workflow steps write to, built once per Lambda container. */
-export { defaultStore as stepStore } from '../app/table';
