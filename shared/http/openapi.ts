@@ -22,7 +22,7 @@ import { environmentRequestSchema } from '../domain/spec';
 import * as z from '../domain/zod';
 import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
 import { endpointPaths, endpoints } from './routes';
-import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from './slack-users';
+import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from '../app/slack-user-schema';
 
 /** RFC 9457 problem details, as every error response carries them. */
 export const problemSchema = z.meta(
