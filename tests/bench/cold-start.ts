@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { parse } from 'yaml';
+import { stackFunctions } from '../support/functions';
 import type { Row, SectionResult } from './report';
 import { ratioOf } from './report';
 import { formatMs, median, quantile } from './stats';
@@ -29,11 +30,6 @@ const run = promisify(execFile);
 interface ServerlessYml {
   provider?: { environment?: Record<string, unknown> };
   custom?: { esbuild?: Record<string, unknown> };
-}
-
-/** serverless.yml's `functions`, as infra/stack.js builds them for osls. */
-interface InfraStack {
-  functions(): Record<string, { handler?: string; events?: Array<Record<string, unknown>> }>;
 }
 
 /** serverless-esbuild's own keys are not esbuild options; the rest are passed to esbuild as they are. */
@@ -62,8 +58,7 @@ export function esbuildOptions(yml: ServerlessYml): BuildOptions {
 }
 
 function apiFunctions(): Array<{ name: string; entry: string }> {
-  const stack = require(join(ROOT, 'infra', 'stack.js')) as InfraStack;
-  const functions = Object.entries(stack.functions()).filter(
+  const functions = Object.entries(stackFunctions()).filter(
     ([name, fn]) => name === 'authorizer' || (fn.events ?? []).some((event) => 'http' in event),
   );
   return functions.map(([name, fn]) => {

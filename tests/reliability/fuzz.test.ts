@@ -17,11 +17,13 @@ import { createTable } from '../../local/dynamodb';
 import type { Dependencies, StatusNotifier } from '../../shared/app/ports';
 import type { StatusEvent } from '../../shared/domain/status-event';
 import { BUILT_IN_QUOTA_DEFAULTS } from '../../shared/domain/usage';
+import { endpoints } from '../../shared/http/routes';
 import type { SlackDependencies } from '../../shared/slack/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { QuotaStore } from '../../shared/store/quotas';
 import { SlackStore } from '../../shared/store/slack';
 import { testDynamoDbClientConfig, testDynamoDbEndpoint } from '../setup/dynamodb';
+import { handlerOf } from '../support/functions';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import { clickBody, commandBody, signedEvent, TEST_SIGNING_SECRET } from '../support/slack';
 import {
@@ -112,85 +114,28 @@ beforeAll(async () => {
     signingSecret: TEST_SIGNING_SECRET,
     adminContact: 'a berth admin',
   });
-  const load = async (path: string): Promise<Handler> =>
-    ((await import(path)) as { handler: Handler }).handler;
-  const slackCommands = (await import('../../functions/slack/commands')).createHandler(slackDeps);
-  const slackInteractions = (await import('../../functions/slack/interactions')).createHandler(slackDeps);
-  routes = [
-    {
-      method: 'GET',
-      template: '/environments',
-      handler: await load('../../functions/api/list-environments'),
-    },
-    {
-      method: 'POST',
-      template: '/environments',
-      handler: await load('../../functions/api/create-environment'),
-    },
-    {
-      method: 'GET',
-      template: '/environments/{id}',
-      handler: await load('../../functions/api/get-environment'),
-    },
-    {
-      method: 'PATCH',
-      template: '/environments/{id}',
-      handler: await load('../../functions/api/update-environment'),
-    },
-    {
-      method: 'DELETE',
-      template: '/environments/{id}',
-      handler: await load('../../functions/api/delete-environment'),
-    },
-    {
-      method: 'GET',
-      template: '/environments/{id}/drift',
-      handler: await load('../../functions/api/get-drift'),
-    },
-    {
-      method: 'GET',
-      template: '/environments/{id}/events',
-      handler: await load('../../functions/api/list-events'),
-    },
-    {
-      method: 'GET',
-      template: '/environments/{id}/tasks',
-      handler: await load('../../functions/api/list-tasks'),
-    },
-    {
-      method: 'POST',
-      template: '/environments/{id}/tasks',
-      handler: await load('../../functions/api/run-task'),
-    },
-    {
-      method: 'GET',
-      template: '/teams/{team}/quotas',
-      handler: await load('../../functions/api/get-team-quotas'),
-    },
-    {
-      method: 'PUT',
-      template: '/teams/{team}/quotas',
-      handler: await load('../../functions/api/put-team-quotas'),
-    },
-    {
-      method: 'PUT',
-      template: '/slack/users/{slackTeamId}/{slackUserId}',
-      handler: await load('../../functions/api/put-slack-user'),
-    },
-    {
-      method: 'DELETE',
-      template: '/slack/users/{slackTeamId}/{slackUserId}',
-      handler: await load('../../functions/api/delete-slack-user'),
-    },
-    { method: 'POST', template: '/slack/commands', handler: slackCommands },
-    { method: 'POST', template: '/slack/interactions', handler: slackInteractions },
-    { method: 'GET', template: '/health', handler: await load('../../functions/api/health') },
-    { method: 'GET', template: '/openapi.json', handler: await load('../../functions/api/openapi') },
-  ];
-  notFound = await load('../../functions/api/not-found');
+  const load = async (functionKey: string): Promise<Handler> => {
+    const { module, exportName } = handlerOf(functionKey);
+    return Reflect.get((await import(module)) as object, exportName) as Handler;
+  };
+  // The Slack handlers take their dependencies (signing secret included) from the test.
+  const built: Record<string, Handler> = {
+    slackCommands: (await import('../../functions/slack/commands')).createHandler(slackDeps),
+    slackInteractions: (await import('../../functions/slack/interactions')).createHandler(slackDeps),
+  };
+  routes = await Promise.all(
+    endpoints.map(async (endpoint) => ({
+      method: endpoint.method,
+      template: endpoint.path,
+      handler: built[endpoint.function] ?? (await load(endpoint.function)),
+    })),
+  );
+  notFound = await load('notFound');
 
   // Fixtures: a READY and a REQUESTED environment of the member's team, one of another team.
-  const create = routes[1]?.handler;
+  const create = routes.find(
+    (entry) => entry.method === 'POST' && entry.template === '/environments',
+  )?.handler;
   if (!create) throw new Error('no create handler');
   const made: string[] = [];
   for (const [team, name] of [
