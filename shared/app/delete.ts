@@ -5,7 +5,7 @@
  */
 import type { Caller } from '../domain/caller';
 import type { Environment } from '../domain/environment';
-import type { Status } from '../domain/status';
+import { canDelete } from '../domain/status';
 import { StaleVersionError, type StoredEnvironment } from '../store/environments';
 import { executionNames } from '../workflow/executions';
 import { UseCaseError, unavailable } from './errors';
@@ -13,16 +13,6 @@ import { announceStatus } from './notifier';
 import { loadVisible, toView } from './reads';
 import { parseIfMatch, staleVersion } from './versions';
 import type { WriteDependencies } from './workflow-dependencies';
-
-/** Statuses from which DELETE starts a teardown (the rest either have one running or must finish first). */
-const DELETABLE: readonly Status[] = [
-  'REQUESTED',
-  'PROVISIONING',
-  'READY',
-  'FAILED',
-  'UPDATE_FAILED',
-  'DELETE_FAILED',
-];
 
 export async function deleteEnvironment(
   deps: WriteDependencies,
@@ -41,7 +31,7 @@ export async function deleteEnvironment(
     }
     if (environment.status === 'DELETED') return toView(environment);
     if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
-    if (!DELETABLE.includes(environment.status)) {
+    if (!canDelete(environment.status)) {
       throw new UseCaseError(
         'conflict',
         'Conflict',

@@ -11,7 +11,7 @@ import type { Environment } from '../domain/environment';
 import { applyMergePatch, immutableChanges } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
-import { UPDATABLE } from '../domain/status';
+import { canUpdate } from '../domain/status';
 import { usageChange, usageOf } from '../domain/usage';
 import {
   type EnvironmentStore,
@@ -217,7 +217,7 @@ export async function updateEnvironment(
       immutable.map((path) => ({ path: `/${path.replaceAll('.', '/')}`, message: 'cannot change in place' })),
     );
   }
-  if (!UPDATABLE.includes(environment.status)) {
+  if (!canUpdate(environment.status)) {
     throw new UseCaseError(
       'conflict',
       'Conflict',
