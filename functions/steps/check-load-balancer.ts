@@ -1,6 +1,7 @@
 import { loadBalancerState } from '../../shared/aws/load-balancer';
+import { required } from '../../shared/domain/required';
 import { nextPoll, type PollResult, SCHEDULES } from '../../shared/workflow/polling';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep, StepFailed } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 

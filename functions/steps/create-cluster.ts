@@ -1,7 +1,8 @@
 import { ensureCluster, ensureEc2Capacity } from '../../shared/aws/cluster';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
-import { type ClusterState, type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { required } from '../../shared/domain/required';
+import { type ClusterState, type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 

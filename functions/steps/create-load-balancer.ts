@@ -1,11 +1,7 @@
 import { ensureLoadBalancer } from '../../shared/aws/load-balancer';
 import { environmentTags } from '../../shared/domain/naming';
-import {
-  type LoadBalancerState,
-  type ProvisionEvent,
-  required,
-  stepCount,
-} from '../../shared/workflow/provision';
+import { required } from '../../shared/domain/required';
+import { type LoadBalancerState, type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 

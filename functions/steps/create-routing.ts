@@ -7,11 +7,11 @@ import {
   planPriorities,
 } from '../../shared/aws/load-balancer';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import {
   type LoadBalancerState,
   type ProvisionEvent,
   type RoutingState,
-  required,
   stepCount,
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';

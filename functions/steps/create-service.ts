@@ -1,6 +1,7 @@
 import { ensureService, serviceStatus, updateService } from '../../shared/aws/service';
 import { environmentTags } from '../../shared/domain/naming';
-import { type ProvisionEvent, required, serviceSpec, stepCount } from '../../shared/workflow/provision';
+import { required } from '../../shared/domain/required';
+import { type ProvisionEvent, serviceSpec, stepCount } from '../../shared/workflow/provision';
 import { defineStep, TransientError } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 

@@ -1,6 +1,7 @@
 import { deleteListenerRule, deleteTargetGroup, describeServiceRules } from '../../shared/aws/load-balancer';
 import { removeServicesExcept } from '../../shared/aws/service';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { required } from '../../shared/domain/required';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 

@@ -1,5 +1,6 @@
 import { routeAppSubnetsThroughNat } from '../../shared/aws/network';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { required } from '../../shared/domain/required';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 

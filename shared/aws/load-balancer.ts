@@ -62,6 +62,7 @@ import {
   TAG_ENVIRONMENT,
   tagList,
 } from '../domain/naming';
+import { required } from '../domain/required';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
 import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
 
@@ -133,12 +134,6 @@ export class ResourceOwnedElsewhere extends Error {
   ) {
     super(`${resource} already exists and belongs to another environment; berth will not adopt it`);
   }
-}
-
-/** The id of a resource AWS just returned; its absence is an AWS (or simulator) fault, not ours. */
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined || value === '') throw new Error(`ELBv2 returned no ${what}`);
-  return value;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -73,6 +73,7 @@ import {
   TAG_ENVIRONMENT,
   tagList,
 } from '../domain/naming';
+import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
@@ -163,13 +164,6 @@ function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
 
 function partOf(resource: { Tags?: Tag[] }): string | undefined {
   return tagValue(resource.Tags, TAG_PART);
-}
-
-/** All items of a paginated Describe. */
-/** The id of a resource AWS just returned; its absence is an AWS (or simulator) fault, not ours. */
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new Error(`EC2 returned no ${what}`);
-  return value;
 }
 
 function byPart<T extends { Tags?: Tag[] }>(resources: T[]): Map<string, T> {
