@@ -4,7 +4,7 @@ import { CidrAllocator } from '../../shared/store/cidr';
 import { classify, type StepEvent } from '../../shared/workflow/step';
 import { stepStore } from '../../shared/workflow/store';
 import { applyTransition } from '../../shared/workflow/transitions';
-import type { Blocked } from './teardown-pass';
+import type { Blocked } from './teardown';
 
 const allocator = new CidrAllocator(documentClient(), requireEnv('TABLE_NAME'));
 
