@@ -4,8 +4,8 @@ import {
   ensureListenerRule,
   ensureListeners,
   ensureTargetGroup,
-  planPriorities,
 } from '../../shared/aws/load-balancer';
+import { planPriorities } from '../../shared/domain/listener-priorities';
 import { environmentTags } from '../../shared/domain/naming';
 import { required } from '../../shared/domain/required';
 import {

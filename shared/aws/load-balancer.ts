@@ -54,6 +54,7 @@ import {
   SetRulePrioritiesCommand,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { nextFreePriority } from '../domain/listener-priorities';
 import {
   type EnvironmentRef,
   environmentTags,
@@ -110,10 +111,6 @@ export interface ServiceRule {
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 /** Deregistration delay of every target group: AWS's 300 s default makes deploys and teardown slow. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
-/** Assigned priorities are multiples of this from `FIRST_PRIORITY`, leaving room for explicit ones. */
-const PRIORITY_STEP = 10;
-const FIRST_PRIORITY = 100;
-const MAX_PRIORITY = 50000;
 /** DescribeTags takes at most 20 resource ARNs per call. */
 const TAGS_PER_CALL = 20;
 
@@ -588,50 +585,6 @@ export async function describeServiceRules(
   return result;
 }
 
-/**
- * Rule priorities that stay put across updates: an explicit `routing.priority`, else the priority the
- * service's rule already has (`existing`: service → priority, from `describeServiceRules`), else the
- * lowest free multiple of 10 from 100, in spec order. Priorities that existing rules hold (including
- * rules of services being removed) are never handed to another service.
- */
-export function planPriorities(
-  services: readonly Pick<ServiceSpec, 'name' | 'routing'>[],
-  existing: Readonly<Record<string, number>>,
-): Record<string, number> {
-  const plan: Record<string, number> = {};
-  const taken = new Set<number>();
-  for (const service of services) {
-    if (service.routing.priority !== undefined) {
-      plan[service.name] = service.routing.priority;
-      taken.add(service.routing.priority);
-    }
-  }
-  for (const service of services) {
-    const priority = existing[service.name];
-    if (plan[service.name] !== undefined || priority === undefined || taken.has(priority)) continue;
-    plan[service.name] = priority;
-    taken.add(priority);
-  }
-  for (const priority of Object.values(existing)) taken.add(priority);
-  let next = FIRST_PRIORITY;
-  for (const service of services) {
-    if (plan[service.name] !== undefined) continue;
-    while (taken.has(next)) next += PRIORITY_STEP;
-    if (next > MAX_PRIORITY) throw new Error('no free listener rule priority left');
-    plan[service.name] = next;
-    taken.add(next);
-  }
-  return plan;
-}
-
-function nextFreePriority(rules: readonly Rule[], after: number): number {
-  const used = new Set(rules.flatMap((rule) => rulePriority(rule) ?? []));
-  let priority = after + 1;
-  while (used.has(priority)) priority += 1;
-  if (priority > MAX_PRIORITY) throw new Error('no free listener rule priority left');
-  return priority;
-}
-
 /** How often CreateRule may meet `PriorityInUse` (rules made concurrently) before giving up. */
 const PRIORITY_ATTEMPTS = 5;
 
@@ -690,7 +643,10 @@ export async function ensureListenerRule(
     } catch (error) {
       if (!(error instanceof PriorityInUseException) || attempt >= PRIORITY_ATTEMPTS) throw error;
       rules = await describeRules(listenerArn, client);
-      wanted = nextFreePriority(rules, wanted);
+      wanted = nextFreePriority(
+        rules.flatMap((rule) => rulePriority(rule) ?? []),
+        wanted,
+      );
     }
   }
 }

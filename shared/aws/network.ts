@@ -73,6 +73,7 @@ import {
   TAG_ENVIRONMENT,
   tagList,
 } from '../domain/naming';
+import { type NatMode, natGatewayCount, natGatewayForZone } from '../domain/nat-gateways';
 import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
@@ -85,7 +86,7 @@ const defaultEc2 = /* @__PURE__ */ new EC2Client({});
 export const TAG_PART = 'berth:part';
 
 export type NetworkSpec = EnvironmentSpec['network'];
-export type NatMode = NetworkSpec['natGateways'];
+export type { NatMode };
 export type Tier = keyof SubnetPlan;
 const TIERS: readonly Tier[] = ['public', 'app', 'database'];
 
@@ -656,12 +657,6 @@ export async function ensureSecurityGroups(
   return { alb, service, database };
 }
 
-/** How many NAT gateways a mode needs for this many public subnets. */
-export function natGatewayCount(mode: NatMode, zoneCount: number): number {
-  if (mode === 'none') return 0;
-  return mode === 'single' ? 1 : zoneCount;
-}
-
 /**
  * CreateNatGateway's ClientToken (≤ 64 ASCII characters): the same for every retry of one NAT, but a
  * new one once a previous attempt `failed`, or the token would hand back the failed gateway.
@@ -687,7 +682,7 @@ export async function ensureNatGateways(
   publicSubnetIds: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<NatGatewayRef[]> {
-  const count = natGatewayCount(mode, publicSubnetIds.length);
+  const count = natGatewayCount({ natGateways: mode, availabilityZones: publicSubnetIds.length });
   if (count === 0) return [];
   const { Addresses = [] } = await ec2.send(
     new DescribeAddressesCommand({ Filters: environmentFilters(env.id) }),
@@ -788,7 +783,8 @@ export async function routeAppSubnetsThroughNat(
   for (const [zone, routeTableId] of appRouteTableIds.entries()) {
     const table = tables.find((candidate) => candidate.RouteTableId === routeTableId);
     if (!table) throw new Error(`route table ${routeTableId} is not one of environment ${env.id}`);
-    const natGatewayId = natGatewayIds[zone % natGatewayIds.length];
+    const nat = natGatewayForZone(zone, natGatewayIds.length);
+    const natGatewayId = nat === undefined ? undefined : natGatewayIds[nat];
     if (natGatewayId === undefined) continue;
     await ensureDefaultRoute(table, routeTableId, { natGatewayId }, ec2);
   }
