@@ -65,6 +65,7 @@ import {
 } from '../domain/naming';
 import { required } from '../domain/required';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
+import { isElbNotFound } from './elb-errors';
 import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
 
 /**
@@ -133,15 +134,6 @@ export class ResourceOwnedElsewhere extends Error {
   }
 }
 
-function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof LoadBalancerNotFoundException ||
-    error instanceof TargetGroupNotFoundException ||
-    error instanceof ListenerNotFoundException ||
-    error instanceof RuleNotFoundException
-  );
-}
-
 /** Tags of each ARN (missing ones left out). DescribeTags takes ≤ 20 ARNs and fails whole on one missing. */
 async function describeTags(
   arns: readonly string[],
@@ -163,12 +155,12 @@ async function describeTags(
       record((await client.send(new DescribeTagsCommand({ ResourceArns: chunk }))).TagDescriptions);
     } catch (error) {
       // `*NotFound` for one ARN (deleted since it was listed) fails the whole call: ask one by one.
-      if (!isNotFound(error)) throw error;
+      if (!isElbNotFound(error)) throw error;
       for (const arn of chunk) {
         try {
           record((await client.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions);
         } catch (single) {
-          if (!isNotFound(single)) throw single;
+          if (!isElbNotFound(single)) throw single;
         }
       }
     }
