@@ -112,7 +112,7 @@ export interface ServiceRule {
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 /** Deregistration delay of every target group: AWS's 300 s default makes deploys and teardown slow. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
-/** DescribeTags takes at most 20 resource ARNs per call. */
+/** DescribeTags takes at most 20 resource ARNs per call (docs/aws-facts.md#batch-limits). */
 const TAGS_PER_CALL = 20;
 
 // ---------------------------------------------------------------------------------------------
