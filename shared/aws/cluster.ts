@@ -46,7 +46,6 @@ import {
   DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
-  type Tag as EcsTag,
   PutClusterCapacityProvidersCommand,
   paginateListClusters,
   paginateListTaskDefinitions,
@@ -55,7 +54,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
-import { ec2CapacityName, ecsTags } from './ecs-shapes';
+import { ec2CapacityName, ecsTags, ecsTagValue } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
 import { type Blocker, messageOf, type TeardownProgress } from './teardown';
 
@@ -104,10 +103,6 @@ export const ECS_OPTIMIZED_AMI_PARAMETER =
 
 /** Root device of the ECS-optimised Amazon Linux 2023 AMI. */
 const ROOT_DEVICE = '/dev/xvda';
-
-function ecsTagValue(tags: EcsTag[] | undefined, key: string): string | undefined {
-  return tags?.find((tag) => tag.key === key)?.value;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Cluster

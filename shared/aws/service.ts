@@ -49,7 +49,7 @@ import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../domain/naming';
 import { required } from '../domain/required';
 import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../domain/spec';
 import { findEnvironmentClusters } from './cluster';
-import { type Capacity, capacityProviderStrategy, ecsTags } from './ecs-shapes';
+import { type Capacity, capacityProviderStrategy, ecsTags, ecsTagValue } from './ecs-shapes';
 import { hasCode } from './errors';
 import { type Blocker, chunks, type TeardownProgress } from './teardown';
 
@@ -504,10 +504,6 @@ export async function updateService(
 // Teardown
 // ---------------------------------------------------------------------------------------------
 
-function tagOf(service: Service, key: string): string | undefined {
-  return service.tags?.find((tag) => tag.key === key)?.value;
-}
-
 async function deleteServices(
   environmentId: string,
   clusterName: string,
@@ -526,7 +522,8 @@ async function deleteServices(
     throw error;
   }
   const services = (await describeServices(clusterName, arns, ecs, true)).filter(
-    (service) => tagOf(service, TAG_ENVIRONMENT) === environmentId && !keep.has(service.serviceName ?? ''),
+    (service) =>
+      ecsTagValue(service.tags, TAG_ENVIRONMENT) === environmentId && !keep.has(service.serviceName ?? ''),
   );
   for (const service of services) {
     const arn = required(service.serviceArn, 'serviceArn');
