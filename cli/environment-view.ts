@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { environmentErrorSchema, outputsSchema, progressSchema } from '../shared/domain/environment';
 import { ENVIRONMENT_ID_PATTERN } from '../shared/domain/naming';
-import { SETTLED } from '../shared/domain/status';
+import { isFailed, isSettled as isSettledStatus, isStatus } from '../shared/domain/status';
 import type { ApiClient } from './client';
 import { CliError, EXIT, usageError } from './exit-codes';
 
@@ -34,11 +34,16 @@ export const eventViewSchema = z.looseObject({
 export type EnvironmentView = z.output<typeof environmentViewSchema>;
 export type EventView = z.output<typeof eventViewSchema>;
 
-/** Statuses a workflow ends in with an error; waiting for any of them exits 3. */
-export const FAILURE_STATUSES: readonly string[] = ['FAILED', 'UPDATE_FAILED', 'DELETE_FAILED'];
+// Statuses arrive as plain strings (see above): one this CLI does not know is neither settled nor
+// failed, so an older CLI keeps waiting rather than guessing.
 
 export function isSettled(status: string): boolean {
-  return (SETTLED as readonly string[]).includes(status);
+  return isStatus(status) && isSettledStatus(status);
+}
+
+/** A workflow ended with an error; waiting for any such status exits 3. */
+export function isFailure(status: string): boolean {
+  return isStatus(status) && isFailed(status);
 }
 
 /** Parses a reply body, or explains that the API said something this CLI cannot read. */

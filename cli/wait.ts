@@ -1,5 +1,5 @@
 /**
- * Polls GET /environments/{id} until its workflow settles (SETTLED in shared/domain/status), with
+ * Polls GET /environments/{id} until its workflow settles (`isSettled` in shared/domain/status), with
  * a growing interval that drops back to the shortest one whenever progress moves. Ctrl-C and the
  * deadline end the wait only: the environment is never touched.
  */

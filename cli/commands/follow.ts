@@ -4,7 +4,7 @@
  */
 import type { CommandContext, CommandInput, OptionDefinition } from '../args';
 import { describeError, describeUrls, label, printJson } from '../describe';
-import { type EnvironmentView, FAILURE_STATUSES } from '../environment-view';
+import { type EnvironmentView, isFailure } from '../environment-view';
 import { EXIT, type ExitCode } from '../exit-codes';
 import { createProgressReporter, formatElapsed, silentReporter } from '../progress';
 import { waitForEnvironment } from '../wait';
@@ -82,8 +82,7 @@ async function follow(
     }
     case 'settled': {
       const { environment, body } = outcome;
-      const succeeded =
-        goal === 'any' ? !FAILURE_STATUSES.includes(environment.status) : environment.status === goal;
+      const succeeded = goal === 'any' ? !isFailure(environment.status) : environment.status === goal;
       if (json) printJson(stdout, body);
       if (succeeded) {
         if (!json)

@@ -1,8 +1,9 @@
 import { ensureCluster, ensureEc2Capacity } from '../../shared/aws/cluster';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { type ClusterState, type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ClusterState, type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
 /** The ECS cluster with its capacity: Fargate (Spot) providers, or an Auto Scaling group of EC2 instances. */

@@ -8,10 +8,11 @@ import {
 import { requireEnv } from '../../shared/config';
 import { jobOutputSchema } from '../../shared/domain/environment';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import type { JobSpec } from '../../shared/domain/spec';
 import * as z from '../../shared/domain/zod';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
 const triggerOf = (job: JobSpec): JobRecord['trigger'] => ('schedule' in job.trigger ? 'schedule' : 'queue');

@@ -1,12 +1,8 @@
 import { ensureLoadBalancer } from '../../shared/aws/load-balancer';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import {
-  type LoadBalancerState,
-  type ProvisionEvent,
-  required,
-  stepCount,
-} from '../../shared/workflow/provision';
+import { type LoadBalancerState, type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
 /** The Application Load Balancer in the public subnets (returned provisioning; the workflow waits). */

@@ -1,6 +1,7 @@
 import { provisionNetwork } from '../../shared/aws/network';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
 /** VPC, subnets in three tiers, internet gateway, route tables, security groups, NAT gateways (not waited for). */

@@ -4,15 +4,15 @@ import {
   ensureListenerRule,
   ensureListeners,
   ensureTargetGroup,
-  planPriorities,
 } from '../../shared/aws/load-balancer';
+import { planPriorities } from '../../shared/domain/listener-priorities';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import {
   type LoadBalancerState,
   type ProvisionEvent,
   type RoutingState,
-  required,
   stepCount,
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';

@@ -1,7 +1,8 @@
 import { ensureService, serviceStatus, updateService } from '../../shared/aws/service';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { type ProvisionEvent, required, serviceSpec, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, serviceSpec, stepCount } from '../../shared/workflow/provision';
 import { defineStep, TransientError } from '../../shared/workflow/step';
 
 /**

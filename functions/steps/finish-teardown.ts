@@ -4,7 +4,7 @@ import { statusNotifier } from '../../shared/wiring/status-notifier';
 import { documentClient, environmentStore as stepStore } from '../../shared/wiring/table';
 import { classify, type StepEvent } from '../../shared/workflow/step';
 import { applyTransition } from '../../shared/workflow/transitions';
-import type { Blocked } from './teardown-pass';
+import type { Blocked } from './teardown';
 
 const allocator = new CidrAllocator(documentClient(), requireEnv('TABLE_NAME'));
 

@@ -1,11 +1,11 @@
 import { ensureLogGroup, registerTaskDefinition } from '../../shared/aws/service';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import {
   type PreparedService,
   type ProvisionEvent,
-  required,
   serviceSpec,
   stepCount,
 } from '../../shared/workflow/provision';

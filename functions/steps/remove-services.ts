@@ -1,7 +1,8 @@
 import { deleteListenerRule, deleteTargetGroup, describeServiceRules } from '../../shared/aws/load-balancer';
 import { removeServicesExcept } from '../../shared/aws/service';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
 /** Target group ARN per service, as the last READY run recorded it (`runtime.loadBalancer.targetGroups`). */

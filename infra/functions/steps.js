@@ -99,7 +99,7 @@ module.exports = {
       resourceTagBerth,
     ),
   ]),
-  checkNatGateways: step('check-nat-gateways', [
+  checkNatGateways: step('nat-gateways-available', [
     stepTable,
     // Resource '*': AWS supports no resource-level permissions for ec2:DescribeNatGateways.
     allow('ec2:DescribeNatGateways', '*'),
@@ -146,7 +146,7 @@ module.exports = {
     ),
     grants.elbServiceLinkedRole,
   ]),
-  checkLoadBalancer: step('check-load-balancer', [
+  checkLoadBalancer: step('load-balancer-active', [
     stepTable,
     // Resource '*': AWS supports no resource-level permissions for elasticloadbalancing:DescribeLoadBalancers.
     allow('elasticloadbalancing:DescribeLoadBalancers', '*'),
@@ -287,7 +287,7 @@ module.exports = {
       { StringEquals: { 'iam:AWSServiceName': 'ecs.amazonaws.com' } },
     ),
   ]),
-  checkServices: step('check-services', [
+  checkServices: step('services-stable', [
     stepTable,
     grants.ecsServiceRead,
     // The new tasks of a rollout and their target health (ready before the old tasks drain).
@@ -299,7 +299,7 @@ module.exports = {
     allow('elasticloadbalancing:DescribeTargetHealth', '*'),
   ]),
   // Only UPSERTs of A (alias) records; the hosted zone is the caller's choice, so any zone of the account.
-  createDnsRecord: step('create-dns-record', [
+  createDnsRecord: step('dns', [
     stepTable,
     allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges('UPSERT')),
   ]),
@@ -318,7 +318,7 @@ module.exports = {
     ),
   ]),
   teardownPass: step(
-    'teardown-pass',
+    'teardown',
     [
       stepTable,
       // Route 53: only the A record berth made, found by listing the zone first.

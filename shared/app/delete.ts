@@ -4,7 +4,7 @@
  */
 import type { Caller } from '../domain/caller';
 import type { Environment } from '../domain/environment';
-import type { Status } from '../domain/status';
+import { canDelete } from '../domain/status';
 import { StaleVersionError, type StoredEnvironment } from '../store/environments';
 import { executionNames } from '../workflow/executions';
 import { announceStatus } from './announce-status';
@@ -12,16 +12,6 @@ import { UseCaseError, unavailable } from './errors';
 import type { WriteDependencies } from './ports';
 import { loadVisible, toView } from './reads';
 import { parseIfMatch, staleVersion } from './versions';
-
-/** Statuses from which DELETE starts a teardown (the rest either have one running or must finish first). */
-const DELETABLE: readonly Status[] = [
-  'REQUESTED',
-  'PROVISIONING',
-  'READY',
-  'FAILED',
-  'UPDATE_FAILED',
-  'DELETE_FAILED',
-];
 
 export async function deleteEnvironment(
   deps: WriteDependencies,
@@ -40,7 +30,7 @@ export async function deleteEnvironment(
     }
     if (environment.status === 'DELETED') return toView(environment);
     if (environment.status === 'DELETING') return resumeTeardown(deps, environment);
-    if (!DELETABLE.includes(environment.status)) {
+    if (!canDelete(environment.status)) {
       throw new UseCaseError(
         'conflict',
         'Conflict',

@@ -11,7 +11,7 @@ import {
   type ObservationTarget,
   type ObservedEnvironment,
 } from '../domain/drift';
-import type { Status } from '../domain/status';
+import { canCheckDrift } from '../domain/status';
 import type { EnvironmentReader } from '../store/environment-reader';
 import { UseCaseError } from './errors';
 import { loadVisible } from './reads';
@@ -23,12 +23,9 @@ export interface DriftDependencies {
   now?: () => Date;
 }
 
-/** Statuses with no workflow changing resources, and a record of what was built to compare with. */
-const CHECKABLE: readonly Status[] = ['READY', 'UPDATE_FAILED'];
-
 export async function checkDrift(deps: DriftDependencies, caller: Caller, id: string): Promise<DriftReport> {
   const environment = await loadVisible(deps, caller, id);
-  if (!CHECKABLE.includes(environment.status)) {
+  if (!canCheckDrift(environment.status)) {
     throw new UseCaseError(
       'conflict',
       'Conflict',

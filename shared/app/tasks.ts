@@ -8,7 +8,7 @@ import type { RunTaskRequest } from '../aws/tasks';
 import type { Caller } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
 import { environmentTags, names } from '../domain/naming';
-import type { Status } from '../domain/status';
+import { canRunTasks } from '../domain/status';
 import * as z from '../domain/zod';
 import type { EnvironmentReader, StoredEnvironment } from '../store/environment-reader';
 import { UseCaseError } from './errors';
@@ -70,9 +70,6 @@ export interface TaskDependencies {
   tasks: TaskRunner;
 }
 
-/** Statuses in which the cluster and task definitions exist and nothing is tearing them down. */
-const RUNNABLE: readonly Status[] = ['READY', 'UPDATING', 'UPDATE_FAILED'];
-
 /** The ids a task needs, from what provisioning recorded (never shown to callers). */
 const runtimeSchema = z.object({
   network: z.object({
@@ -90,7 +87,7 @@ async function loadRunnable(
 ): Promise<{ environment: StoredEnvironment; runtime: Runtime }> {
   const environment = await loadVisible(deps, caller, id);
   const runtime = runtimeSchema.safeParse(environment.runtime);
-  if (!RUNNABLE.includes(environment.status) || !runtime.success) {
+  if (!canRunTasks(environment.status) || !runtime.success) {
     throw new UseCaseError(
       'conflict',
       'Conflict',

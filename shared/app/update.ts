@@ -7,7 +7,7 @@ import { estimateMonthlyCost } from '../domain/cost';
 import type { Environment } from '../domain/environment';
 import { applyMergePatch, immutableChanges } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
-import { UPDATABLE } from '../domain/status';
+import { canUpdate } from '../domain/status';
 import { usageChange, usageOf } from '../domain/usage';
 import { StaleVersionError, type StoredEnvironment } from '../store/environments';
 import { QuotaExceededError } from '../store/quotas';
@@ -45,7 +45,7 @@ export async function updateEnvironment(
       immutable.map((path) => ({ path: `/${path.replaceAll('.', '/')}`, message: 'cannot change in place' })),
     );
   }
-  if (!UPDATABLE.includes(environment.status)) {
+  if (!canUpdate(environment.status)) {
     throw new UseCaseError(
       'conflict',
       'Conflict',

@@ -46,16 +46,16 @@ import {
   DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
-  type Tag as EcsTag,
   PutClusterCapacityProvidersCommand,
   paginateListClusters,
   paginateListTaskDefinitions,
 } from '@aws-sdk/client-ecs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
+import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
-import { ec2CapacityName, ecsTags } from './ecs-shapes';
-import { errorCode } from './errors';
+import { ec2CapacityName, ecsTags, ecsTagValue } from './ecs-shapes';
+import { errorCode, hasCode } from './errors';
 import { type Blocker, messageOf, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_AUTO_SCALING`…). */
@@ -103,21 +103,6 @@ export const ECS_OPTIMIZED_AMI_PARAMETER =
 
 /** Root device of the ECS-optimised Amazon Linux 2023 AMI. */
 const ROOT_DEVICE = '/dev/xvda';
-
-function ecsTagValue(tags: EcsTag[] | undefined, key: string): string | undefined {
-  return tags?.find((tag) => tag.key === key)?.value;
-}
-
-/** The id of a resource AWS just returned; its absence is an AWS fault, not ours. */
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
-  return value;
-}
-
-function hasCode(error: unknown, ...codes: string[]): boolean {
-  const code = errorCode(error);
-  return code !== undefined && codes.includes(code);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Cluster

@@ -22,6 +22,11 @@ export function ecsTags(tags: Record<string, string>): EcsTag[] {
   return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }
 
+/** The value of an ECS tag (`[{key, value}]`, lower case unlike EC2's), if the resource has it. */
+export function ecsTagValue(tags: readonly EcsTag[] | undefined, key: string): string | undefined {
+  return tags?.find((tag) => tag.key === key)?.value;
+}
+
 /** Where a service's or a job's tasks run: the capacity's provider (the EC2 one named after the cluster). */
 export function capacityProviderStrategy(
   capacity: Capacity,

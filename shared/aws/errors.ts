@@ -16,6 +16,7 @@ export function httpStatus(error: unknown): number | undefined {
   return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }
 
+/** Throttling, 5xx and network codes of every service berth calls (docs/aws-facts.md#api-throttling). */
 const TRANSIENT_CODES = new Set([
   // EC2 answers RequestLimitExceeded with HTTP 503; the others are other services' spellings.
   'RequestLimitExceeded',

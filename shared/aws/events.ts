@@ -11,7 +11,7 @@ import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE, type StatusEvent } from 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
 const defaultClient = /* @__PURE__ */ new EventBridgeClient({});
 
-/** EventBridge's PutEvents entry limit ("Calculating PutEvents event entry size"). */
+/** EventBridge's PutEvents entry limit (docs/aws-facts.md#eventbridge-entry-size). */
 export const MAX_ENTRY_BYTES = 256 * 1024;
 
 /** EventBridge refused the entry; a later attempt can succeed (the SDK retried only the request). */

@@ -45,6 +45,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { JobOutput } from '../domain/environment';
 import { type EnvironmentRef, envKey, names, tagList } from '../domain/naming';
+import { required } from '../domain/required';
 import type { JobSpec } from '../domain/spec';
 import { type Capacity, capacityProviderStrategy, ecsTags, taskOverrides } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
@@ -116,11 +117,6 @@ export interface JobTargetOptions {
 
 /** What the workflow records of a provisioned job (`outputs.jobs`). */
 export type JobRecord = JobOutput;
-
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
-  return value;
-}
 
 function fingerprint(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);

@@ -54,6 +54,7 @@ import {
   SetRulePrioritiesCommand,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { nextFreePriority } from '../domain/listener-priorities';
 import {
   type EnvironmentRef,
   environmentTags,
@@ -62,7 +63,9 @@ import {
   TAG_ENVIRONMENT,
   tagList,
 } from '../domain/naming';
+import { required } from '../domain/required';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
+import { isElbNotFound } from './elb-errors';
 import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
 
 /**
@@ -109,11 +112,7 @@ export interface ServiceRule {
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 /** Deregistration delay of every target group: AWS's 300 s default makes deploys and teardown slow. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
-/** Assigned priorities are multiples of this from `FIRST_PRIORITY`, leaving room for explicit ones. */
-const PRIORITY_STEP = 10;
-const FIRST_PRIORITY = 100;
-const MAX_PRIORITY = 50000;
-/** DescribeTags takes at most 20 resource ARNs per call. */
+/** DescribeTags takes at most 20 resource ARNs per call (docs/aws-facts.md#batch-limits). */
 const TAGS_PER_CALL = 20;
 
 // ---------------------------------------------------------------------------------------------
@@ -133,21 +132,6 @@ export class ResourceOwnedElsewhere extends Error {
   ) {
     super(`${resource} already exists and belongs to another environment; berth will not adopt it`);
   }
-}
-
-/** The id of a resource AWS just returned; its absence is an AWS (or simulator) fault, not ours. */
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined || value === '') throw new Error(`ELBv2 returned no ${what}`);
-  return value;
-}
-
-function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof LoadBalancerNotFoundException ||
-    error instanceof TargetGroupNotFoundException ||
-    error instanceof ListenerNotFoundException ||
-    error instanceof RuleNotFoundException
-  );
 }
 
 /** Tags of each ARN (missing ones left out). DescribeTags takes ≤ 20 ARNs and fails whole on one missing. */
@@ -171,12 +155,12 @@ async function describeTags(
       record((await client.send(new DescribeTagsCommand({ ResourceArns: chunk }))).TagDescriptions);
     } catch (error) {
       // `*NotFound` for one ARN (deleted since it was listed) fails the whole call: ask one by one.
-      if (!isNotFound(error)) throw error;
+      if (!isElbNotFound(error)) throw error;
       for (const arn of chunk) {
         try {
           record((await client.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions);
         } catch (single) {
-          if (!isNotFound(single)) throw single;
+          if (!isElbNotFound(single)) throw single;
         }
       }
     }
@@ -593,50 +577,6 @@ export async function describeServiceRules(
   return result;
 }
 
-/**
- * Rule priorities that stay put across updates: an explicit `routing.priority`, else the priority the
- * service's rule already has (`existing`: service → priority, from `describeServiceRules`), else the
- * lowest free multiple of 10 from 100, in spec order. Priorities that existing rules hold (including
- * rules of services being removed) are never handed to another service.
- */
-export function planPriorities(
-  services: readonly Pick<ServiceSpec, 'name' | 'routing'>[],
-  existing: Readonly<Record<string, number>>,
-): Record<string, number> {
-  const plan: Record<string, number> = {};
-  const taken = new Set<number>();
-  for (const service of services) {
-    if (service.routing.priority !== undefined) {
-      plan[service.name] = service.routing.priority;
-      taken.add(service.routing.priority);
-    }
-  }
-  for (const service of services) {
-    const priority = existing[service.name];
-    if (plan[service.name] !== undefined || priority === undefined || taken.has(priority)) continue;
-    plan[service.name] = priority;
-    taken.add(priority);
-  }
-  for (const priority of Object.values(existing)) taken.add(priority);
-  let next = FIRST_PRIORITY;
-  for (const service of services) {
-    if (plan[service.name] !== undefined) continue;
-    while (taken.has(next)) next += PRIORITY_STEP;
-    if (next > MAX_PRIORITY) throw new Error('no free listener rule priority left');
-    plan[service.name] = next;
-    taken.add(next);
-  }
-  return plan;
-}
-
-function nextFreePriority(rules: readonly Rule[], after: number): number {
-  const used = new Set(rules.flatMap((rule) => rulePriority(rule) ?? []));
-  let priority = after + 1;
-  while (used.has(priority)) priority += 1;
-  if (priority > MAX_PRIORITY) throw new Error('no free listener rule priority left');
-  return priority;
-}
-
 /** How often CreateRule may meet `PriorityInUse` (rules made concurrently) before giving up. */
 const PRIORITY_ATTEMPTS = 5;
 
@@ -695,7 +635,10 @@ export async function ensureListenerRule(
     } catch (error) {
       if (!(error instanceof PriorityInUseException) || attempt >= PRIORITY_ATTEMPTS) throw error;
       rules = await describeRules(listenerArn, client);
-      wanted = nextFreePriority(rules, wanted);
+      wanted = nextFreePriority(
+        rules.flatMap((rule) => rulePriority(rule) ?? []),
+        wanted,
+      );
     }
   }
 }

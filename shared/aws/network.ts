@@ -73,6 +73,9 @@ import {
   TAG_ENVIRONMENT,
   tagList,
 } from '../domain/naming';
+import { type NatMode, natGatewayCount, natGatewayForZone } from '../domain/nat-gateways';
+import { chooseZones, type IngressRule, planIngress } from '../domain/network-access';
+import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
@@ -84,7 +87,7 @@ const defaultEc2 = /* @__PURE__ */ new EC2Client({});
 export const TAG_PART = 'berth:part';
 
 export type NetworkSpec = EnvironmentSpec['network'];
-export type NatMode = NetworkSpec['natGateways'];
+export type { NatMode };
 export type Tier = keyof SubnetPlan;
 const TIERS: readonly Tier[] = ['public', 'app', 'database'];
 
@@ -133,9 +136,6 @@ export interface NatGatewayStatus {
   failureMessage?: string;
 }
 
-/** Database engines' ports the database security group opens to the service group (PostgreSQL, MySQL). */
-export const DATABASE_PORTS: readonly number[] = [5432, 3306];
-const ALB_PORTS: readonly number[] = [80, 443];
 const ANYWHERE = '0.0.0.0/0';
 
 // ---------------------------------------------------------------------------------------------
@@ -163,13 +163,6 @@ function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
 
 function partOf(resource: { Tags?: Tag[] }): string | undefined {
   return tagValue(resource.Tags, TAG_PART);
-}
-
-/** All items of a paginated Describe. */
-/** The id of a resource AWS just returned; its absence is an AWS (or simulator) fault, not ours. */
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new Error(`EC2 returned no ${what}`);
-  return value;
 }
 
 function byPart<T extends { Tags?: Tag[] }>(resources: T[]): Map<string, T> {
@@ -237,11 +230,10 @@ export async function listAvailabilityZones(count: number, ec2: EC2Client = defa
       ],
     }),
   );
-  const zones = AvailabilityZones.flatMap((zone) => (zone.ZoneName ? [zone.ZoneName] : [])).sort();
-  if (zones.length < count) {
-    throw new Error(`the Region has ${zones.length} available zones, ${count} are needed`);
-  }
-  return zones.slice(0, count);
+  return chooseZones(
+    AvailabilityZones.flatMap((zone) => (zone.ZoneName ? [zone.ZoneName] : [])),
+    count,
+  );
 }
 
 /** The environment's VPC with `cidr` and DNS support and hostnames on (needed by ECS service discovery and ECR endpoints). */
@@ -451,13 +443,6 @@ export async function ensureRouteTables(
   return { public: publicId, app, database };
 }
 
-/** One ingress rule: TCP on one port from a CIDR or from another security group. */
-interface IngressRule {
-  port: number;
-  source: { cidr: string } | { groupId: string };
-  description: string;
-}
-
 function ruleKey(
   protocol: string | undefined,
   from: number | undefined,
@@ -620,52 +605,16 @@ export async function ensureSecurityGroups(
   const alb = await ensureSecurityGroup(env, vpcId, 'sg-alb', 'berth load balancer', existing, ec2);
   const service = await ensureSecurityGroup(env, vpcId, 'sg-service', 'berth services', existing, ec2);
   const database = await ensureSecurityGroup(env, vpcId, 'sg-database', 'berth databases', existing, ec2);
-  // AWS stores a source CIDR as its network address; compare and send it that way.
-  const sources = [
-    ...new Set(allowedIngressCidrs.map((cidr) => formatCidr(parseCidr(cidr, { allowHostBits: true })))),
-  ];
-  const unique = (values: readonly number[]) => [...new Set(values)].sort((a, b) => a - b);
-  await ensureIngress(
-    env,
-    existing.get('sg-alb'),
-    alb,
-    'sg-alb',
-    ALB_PORTS.flatMap((port) =>
-      sources.map((cidr) => ({ port, source: { cidr }, description: `HTTP(S) ${port} from allowed CIDR` })),
-    ),
-    ec2,
-  );
-  await ensureIngress(
-    env,
-    existing.get('sg-service'),
-    service,
-    'sg-service',
-    unique(ports).map((port) => ({
-      port,
-      source: { groupId: alb },
-      description: `container port ${port} from the load balancer`,
-    })),
-    ec2,
-  );
-  await ensureIngress(
-    env,
-    existing.get('sg-database'),
-    database,
-    'sg-database',
-    DATABASE_PORTS.map((port) => ({
-      port,
-      source: { groupId: service },
-      description: `database port ${port} from services`,
-    })),
-    ec2,
-  );
+  const plan = planIngress({
+    allowedIngressCidrs,
+    containerPorts: ports,
+    albGroupId: alb,
+    serviceGroupId: service,
+  });
+  await ensureIngress(env, existing.get('sg-alb'), alb, 'sg-alb', plan.alb, ec2);
+  await ensureIngress(env, existing.get('sg-service'), service, 'sg-service', plan.service, ec2);
+  await ensureIngress(env, existing.get('sg-database'), database, 'sg-database', plan.database, ec2);
   return { alb, service, database };
-}
-
-/** How many NAT gateways a mode needs for this many public subnets. */
-export function natGatewayCount(mode: NatMode, zoneCount: number): number {
-  if (mode === 'none') return 0;
-  return mode === 'single' ? 1 : zoneCount;
 }
 
 /**
@@ -693,7 +642,7 @@ export async function ensureNatGateways(
   publicSubnetIds: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<NatGatewayRef[]> {
-  const count = natGatewayCount(mode, publicSubnetIds.length);
+  const count = natGatewayCount({ natGateways: mode, availabilityZones: publicSubnetIds.length });
   if (count === 0) return [];
   const { Addresses = [] } = await ec2.send(
     new DescribeAddressesCommand({ Filters: environmentFilters(env.id) }),
@@ -794,7 +743,8 @@ export async function routeAppSubnetsThroughNat(
   for (const [zone, routeTableId] of appRouteTableIds.entries()) {
     const table = tables.find((candidate) => candidate.RouteTableId === routeTableId);
     if (!table) throw new Error(`route table ${routeTableId} is not one of environment ${env.id}`);
-    const natGatewayId = natGatewayIds[zone % natGatewayIds.length];
+    const nat = natGatewayForZone(zone, natGatewayIds.length);
+    const natGatewayId = nat === undefined ? undefined : natGatewayIds[nat];
     if (natGatewayId === undefined) continue;
     await ensureDefaultRoute(table, routeTableId, { natGatewayId }, ec2);
   }

@@ -41,7 +41,6 @@ import {
   type Rule,
   type RuleCondition,
   type TargetGroup,
-  TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   BuiltResources,
@@ -51,6 +50,7 @@ import type {
   Tags,
 } from '../domain/drift';
 import { type EnvironmentRef, names } from '../domain/naming';
+import { isElbNotFound } from './elb-errors';
 import { hasCode } from './errors';
 import { chunks, collect } from './teardown';
 
@@ -133,14 +133,6 @@ async function observeNetwork(
 // ---------------------------------------------------------------------------------------------
 // Load balancer
 // ---------------------------------------------------------------------------------------------
-
-function isElbNotFound(error: unknown): boolean {
-  return (
-    error instanceof LoadBalancerNotFoundException ||
-    error instanceof TargetGroupNotFoundException ||
-    error instanceof ListenerNotFoundException
-  );
-}
 
 /** Calls `describe` for each batch of ARNs; a batch failing on a missing ARN is asked again one by one. */
 async function describeEach<Item>(

@@ -46,10 +46,11 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../domain/naming';
+import { required } from '../domain/required';
 import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../domain/spec';
 import { findEnvironmentClusters } from './cluster';
-import { type Capacity, capacityProviderStrategy, ecsTags } from './ecs-shapes';
-import { errorCode } from './errors';
+import { type Capacity, capacityProviderStrategy, ecsTags, ecsTagValue } from './ecs-shapes';
+import { hasCode } from './errors';
 import { type Blocker, chunks, type TeardownProgress } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
@@ -123,16 +124,6 @@ export interface ServiceStatus {
 
 /** DescribeServices takes at most 10 services per call. */
 const DESCRIBE_SERVICES_MAX = 10;
-
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
-  return value;
-}
-
-function hasCode(error: unknown, ...codes: string[]): boolean {
-  const code = errorCode(error);
-  return code !== undefined && codes.includes(code);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Log groups
@@ -513,10 +504,6 @@ export async function updateService(
 // Teardown
 // ---------------------------------------------------------------------------------------------
 
-function tagOf(service: Service, key: string): string | undefined {
-  return service.tags?.find((tag) => tag.key === key)?.value;
-}
-
 async function deleteServices(
   environmentId: string,
   clusterName: string,
@@ -535,7 +522,8 @@ async function deleteServices(
     throw error;
   }
   const services = (await describeServices(clusterName, arns, ecs, true)).filter(
-    (service) => tagOf(service, TAG_ENVIRONMENT) === environmentId && !keep.has(service.serviceName ?? ''),
+    (service) =>
+      ecsTagValue(service.tags, TAG_ENVIRONMENT) === environmentId && !keep.has(service.serviceName ?? ''),
   );
   for (const service of services) {
     const arn = required(service.serviceArn, 'serviceArn');

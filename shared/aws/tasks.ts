@@ -12,6 +12,7 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { required } from '../domain/required';
 import { type Capacity, capacityProviderStrategy, ecsTags, taskOverrides } from './ecs-shapes';
 import { hasCode } from './errors';
 
@@ -45,11 +46,6 @@ export const RUN_TASK_MAX = 10;
 const DESCRIBE_TASKS_MAX = 100;
 /** Service tasks are `service:<name>`; job and one-off tasks are anything else. */
 const SERVICE_GROUP_PREFIX = 'service:';
-
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new Error(`AWS returned no ${what}`);
-  return value;
-}
 
 export interface RunTaskRequest {
   clusterName: string;

@@ -4,9 +4,10 @@
  * balancer, tasks or instances, logs); traffic-driven charges are represented by stated baselines,
  * never guessed silently: every baseline is listed in `assumptions`.
  */
+
+import { natGatewayCount } from './nat-gateways';
 import { FALLBACK_PRICE_REGION, PRICES, type RegionPrices } from './prices';
 import type { EnvironmentSpec } from './spec';
-import { natGatewayCount } from './usage';
 import * as z from './zod';
 
 /** AWS bills a month as 730 hours in its pricing examples. */
@@ -67,7 +68,7 @@ export function estimateMonthlyCost(spec: EnvironmentSpec, region: string): Cost
     lines.push({ item, quantity: roundQuantity(quantity), unit, monthly: roundCents(quantity * price) });
   };
 
-  const nats = natGatewayCount(spec);
+  const nats = natGatewayCount(spec.network);
   add('NAT gateway', nats * HOURS_PER_MONTH, 'gateway-hour', prices.natGatewayHour);
   add('NAT gateway data processed', nats * NAT_DATA_GB_PER_GATEWAY, 'GB', prices.natGatewayDataGb);
   if (nats > 0) assumptions.push(`${NAT_DATA_GB_PER_GATEWAY} GB per month through each NAT gateway`);

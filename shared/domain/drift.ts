@@ -16,6 +16,7 @@ import {
   TAG_MANAGED_BY,
   TAG_TEAM,
 } from './naming';
+import { natGatewayCount } from './nat-gateways';
 import type { EnvironmentSpec, ServiceSpec } from './spec';
 import * as z from './zod';
 
@@ -134,12 +135,6 @@ export interface ObservedEnvironment {
 const BERTH_TAG_KEYS = [TAG_ENVIRONMENT, TAG_TEAM, TAG_MANAGED_BY] as const;
 /** NAT gateway states that still route traffic (or soon will). */
 const LIVE_NAT_STATES = ['pending', 'available'];
-
-/** How many NAT gateways a mode asks for in this many zones (none | single | per-az). */
-function natGatewaysFor(network: EnvironmentSpec['network']): number {
-  if (network.natGateways === 'none') return 0;
-  return network.natGateways === 'single' ? 1 : network.availabilityZones;
-}
 
 /** A set of condition values in one canonical order, so order in AWS's answer is not drift. */
 function sorted(values: readonly string[]): string[] {
@@ -267,7 +262,7 @@ export function findDifferences(
   const vpc = `vpc/${observed.vpc.id}`;
   if (found.exists(vpc, observed.vpc)) found.tags(vpc, wantedTags, observed.vpc.tags);
   for (const subnet of observed.subnets) found.exists(`subnet/${subnet.id}`, subnet);
-  const wantedNat = natGatewaysFor(spec.network);
+  const wantedNat = natGatewayCount(spec.network);
   if (observed.natGateways.length !== wantedNat) {
     found.add(vpc, 'natGateways', wantedNat, observed.natGateways.length);
   }

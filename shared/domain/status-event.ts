@@ -8,16 +8,13 @@
  * order one environment's events by the version it ends with (EventBridge does not keep order).
  */
 import type { Environment } from './environment';
-import type { Status } from './status';
+import { isFailed, type Status } from './status';
 import type { StatusEvent } from './status-event-schema';
 
 export type { StatusEvent } from './status-event-schema';
 
 export const STATUS_EVENT_SOURCE = 'berth';
 export const STATUS_EVENT_DETAIL_TYPE = 'berth.environment';
-
-/** Statuses that end a workflow in failure: their events carry the error. */
-const FAILED_STATUSES: readonly Status[] = ['FAILED', 'UPDATE_FAILED', 'DELETE_FAILED'];
 
 /**
  * AWS error messages are short, but nothing bounds them; a status event must stay far below
@@ -56,7 +53,7 @@ export function statusEventOf(
     ...(environment.ticket ? { ticket: environment.ticket } : {}),
     ...(environment.spec.callbackUrl ? { callbackUrl: environment.spec.callbackUrl } : {}),
     ...(environment.status === 'READY' ? { outputs: environment.outputs } : {}),
-    ...(error && FAILED_STATUSES.includes(environment.status)
+    ...(error && isFailed(environment.status)
       ? {
           error: {
             ...error,

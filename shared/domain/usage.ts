@@ -4,6 +4,7 @@
  * exact, recomputable amounts. Kept apart from the quota schemas (quotas.ts) so that the store and
  * the functions that only read bundle no zod.
  */
+import { natGatewayCount } from './nat-gateways';
 import type { EnvironmentSpec } from './spec';
 
 export const QUOTA_DIMENSIONS = ['environments', 'tasks', 'natGateways', 'ec2Instances'] as const;
@@ -30,20 +31,13 @@ export function effectiveLimits(defaults: QuotaAmounts, overrides: Partial<Quota
   };
 }
 
-/** How many NAT gateways the spec asks for. */
-export function natGatewayCount(spec: Pick<EnvironmentSpec, 'network'>): number {
-  const { natGateways, availabilityZones } = spec.network;
-  if (natGateways === 'none') return 0;
-  return natGateways === 'single' ? 1 : availabilityZones;
-}
-
 /** What one environment of `spec` counts against its team's quotas. */
 export function usageOf(spec: EnvironmentSpec): QuotaAmounts {
   const { capacity, ec2 } = spec.cluster;
   return {
     environments: 1,
     tasks: spec.services.reduce((sum, service) => sum + service.desiredCount, 0),
-    natGateways: natGatewayCount(spec),
+    natGateways: natGatewayCount(spec.network),
     // The maximum, not the desired capacity: scaling out to it must not need a quota check.
     ec2Instances: capacity === 'EC2' && ec2 ? ec2.maxSize : 0,
   };

@@ -8,6 +8,8 @@
  * `io: 'output'` (defaults applied, so always present). OpenAPI 3.1 schemas are JSON Schema 2020-12,
  * so zod's default target needs no translation.
  */
+
+import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from '../app/slack-user-schema';
 import { runTaskRequestSchema, taskListSchema } from '../app/tasks';
 import { costEstimateSchema } from '../domain/cost';
 import { driftReportSchema } from '../domain/drift';
@@ -22,7 +24,6 @@ import { environmentRequestSchema } from '../domain/spec';
 import * as z from '../domain/zod';
 import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
 import { endpointPaths, endpoints } from './routes';
-import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from '../app/slack-user-schema';
 
 /** RFC 9457 problem details, as every error response carries them. */
 export const problemSchema = z.meta(

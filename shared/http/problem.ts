@@ -39,7 +39,7 @@ export const STATUS_OF: Record<FailureKind | TransportFailure, number> = {
   unavailable: 503,
 };
 
-/** Problem types are stable URNs; docs/problems.md (README) explains each one. */
+/** Problem types are stable URNs (`urn:berth:problem:<kind>`): clients branch on them, so a kind is never renamed. */
 export const problemType = (kind: FailureKind | TransportFailure) => `urn:berth:problem:${kind}`;
 
 /** An error the HTTP layer itself raises before a use case runs. */

@@ -4,7 +4,7 @@
  * events on the bus; events of environments nobody asked about in Slack are ignored.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SETTLED } from '../domain/status';
+import { isSettled } from '../domain/status';
 import { statusEventSchema } from '../domain/status-event-schema';
 import type { SlackStore } from '../store/slack';
 import { lastMessageNote, progressMessage } from './messages';
@@ -45,7 +45,7 @@ export async function notifySlack(deps: NotifierDependencies, event: unknown): P
   // No conversation, expired, out of messages, or this update was already posted.
   if (!claim) return 'ignored';
 
-  const settled = SETTLED.includes(change.status);
+  const settled = isSettled(change.status);
   const message = progressMessage(change);
   if (claim.number >= RESPONSE_URL_MESSAGES && !settled) message.text += lastMessageNote(change.name);
   const posted = await postToResponseUrl(claim.responseUrl, message);

@@ -1,7 +1,7 @@
 /**
  * Readiness waits live in the state machine (Wait → check → Choice); this decides how long each
  * Wait is. The first wait is set by the ASL's Pass state before the loop, roughly the shortest time
- * the resource takes in AWS (AWS-FACTS: NAT gateways 1–3 min, ALBs 2–4 min), so no invocation is
+ * the resource takes in AWS (docs/aws-facts.md#provisioning-times), so no invocation is
  * spent on a certainly-pending resource; after that the interval starts short and grows, which
  * keeps the overshoot past readiness small while bounding the Lambda invocations and state
  * transitions a slow resource costs.

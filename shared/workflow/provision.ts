@@ -69,12 +69,6 @@ export function stepCount(environment: StoredEnvironment): number {
   return 7 + nat + dns + jobs + 2 * spec.services.length;
 }
 
-/** The input field a step needs, or a StepFailed-worthy error naming it (a broken state machine). */
-export function required<T>(value: T | undefined, field: string): T {
-  if (value === undefined) throw new Error(`the workflow state has no ${field}`);
-  return value;
-}
-
 /** The spec of one of the environment's services, by name (the workflow passes names, not specs). */
 export function serviceSpec(environment: StoredEnvironment, name: string) {
   const service = environment.spec.services.find((candidate) => candidate.name === name);

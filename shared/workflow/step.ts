@@ -10,12 +10,9 @@
  */
 import { errorCode, isTransient } from '../aws/errors';
 import type { EnvironmentRef } from '../domain/naming';
-import type { Status } from '../domain/status';
+import { isForward, type Status } from '../domain/status';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
 import { StaleVersionError } from '../store/environments';
-
-/** The statuses of a forward run: what steps act in unless they say otherwise. */
-const FORWARD: readonly Status[] = ['PROVISIONING', 'UPDATING'];
 
 export interface StepEvent {
   environmentId: string;
@@ -108,7 +105,7 @@ export interface StepDefinition<E extends StepEvent, T> {
   /** For polls: whether the output means "ready". */
   isDone?: (output: T) => boolean;
   /**
-   * Statuses in which the step may act (default: a forward run, PROVISIONING or UPDATING). A step
+   * Statuses in which the step may act (default: a forward run, `isForward` in shared/domain/status). A step
    * still finishing after its run moved on (a rollback started, a DELETE took over) does nothing.
    */
   during?: readonly Status[];
@@ -130,7 +127,7 @@ export function defineStep<E extends StepEvent, T>(
     if (
       !environment ||
       environment.owner !== event.execution ||
-      !(definition.during ?? FORWARD).includes(environment.status)
+      !(definition.during ? definition.during.includes(environment.status) : isForward(environment.status))
     ) {
       throw new NotOwner(event.environmentId, event.execution);
     }

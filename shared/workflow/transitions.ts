@@ -16,7 +16,8 @@ import { statusEventOf } from '../domain/status-event';
 import { type EnvironmentStore, StaleVersionError, type StoredEnvironment } from '../store/environments';
 import { NotOwner, type StepFailure, TransientError } from './step';
 
-export const TRANSITIONS = {
+/** The named transitions the workflows record (the status graph itself is in shared/domain/status). */
+export const WORKFLOW_TRANSITIONS = {
   'begin-provisioning': { from: ['REQUESTED'], to: 'PROVISIONING' },
   provisioned: { from: ['PROVISIONING'], to: 'READY' },
   'rolling-back': { from: ['PROVISIONING'], to: 'ROLLING_BACK' },
@@ -29,7 +30,7 @@ export const TRANSITIONS = {
   'delete-failed': { from: ['DELETING'], to: 'DELETE_FAILED' },
 } as const satisfies Record<string, { from: readonly Status[]; to: Status }>;
 
-export type TransitionName = keyof typeof TRANSITIONS;
+export type TransitionName = keyof typeof WORKFLOW_TRANSITIONS;
 
 export interface TransitionRequest {
   environmentId: string;
@@ -77,7 +78,7 @@ async function applyTransitionOnce(
   if (!environment || environment.owner !== request.execution) {
     throw new NotOwner(request.environmentId, request.execution);
   }
-  const { from, to } = TRANSITIONS[request.transition];
+  const { from, to } = WORKFLOW_TRANSITIONS[request.transition];
   const starting = from.includes(to as never);
   // Already done by an earlier attempt of this very step, whose event may not have gone out: publish
   // it again. Nothing of this execution writes between a transition and its retry, so the version

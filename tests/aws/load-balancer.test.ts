@@ -27,12 +27,12 @@ import {
   findLoadBalancerResources,
   type LoadBalancerRef,
   loadBalancerState,
-  planPriorities,
   ResourceOwnedElsewhere,
   SSL_POLICY,
   teardownLoadBalancerPass,
 } from '../../shared/aws/load-balancer';
 import type { TeardownProgress } from '../../shared/aws/teardown';
+import { planPriorities } from '../../shared/domain/listener-priorities';
 import {
   type EnvironmentRef,
   environmentTags,
@@ -490,38 +490,6 @@ describe('ensureListenerRule', () => {
     const ruleArn = await ensureListenerRule(env, listenerArn, api, targetGroupArn, 100, teamTags, aws.elbv2);
     const rule = (await nonDefaultRules(listenerArn)).find((candidate) => candidate.RuleArn === ruleArn);
     expect(rule?.Priority).toBe('101');
-  });
-});
-
-describe('planPriorities', () => {
-  const routed = (name: string, priority?: number) => ({
-    name,
-    routing: {
-      pathPatterns: [`/${name}/*`],
-      hostHeaders: [],
-      ...(priority === undefined ? {} : { priority }),
-    },
-  });
-
-  it('gives new services multiples of 10 from 100 in spec order', () => {
-    expect(planPriorities([routed('a'), routed('b'), routed('c')], {})).toEqual({ a: 100, b: 110, c: 120 });
-  });
-
-  it('keeps explicit priorities and skips them when assigning', () => {
-    expect(planPriorities([routed('a'), routed('b', 100), routed('c', 5)], {})).toEqual({
-      a: 110,
-      b: 100,
-      c: 5,
-    });
-  });
-
-  it("keeps a service's existing priority and never hands out one an existing rule holds", () => {
-    const existing = { c: 120, removed: 100 };
-    expect(planPriorities([routed('new'), routed('c')], existing)).toEqual({ new: 110, c: 120 });
-  });
-
-  it('moves an existing rule when its service now asks for an explicit priority', () => {
-    expect(planPriorities([routed('a', 7)], { a: 100 })).toEqual({ a: 7 });
   });
 });
 

@@ -1,7 +1,8 @@
 import { describeNatGateways } from '../../shared/aws/network';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { nextPoll, type PollResult, SCHEDULES } from '../../shared/workflow/polling';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep, StepFailed } from '../../shared/workflow/step';
 
 const STEP = 'nat-gateways-available';

@@ -43,7 +43,7 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
       if (dns)
         await deleteAliasRecord(dns.hostedZoneId, dns.recordName, dnsName ? { target: { dnsName } } : {});
       const clusterName = names.cluster(ref);
-      // Jobs first (issue 5's order: jobs → services → …): a schedule or pipe must not start tasks meanwhile.
+      // Jobs first (then services, …): a schedule or pipe must not start tasks while the rest goes.
       const recorded = z.array(jobOutputSchema).safeParse(environment.outputs.jobs ?? []);
       const jobNames = [
         ...environment.spec.jobs.map((job) => job.name),

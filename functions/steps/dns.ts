@@ -1,6 +1,7 @@
 import { upsertAliasRecord } from '../../shared/aws/dns';
+import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { type ProvisionEvent, required, stepCount } from '../../shared/workflow/provision';
+import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
 /** The Route 53 alias record to the load balancer, when the spec asks for one. */
