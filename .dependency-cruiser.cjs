@@ -4,11 +4,6 @@
  * simulators. A rule broken here is a design question, not a lint nit: fix the import, not the rule.
  */
 
-/**
- * Cycles known on main in files owned by other work in progress, excepted one by one so the rule
- * stays strict for everything else. Remove each line once its cycle is gone.
- */
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -16,8 +11,6 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'An import cycle makes load order matter and hides which module owns what.',
-      // Each import of a cycle is checked from its own module, so a cycle is excepted only when
-      // every module in it is one of the known ones above.
       from: {},
       to: { circular: true },
     },
