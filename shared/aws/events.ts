@@ -9,6 +9,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE, type StatusEvent } from '../domain/status-event';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
+// Not traced: every API write publishes here (see shared/aws/tracing.ts).
 const defaultClient = /* @__PURE__ */ new EventBridgeClient({});
 
 /** EventBridge's PutEvents entry limit (docs/aws-facts.md#eventbridge-entry-size). */

@@ -52,16 +52,17 @@ import { errorCode, hasCode } from './errors';
 import { ensureLogGroup, ensureTaskDefinitionRevision } from './service';
 import { stopJobTasks } from './tasks';
 import type { Blocker, TeardownProgress } from './teardown';
+import { traced } from './tracing';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_SCHEDULER`, `…_SQS`, `…_PIPES`…). */
 const defaultClients: JobClients = {
-  ecs: /* @__PURE__ */ new ECSClient({}),
-  logs: /* @__PURE__ */ new CloudWatchLogsClient({}),
-  scheduler: /* @__PURE__ */ new SchedulerClient({}),
+  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient({})),
+  logs: /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchLogsClient({})),
+  scheduler: /* @__PURE__ */ traced(/* @__PURE__ */ new SchedulerClient({})),
   // The queue URL's host is the Region's SQS endpoint in AWS; elsewhere (AWS_ENDPOINT_URL_SQS) the
   // configured endpoint must win, or the SDK would call the host named in the URL.
-  sqs: /* @__PURE__ */ new SQSClient({ useQueueUrlAsEndpoint: false }),
-  pipes: /* @__PURE__ */ new PipesClient({}),
+  sqs: /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient({ useQueueUrlAsEndpoint: false })),
+  pipes: /* @__PURE__ */ traced(/* @__PURE__ */ new PipesClient({})),
 };
 
 /** The SDK clients this module calls; tests pass their own. */

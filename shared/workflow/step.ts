@@ -9,6 +9,7 @@
  * - `NotOwner`: another execution (a DELETE) took the environment over; the ASL ends quietly.
  */
 import { errorCode, isTransient } from '../aws/errors';
+import { stepSegment } from '../aws/tracing';
 import type { EnvironmentRef } from '../domain/naming';
 import { isForward, type Status } from '../domain/status';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
@@ -116,54 +117,55 @@ export interface StepDefinition<E extends StepEvent, T> {
 
 export type StepHandler<E extends StepEvent, T> = (event: E) => Promise<T>;
 
-/** Wraps a step: ownership check, progress records, failure classification. */
+/** Wraps a step: ownership check, progress records, failure classification, its own trace subsegment. */
 export function defineStep<E extends StepEvent, T>(
   definition: StepDefinition<E, T>,
   store: () => EnvironmentStore,
 ): StepHandler<E, T> {
-  return async (event) => {
-    const repository = store();
-    const environment = await repository.get(event.environmentId);
-    if (
-      !environment ||
-      environment.owner !== event.execution ||
-      !(definition.during ? definition.during.includes(environment.status) : isForward(environment.status))
-    ) {
-      throw new NotOwner(event.environmentId, event.execution);
-    }
-    const ref = { id: environment.id, name: environment.name, team: environment.team };
-    const startedAt = new Date().toISOString();
-    const tracked = (definition.mode ?? 'track') === 'track';
-    const instance = definition.instance?.(event);
-    const stepName = instance ? `${definition.name}:${instance}` : definition.name;
-    let current = environment;
-    try {
-      if (tracked && environment.progress.currentStep !== stepName) {
-        current = await repository.update(
-          environment.id,
-          { owner: event.execution },
-          { progress: { ...environment.progress, currentStep: stepName } },
-        );
+  return (event) =>
+    stepSegment(definition.name, { environmentId: event.environmentId, step: definition.name }, async () => {
+      const repository = store();
+      const environment = await repository.get(event.environmentId);
+      if (
+        !environment ||
+        environment.owner !== event.execution ||
+        !(definition.during ? definition.during.includes(environment.status) : isForward(environment.status))
+      ) {
+        throw new NotOwner(event.environmentId, event.execution);
       }
-      const result = await definition.run(event, { environment: current, ref, store: repository });
-      const done = tracked || (definition.isDone?.(result.output) ?? false);
-      if (done || result.resources) {
-        await recordFinish(
-          repository,
-          current,
-          event,
-          { ...definition, name: stepName },
-          startedAt,
-          done,
-          result,
-        );
+      const ref = { id: environment.id, name: environment.name, team: environment.team };
+      const startedAt = new Date().toISOString();
+      const tracked = (definition.mode ?? 'track') === 'track';
+      const instance = definition.instance?.(event);
+      const stepName = instance ? `${definition.name}:${instance}` : definition.name;
+      let current = environment;
+      try {
+        if (tracked && environment.progress.currentStep !== stepName) {
+          current = await repository.update(
+            environment.id,
+            { owner: event.execution },
+            { progress: { ...environment.progress, currentStep: stepName } },
+          );
+        }
+        const result = await definition.run(event, { environment: current, ref, store: repository });
+        const done = tracked || (definition.isDone?.(result.output) ?? false);
+        if (done || result.resources) {
+          await recordFinish(
+            repository,
+            current,
+            event,
+            { ...definition, name: stepName },
+            startedAt,
+            done,
+            result,
+          );
+        }
+        return result.output;
+      } catch (error) {
+        if (error instanceof StaleVersionError) throw new NotOwner(event.environmentId, event.execution);
+        throw classify(stepName, error);
       }
-      return result.output;
-    } catch (error) {
-      if (error instanceof StaleVersionError) throw new NotOwner(event.environmentId, event.execution);
-      throw classify(stepName, error);
-    }
-  };
+    });
 }
 
 async function recordFinish<E extends StepEvent, T>(

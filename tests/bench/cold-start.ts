@@ -115,6 +115,18 @@ export const handler = withStack(async () => [
 `,
   },
   {
+    name: 'floor-traced',
+    what: 'Floor of a traced function: the validating floor plus Powertools Tracer capturing its client (what Tracer would add to an API function; the workflow steps carry it)',
+    source: `${FLOOR_PREAMBLE}
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import * as z from './shared/domain/zod';
+const tracer = new Tracer({ serviceName: 'berth' });
+const traced = tracer.captureAWSv3Client(client);
+const schema = z.object({ name: z.string() });
+export const handler = withStack(async (event) => [traced.config.region, schema.safeParse(event).success]);
+`,
+  },
+  {
     name: 'floor-spec',
     what: 'Floor of a function that validates a spec: DocumentClient, middy + Powertools Logger, the environment spec schema',
     source: `${FLOOR_PREAMBLE}
