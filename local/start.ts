@@ -10,8 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type StartOptions as SimulatorStartOptions, startSimulator } from '@berth/aws-sim/server';
+import { LOCAL_ACCOUNT_ID } from '@berth/sfn-local/definitions';
+import { timeScaleFromEnvironment } from '@berth/sfn-local/engine';
+import { startStepFunctions } from '@berth/sfn-local/server';
 import { LOCAL_AUDIENCE, LOCAL_KEY_DIR, LOCAL_PORT, startJwksServer } from './auth';
-import { type StartOptions as SimulatorStartOptions, startSimulator } from './aws/server';
 import {
   assertPortsFree,
   captureOutput,
@@ -21,9 +24,6 @@ import {
   startDynamoDbLocal,
   waitUntilAnswering,
 } from './dynamodb';
-import { LOCAL_ACCOUNT_ID } from './stepfunctions/definitions';
-import { timeScaleFromEnvironment } from './stepfunctions/engine';
-import { startStepFunctions } from './stepfunctions/server';
 
 const ROOT = resolve(__dirname, '..');
 const OSLS_BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
