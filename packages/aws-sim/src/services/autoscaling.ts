@@ -22,59 +22,14 @@
  *
  * Store type: `autoscaling-group` (id = group name; instances live inside the group record).
  */
-import {
-  AwsError,
-  type OperationInput,
-  type ServiceDefinition,
-  type SimContext,
-  type SimResource,
-} from '../kernel';
+import { AwsError, type OperationInput, type ServiceDefinition, type SimContext } from '../kernel';
 import { drawSeconds } from '../latency';
+import type { AutoScalingGroupResource, GroupInstance, GroupTag } from './autoscaling-model';
 import { findLaunchTemplate } from './ec2/launch-templates';
 import type { Subnet } from './ec2/model';
 import { createNetworkInterface, releaseNetworkInterface } from './ec2/network-interfaces';
-import { deregisterContainerInstance, registerContainerInstance } from './ecs';
+import { deregisterContainerInstance, registerContainerInstance } from './ecs/container-instances';
 import { InputReader, type InvalidInput, isoTimestamp, paginate } from './operation-input';
-
-interface GroupInstance {
-  instanceId: string;
-  availabilityZone: string;
-  subnetId: string;
-  networkInterfaceId: string;
-  instanceType: string;
-  protectedFromScaleIn: boolean;
-  inServiceAt: number;
-  terminatingAt?: number;
-  terminatedAt?: number;
-}
-
-interface GroupTag {
-  Key: string;
-  Value: string;
-  PropagateAtLaunch: boolean;
-}
-
-export interface AutoScalingGroupResource extends SimResource {
-  type: 'autoscaling-group';
-  arn: string;
-  name: string;
-  launchTemplate: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
-  minSize: number;
-  maxSize: number;
-  desiredCapacity: number;
-  subnets: string[];
-  groupTags: GroupTag[];
-  newInstancesProtectedFromScaleIn: boolean;
-  healthCheckType: string;
-  healthCheckGracePeriod: number;
-  defaultCooldown: number;
-  capacityRebalance: boolean;
-  /** From the launch template's user data (`ECS_CLUSTER=name`). */
-  clusterName?: string;
-  instances: GroupInstance[];
-  deleting: boolean;
-  launched: number;
-}
 
 const error = (code: string, message: string) => new AwsError(code, message, 400);
 const validationError: InvalidInput = (message) => error('ValidationError', message);
