@@ -5,7 +5,7 @@
  */
 import type { SimContext } from '../../kernel';
 import type { SecurityGroup, Subnet } from '../ec2/model';
-import { findTargetGroup, loadBalancersOf } from '../elbv2';
+import { findTargetGroup, loadBalancersOf } from '../elbv2/target-health';
 import type { InputReader } from '../operation-input';
 import {
   type ClusterResource,

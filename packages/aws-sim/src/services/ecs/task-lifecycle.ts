@@ -7,7 +7,12 @@ import type { SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
 import type { Subnet } from '../ec2/model';
 import { createNetworkInterface, releaseNetworkInterface } from '../ec2/network-interfaces';
-import { deregisterTarget, findTargetGroup, healthCheckVerdictAt, registerTarget } from '../elbv2';
+import {
+  deregisterTarget,
+  findTargetGroup,
+  healthCheckVerdictAt,
+  registerTarget,
+} from '../elbv2/target-health';
 import {
   arnPrefix,
   type ClusterResource,
