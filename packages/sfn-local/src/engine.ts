@@ -11,36 +11,41 @@
  *   fails twice and then succeeds counts 3). Wait states are not invocations.
  * - retries: Retry attempts taken (the package's StateRetried events), at any level.
  * - durationMs: stopDate − startDate in wall-clock ms (up to now while RUNNING).
+ *
+ * API input rules and `SfnError` are in api-input.ts, Wait timing in waits.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import {
+  assertArn,
+  assertValidName,
+  decodeToken,
+  encodeToken,
+  errorCause,
+  pageSize,
+  parseDefinition,
+  parseExecutionInput,
+  SfnError,
+} from './api-input';
 import { functionNameFromArn, LOCAL_ACCOUNT_ID } from './definitions';
 import { type HistoryEvent, HistoryRecorder, type InvocationRecord, type PackageEvent } from './history';
 import { type TaskInvoker, UnrecoverableError } from './invokers';
 import { isJsonObject, type JsonObject, type JsonValue, toJsonValue } from './json';
 import {
   LAMBDA_INVOKE_RESOURCE,
-  MAX_TIMER_SECONDS,
   prepareRunnable,
   type RunnableDefinition,
   type TaskKind,
   validateDefinition,
   type WaitSpec,
 } from './runnable';
+import { sleep, waitSeconds } from './waits';
+
+export { SfnError } from './api-input';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-const STATUSES: readonly string[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
-/** An API error with Step Functions' error code (`ExecutionAlreadyExists`). */
-export class SfnError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+const STATUSES: readonly string[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 export interface EngineOptions {
   invoker: TaskInvoker;
@@ -518,143 +523,10 @@ export function timeScaleFromEnvironment(): number {
   return scale;
 }
 
-/** The Wait's duration in AWS seconds; Step Functions' rules for the *Path variants. */
-function waitSeconds(wait: WaitSpec, parameters: JsonObject): number {
-  switch (wait.source) {
-    case 'Seconds':
-      return wait.seconds;
-    case 'Timestamp':
-      return secondsUntil(wait.timestamp);
-    case 'SecondsPath': {
-      const seconds = parameters.seconds;
-      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-        throw new UnrecoverableError(
-          'States.Runtime',
-          `SecondsPath must point to a non-negative integer, got ${JSON.stringify(seconds)}`,
-        );
-      }
-      return seconds;
-    }
-    case 'TimestampPath': {
-      const timestamp = parameters.timestamp;
-      if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
-        throw new UnrecoverableError(
-          'States.Runtime',
-          `TimestampPath must point to an ISO 8601 timestamp, got ${JSON.stringify(timestamp)}`,
-        );
-      }
-      return secondsUntil(timestamp);
-    }
-  }
-}
-
-/**
- * Seconds from now until a timestamp (0 if past). The remaining time is what gets scaled: the
- * local stack has no shared simulated clock, so "wait until 10:00" at scale 0.01 waits 1% of the
- * real time left until 10:00.
- */
-function secondsUntil(timestamp: string): number {
-  return Math.max(0, (Date.parse(timestamp) - Date.now()) / 1000);
-}
-
-/** Sleeps, in chunks because Node timers overflow past 2^31-1 ms; ends early on abort. */
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  let remaining = ms;
-  while (remaining > 0 && !signal.aborted) {
-    const chunk = Math.min(remaining, MAX_TIMER_SECONDS * 1000);
-    await new Promise<void>((resolve) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, chunk);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    remaining -= chunk;
-  }
-}
-
-function parseDefinition(definition: JsonObject | string): JsonObject {
-  if (typeof definition !== 'string') return definition;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(definition);
-  } catch (error) {
-    throw new SfnError('InvalidDefinition', `Invalid State Machine Definition: ${String(error)}`);
-  }
-  const value = toJsonValue(parsed);
-  if (!isJsonObject(value))
-    throw new SfnError('InvalidDefinition', 'Invalid State Machine Definition: not an object');
-  return value;
-}
-
-function parseExecutionInput(text: string): JsonValue {
-  try {
-    return toJsonValue(JSON.parse(text));
-  } catch {
-    throw new SfnError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${text}'`);
-  }
-}
-
-/**
- * Names: 1–80 characters, none of whitespace, `< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /`, or
- * control characters (U+0000–U+001F, U+007F–U+009F) — StartExecution's `name` rules.
- */
-function assertValidName(name: string, what: string): void {
-  const forbidden = ' \t\n\r\f\v<>{}[]?*"#%\\^|~`$&,;:/';
-  const valid =
-    name.length >= 1 &&
-    name.length <= 80 &&
-    [...name].every((char) => {
-      const code = char.codePointAt(0) ?? 0;
-      return (
-        !forbidden.includes(char) && !(code <= 0x1f || (code >= 0x7f && code <= 0x9f)) && char.trim() !== ''
-      );
-    });
-  if (!valid) throw new SfnError('InvalidName', `Invalid Name: '${name}' is not a valid ${what} name`);
-}
-
-function assertArn(arn: string, resourceType: 'stateMachine' | 'execution'): void {
-  const parts = arn.split(':');
-  if (parts[0] !== 'arn' || parts[2] !== 'states' || parts[5] !== resourceType) {
-    throw new SfnError('InvalidArn', `Invalid Arn: '${arn}'`);
-  }
-}
-
-function pageSize(maxResults: number | undefined): number {
-  // AWS: 0 or absent means the default page size (100); the maximum is 1000.
-  if (maxResults === undefined || maxResults <= 0) return 100;
-  return Math.min(maxResults, 1000);
-}
-
-function encodeToken(position: number): string {
-  return Buffer.from(JSON.stringify({ position }), 'utf8').toString('base64');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const parsed = toJsonValue(JSON.parse(Buffer.from(token, 'base64').toString('utf8')));
-    if (isJsonObject(parsed) && typeof parsed.position === 'number') return parsed.position;
-  } catch {
-    // fall through to InvalidToken
-  }
-  throw new SfnError('InvalidToken', `Invalid Token: '${token}'`);
-}
-
 function withoutExecutionData(event: HistoryEvent): HistoryEvent {
   if (event.details === undefined) return event;
   const { input: _input, output: _output, ...rest } = event.details;
   return { ...event, details: rest };
-}
-
-function errorCause(input: { error?: string; cause?: string }): JsonObject {
-  const details: JsonObject = {};
-  if (input.error !== undefined) details.error = input.error;
-  if (input.cause !== undefined) details.cause = input.cause;
-  return details;
 }
 
 /** The state error inside what `run().result` rejects with (ExecutionError wraps it in `cause`). */
