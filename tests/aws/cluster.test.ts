@@ -6,7 +6,7 @@ import {
   DescribeClustersCommand,
   ListTaskDefinitionsCommand,
 } from '@aws-sdk/client-ecs';
-import type { SimResource } from '../../local/aws/kernel';
+import type { SimResource } from '@berth/aws-sim/kernel';
 import { ensureCluster, ensureEc2Capacity, teardownClusterPass } from '../../shared/aws/cluster';
 import { ec2CapacityName } from '../../shared/aws/ecs-shapes';
 import { registerTaskDefinition } from '../../shared/aws/service';

@@ -6,9 +6,9 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { ec2 } from '../../local/aws/services/ec2';
-import { elbv2 } from '../../local/aws/services/elbv2';
-import { route53 } from '../../local/aws/services/route53';
+import { ec2 } from '@berth/aws-sim/services/ec2';
+import { elbv2 } from '@berth/aws-sim/services/elbv2';
+import { route53 } from '@berth/aws-sim/services/route53';
 import { changeStatus, deleteAliasRecord, upsertAliasRecord } from '../../shared/aws/dns';
 import { ensureLoadBalancer, type LoadBalancerRef } from '../../shared/aws/load-balancer';
 import {

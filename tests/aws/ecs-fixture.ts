@@ -15,8 +15,9 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { type RunningSimulator, startSimulator } from '../../local/aws/server';
-import { services } from '../../local/aws/services/index';
+import { type RunningSimulator, startSimulator } from '@berth/aws-sim/server';
+import { services } from '@berth/aws-sim/services/index';
+import { createNetwork, type TestNetwork } from '@berth/aws-sim/tests/network-fixture';
 import type { ClusterClients } from '../../shared/aws/cluster';
 import type { ServiceClients } from '../../shared/aws/service';
 import type { TeardownProgress } from '../../shared/aws/teardown';
@@ -26,7 +27,6 @@ import {
   type EnvironmentSpec,
   environmentRequestSchema,
 } from '../../shared/domain/spec';
-import { createNetwork, type TestNetwork } from '../local/network-fixture';
 
 export const TIME_SCALE = 0.001;
 export const REGION = 'us-east-1';

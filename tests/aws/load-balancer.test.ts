@@ -13,8 +13,8 @@ import {
   DescribeTargetGroupsCommand,
   type Tag,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ec2 } from '../../local/aws/services/ec2';
-import { elbv2 } from '../../local/aws/services/elbv2';
+import { ec2 } from '@berth/aws-sim/services/ec2';
+import { elbv2 } from '@berth/aws-sim/services/elbv2';
 import {
   DEREGISTRATION_DELAY_SECONDS,
   deleteListenerRule,

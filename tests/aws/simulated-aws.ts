@@ -3,13 +3,13 @@
  * a network to put an ALB in, environments and specs made by the real schema (so defaults apply).
  */
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ServiceDefinition } from '../../local/aws/kernel';
+import type { ServiceDefinition } from '@berth/aws-sim/kernel';
+import { type SimulatedServices, startServices } from '@berth/aws-sim/tests/simulated-services';
 import type { EnvironmentRef } from '../../shared/domain/naming';
 import { type EnvironmentSpec, environmentRequestSchema, type ServiceSpec } from '../../shared/domain/spec';
-import { type SimulatedServices, startServices } from '../local/simulated-services';
 
-export { createNetwork, eventually, type TestNetwork } from '../local/network-fixture';
-export { TIME_SCALE, waitAwsSeconds } from '../local/simulated-services';
+export { createNetwork, eventually, type TestNetwork } from '@berth/aws-sim/tests/network-fixture';
+export { TIME_SCALE, waitAwsSeconds } from '@berth/aws-sim/tests/simulated-services';
 
 export interface SimulatedAws extends SimulatedServices {
   elbv2: ElasticLoadBalancingV2Client;

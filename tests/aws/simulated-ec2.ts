@@ -3,9 +3,9 @@
  * EC2Client pointed at it, and what the simulator knows: live resources and call counts.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
-import type { LatencyModel } from '../../local/aws/kernel';
-import { type RunningSimulator, startSimulator } from '../../local/aws/server';
-import { ec2 } from '../../local/aws/services/ec2';
+import type { LatencyModel } from '@berth/aws-sim/kernel';
+import { type RunningSimulator, startSimulator } from '@berth/aws-sim/server';
+import { ec2 } from '@berth/aws-sim/services/ec2';
 import { TAG_ENVIRONMENT } from '../../shared/domain/naming';
 
 export const TIME_SCALE = 0.001;

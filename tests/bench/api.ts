@@ -15,11 +15,11 @@ import {
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_ACCOUNT_ID } from '@berth/sfn-local/definitions';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { signLocalToken } from '../../local/auth';
 import { type LocalStack, startLocalStack } from '../../local/start';
-import { LOCAL_ACCOUNT_ID } from '../../local/stepfunctions/definitions';
 import { toAuthorizerContext } from '../../shared/http/identity';
 import { newEnvironmentId } from '../../shared/store/ids';
 import { esbuildOptions, readServerlessYml } from './cold-start';

@@ -31,7 +31,7 @@ machine, and the ratio of the two. "met?" compares the figure with its target; a
 missed here, with the reason in the notes under the table.
 
 - **Workflow**: the real state machines and step handlers on the simulated AWS (latency model of
-  \`local/aws/latency.ts\`, time scale as given). Wall times are in *simulated* seconds (wall / scale).
+  \`packages/aws-sim/src/latency.ts\`, time scale as given). Wall times are in *simulated* seconds (wall / scale).
   The baseline is the critical path computed from the durations the latency model drew for that very
   run (NAT \`settlesAt − createdAt\`, ALB \`activeAt − createdAt\`, the deployment's tasks running and
   passing health checks, the drain and ENI-release chains of the teardown). State transitions and

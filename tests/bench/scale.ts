@@ -3,7 +3,7 @@
  * limits on (AWS's token buckets, refilled in simulated time), against one creation alone in the
  * same run: all READY, no failed execution, no two VPC CIDRs alike, and the time to all-ready.
  */
-import type { SimResource } from '../../local/aws/kernel';
+import type { SimResource } from '@berth/aws-sim/kernel';
 import type { Row, SectionResult } from './report';
 import { ratioOf } from './report';
 import { formatSeconds } from './stats';

@@ -4,8 +4,8 @@
  * process, each handler timed so that Lambda GB-seconds can be priced.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SimResource } from '../../local/aws/kernel';
-import type { StartOptions } from '../../local/aws/server';
+import type { SimResource } from '@berth/aws-sim/kernel';
+import type { StartOptions } from '@berth/aws-sim/server';
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
 import { createEnvironment } from '../../shared/app/create';
 import type { Caller } from '../../shared/http/identity';

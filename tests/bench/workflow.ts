@@ -4,7 +4,7 @@
  * from the durations the latency model actually drew for that run, plus state transitions, Lambda
  * invocations, AWS API calls and what one environment costs in Step Functions, Lambda and DynamoDB.
  */
-import type { SimClock, SimResource } from '../../local/aws/kernel';
+import type { SimClock, SimResource } from '@berth/aws-sim/kernel';
 import { deleteEnvironment } from '../../shared/app/delete';
 import { updateEnvironment } from '../../shared/app/update';
 import type { SectionResult } from './report';

@@ -13,7 +13,7 @@ export function testDynamoDbEndpoint(): string {
   if (!endpoint) {
     throw new Error(
       'DYNAMODB_ENDPOINT is not set: tests/setup/global-setup.ts skips DynamoDB Local when only ' +
-        'tests/unit, tests/local or tests/bench are selected. Run the test through jest from the repo root.',
+        'tests/unit, tests/local, tests/bench or packages/ are selected. Run the test through jest from the repo root.',
     );
   }
   return endpoint;

@@ -2,14 +2,14 @@
  * Starts one DynamoDB Local for the whole jest run on a free port, exports DYNAMODB_ENDPOINT (jest
  * workers are forked after this and inherit it) and creates the `berth-test` table from serverless.yml.
  * An endpoint already in DYNAMODB_ENDPOINT is used as is; runs that select only suites which never
- * touch DynamoDB (tests/unit, tests/local, tests/bench) start nothing.
+ * touch DynamoDB (tests/unit, tests/local, tests/bench, packages/) start nothing.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GlobalConfig } from 'jest';
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
 import { TEST_TABLE_NAME, testDynamoDbClientConfig } from './dynamodb';
 
-const DATABASE_FREE_SUITES = /(^|[/\\])tests[/\\](unit|local|bench)([/\\]|$)/;
+const DATABASE_FREE_SUITES = /(^|[/\\])(tests[/\\](unit|local|bench)|packages)([/\\]|$)/;
 
 declare global {
   /** Shared with global-teardown.ts: both run in jest's parent process. */

@@ -7,12 +7,12 @@
 import { resolve } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { type RunningSimulator, type StartOptions, startSimulator } from '../../local/aws/server';
+import { type RunningSimulator, type StartOptions, startSimulator } from '@berth/aws-sim/server';
+import { loadServerlessProject } from '@berth/sfn-local/definitions';
+import type { ExecutionDescription } from '@berth/sfn-local/engine';
+import type { LambdaHandler } from '@berth/sfn-local/invokers';
+import { type LocalStepFunctions, startStepFunctions } from '@berth/sfn-local/server';
 import { SIMULATED_SERVICES } from '../../local/start';
-import { loadServerlessProject } from '../../local/stepfunctions/definitions';
-import type { ExecutionDescription } from '../../local/stepfunctions/engine';
-import type { LambdaHandler } from '../../local/stepfunctions/invokers';
-import { type LocalStepFunctions, startStepFunctions } from '../../local/stepfunctions/server';
 import type { Dependencies } from '../../shared/app/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { EventBridgeNotifier } from '../../shared/wiring/status-notifier';
@@ -33,7 +33,7 @@ export interface WorkflowStack {
   settle(environmentId: string, timeoutMs?: number): Promise<ExecutionDescription>;
   /** Live simulated resources carrying the environment's tag, by type. */
   inventory(environmentId: string): Promise<Record<string, unknown[]>>;
-  /** Installs a fault in the simulated AWS (POST /_local/faults; see local/aws/faults.ts). */
+  /** Installs a fault in the simulated AWS (POST /_local/faults; see packages/aws-sim/src/faults.ts). */
   injectFault(fault: Record<string, unknown>): Promise<void>;
   /** Removes every installed fault. */
   clearFaults(): Promise<void>;

@@ -16,7 +16,7 @@ import {
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { FaultInjector } from '../../local/aws/faults';
+import { FaultInjector } from '@berth/aws-sim/faults';
 import { createEnvironment } from '../../shared/app/create';
 import { deleteEnvironment } from '../../shared/app/delete';
 import { getEnvironment } from '../../shared/app/reads';

@@ -1,0 +1,265 @@
+/**
+ * The service scheduler, replayed lazily: every ECS call first reconciles its cluster, applying in
+ * time order what happened since the last call (tasks running, health checks passing or failing,
+ * tasks exiting, deployments completing or tripping the circuit breaker) — no timers.
+ */
+import type { SimContext } from '../../kernel';
+import {
+  type ClusterResource,
+  clusterArnOf,
+  clusterNotFound,
+  containerInstancesOf,
+  type Deployment,
+  type EcsServiceResource,
+  lastSegment,
+  MAX_RECONCILE_STEPS,
+  RETENTION_SECONDS,
+  servicesOf,
+  type TaskResource,
+  tasksOf,
+} from './model';
+import { resolveTaskDefinition } from './task-definitions';
+import { failureAt, healthyAt, launchTask, stopTask } from './task-lifecycle';
+
+/** An ACTIVE cluster, reconciled up to now. */
+export function requireCluster(ctx: SimContext, nameOrArn: string | undefined): ClusterResource {
+  const cluster = ctx.store.get<ClusterResource>('ecs-cluster', clusterArnOf(ctx, nameOrArn));
+  if (cluster?.status !== 'ACTIVE') throw clusterNotFound();
+  reconcileCluster(ctx, cluster);
+  return cluster;
+}
+
+function addEvent(ctx: SimContext, service: EcsServiceResource, at: number, message: string): void {
+  service.events.unshift({
+    id: ctx.ids.uuid(),
+    createdAt: at,
+    message: `(service ${service.name}) ${message}`,
+  });
+  service.events.length = Math.min(service.events.length, 100);
+}
+
+function newDeploymentId(ctx: SimContext): string {
+  return `ecs-svc/${Array.from({ length: 19 }, () => Math.floor(ctx.random() * 10)).join('')}`;
+}
+
+function primaryOf(service: EcsServiceResource): Deployment | undefined {
+  return service.deployments.find((deployment) => deployment.status === 'PRIMARY');
+}
+
+export function startDeployment(
+  ctx: SimContext,
+  service: EcsServiceResource,
+  taskDefinition: string,
+  at: number,
+): Deployment {
+  for (const deployment of service.deployments) deployment.status = 'ACTIVE';
+  const id = newDeploymentId(ctx);
+  const deployment: Deployment = {
+    id,
+    status: 'PRIMARY',
+    taskDefinition,
+    desiredCount: service.desiredCount,
+    failedTasks: 0,
+    createdAt: at,
+    updatedAt: at,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: 'ECS deployment in progress.',
+  };
+  service.deployments.unshift(deployment);
+  return deployment;
+}
+
+export function serviceTasks(ctx: SimContext, service: EcsServiceResource): TaskResource[] {
+  return ctx.store.list<TaskResource>('ecs-task').filter((task) => task.serviceArn === service.arn);
+}
+
+/** Starts or stops primary-deployment tasks at `at` so that their number matches the desired count. */
+function scaleTo(ctx: SimContext, service: EcsServiceResource, at: number): void {
+  const primary = primaryOf(service);
+  if (service.status !== 'ACTIVE' || !primary || primary.rolloutState === 'FAILED') return;
+  primary.desiredCount = service.desiredCount;
+  const live = serviceTasks(ctx, service).filter(
+    (task) => task.deploymentId === primary.id && task.stoppingAt === undefined,
+  );
+  for (const extra of live.slice(service.desiredCount)) {
+    stopTask(
+      ctx,
+      extra,
+      at,
+      `Scaling activity initiated by (deployment ${primary.id})`,
+      'ServiceSchedulerInitiated',
+    );
+  }
+  const missing = service.desiredCount - live.length;
+  if (missing <= 0) return;
+  const cluster = ctx.store.get<ClusterResource>('ecs-cluster', service.clusterArn);
+  const definition = resolveTaskDefinition(ctx, primary.taskDefinition);
+  if (!cluster || !definition) return;
+  if (!service.placement.fargate && containerInstancesOf(ctx, cluster.arn, at).length === 0) {
+    const message = 'was unable to place a task because no container instance met all of its requirements.';
+    if (!service.events[0]?.message.endsWith(message)) addEvent(ctx, service, at, message);
+    return;
+  }
+  const tags =
+    service.propagateTags === 'SERVICE'
+      ? service.tags
+      : service.propagateTags === 'TASK_DEFINITION'
+        ? definition.tags
+        : {};
+  const started: string[] = [];
+  for (let i = 0; i < missing; i += 1) {
+    const task = launchTask(ctx, {
+      cluster,
+      definition,
+      placement: service.placement,
+      at,
+      group: `service:${service.name}`,
+      startedBy: primary.id,
+      service,
+      deploymentId: primary.id,
+      tags: { ...tags },
+      index: service.launchedTasks,
+    });
+    service.launchedTasks += 1;
+    started.push(lastSegment(task.arn));
+  }
+  addEvent(ctx, service, at, `has started ${started.length} tasks: (task ${started.join(') (task ')}).`);
+}
+
+interface SchedulerEvent {
+  at: number;
+  apply: (at: number) => void;
+}
+
+/** Circuit-breaker threshold: 0.5 × desired count, at least 3, at most 200. */
+const failureThreshold = (desired: number) => Math.min(200, Math.max(3, Math.ceil(desired * 0.5)));
+
+function taskFailed(ctx: SimContext, service: EcsServiceResource, task: TaskResource, at: number): void {
+  const taskId = lastSegment(task.arn);
+  if (task.exitAt !== undefined) {
+    stopTask(ctx, task, at, 'Essential container in task exited', 'EssentialContainerExited');
+  } else {
+    const target = task.targets[0];
+    if (target) {
+      addEvent(
+        ctx,
+        service,
+        at,
+        `(port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason Health checks failed with these codes: [500]).`,
+      );
+    }
+    stopTask(
+      ctx,
+      task,
+      at,
+      `Task failed ELB health checks in (target-group ${target?.targetGroupArn ?? ''})`,
+      'ServiceSchedulerInitiated',
+    );
+  }
+  addEvent(ctx, service, at, `has stopped 1 running tasks: (task ${taskId}).`);
+  const deployment = service.deployments.find((candidate) => candidate.id === task.deploymentId);
+  if (!deployment) return;
+  deployment.failedTasks += 1;
+  deployment.updatedAt = at;
+  const breaker = service.deploymentConfiguration.deploymentCircuitBreaker as
+    | { enable?: boolean; rollback?: boolean }
+    | undefined;
+  if (!breaker?.enable || deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS')
+    return;
+  if (deployment.failedTasks < failureThreshold(deployment.desiredCount)) return;
+  deployment.rolloutState = 'FAILED';
+  deployment.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+  addEvent(ctx, service, at, `(deployment ${deployment.id}) deployment failed: tasks failed to start.`);
+  const previous = service.lastCompletedTaskDefinition;
+  if (breaker.rollback && previous !== undefined) {
+    const rollback = startDeployment(ctx, service, previous, at);
+    rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${deployment.id}.`;
+    service.taskDefinition = previous;
+    addEvent(ctx, service, at, `(deployment ${deployment.id}) rolling back to (deployment ${rollback.id}).`);
+  }
+}
+
+/** The next thing that happens to a service, if anything is pending. */
+function nextEvent(ctx: SimContext, service: EcsServiceResource): SchedulerEvent | undefined {
+  const candidates: SchedulerEvent[] = [];
+  const tasks = serviceTasks(ctx, service);
+  for (const task of tasks) {
+    const at = failureAt(ctx, service, task);
+    if (at !== undefined) candidates.push({ at, apply: (when) => taskFailed(ctx, service, task, when) });
+  }
+  const primary = primaryOf(service);
+  if (service.status === 'ACTIVE' && primary && primary.rolloutState === 'IN_PROGRESS') {
+    const own = tasks.filter((task) => task.deploymentId === primary.id && task.stoppingAt === undefined);
+    const others = tasks.filter((task) => task.deploymentId !== primary.id);
+    if (primary.healthyAt === undefined && own.length === service.desiredCount) {
+      const times = own.map((task) => healthyAt(ctx, task));
+      if (times.every((time) => time !== undefined)) {
+        candidates.push({
+          at: Math.max(primary.createdAt, ...times),
+          apply: (when) => {
+            primary.healthyAt = when;
+            for (const old of others) {
+              stopTask(
+                ctx,
+                old,
+                when,
+                `Scaling activity initiated by (deployment ${primary.id})`,
+                'ServiceSchedulerInitiated',
+              );
+            }
+          },
+        });
+      }
+    } else if (primary.healthyAt !== undefined && others.every((task) => task.stoppedAt !== undefined)) {
+      candidates.push({
+        at: Math.max(primary.healthyAt, ...others.map((task) => task.stoppedAt ?? 0)),
+        apply: (when) => {
+          service.deployments = [primary];
+          primary.rolloutState = 'COMPLETED';
+          primary.rolloutStateReason = 'ECS deployment completed.';
+          primary.updatedAt = when;
+          service.lastCompletedTaskDefinition = primary.taskDefinition;
+          addEvent(ctx, service, when, `(deployment ${primary.id}) deployment completed.`);
+          addEvent(ctx, service, when, 'has reached a steady state.');
+        },
+      });
+    }
+  }
+  if (service.status === 'DRAINING' && tasks.every((task) => task.stoppedAt !== undefined)) {
+    candidates.push({
+      at: Math.max(service.deletedAt ?? 0, ...tasks.map((task) => task.stoppedAt ?? 0)),
+      apply: (when) => {
+        service.status = 'INACTIVE';
+        service.endedAt = when;
+        service.goneAt = when + RETENTION_SECONDS * 1000;
+      },
+    });
+  }
+  return candidates.sort((a, b) => a.at - b.at)[0];
+}
+
+/** Replays the service's scheduler from its last reconciliation up to now. */
+export function reconcileService(ctx: SimContext, service: EcsServiceResource): void {
+  if (service.status === 'INACTIVE') return;
+  const now = ctx.clock.now();
+  let at = service.reconciledAt;
+  for (let step = 0; step < MAX_RECONCILE_STEPS; step += 1) {
+    scaleTo(ctx, service, at);
+    const event = nextEvent(ctx, service);
+    if (!event || event.at > now) break;
+    at = Math.max(at, event.at);
+    event.apply(at);
+  }
+  scaleTo(ctx, service, now);
+  service.reconciledAt = now;
+}
+
+/** Standalone tasks whose container has exited are stopped (from their exit time). */
+export function reconcileCluster(ctx: SimContext, cluster: ClusterResource): void {
+  for (const service of servicesOf(ctx, cluster.arn)) reconcileService(ctx, service);
+  for (const task of tasksOf(ctx, cluster.arn)) {
+    if (task.serviceArn === undefined && task.exitAt !== undefined && ctx.clock.reached(task.exitAt)) {
+      stopTask(ctx, task, task.exitAt, 'Essential container in task exited', 'EssentialContainerExited');
+    }
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * A task's life computed from the clock (PROVISIONING → PENDING → RUNNING → … → STOPPED): launching
+ * one (ENI, target registration), stopping it, and when a simulated app fails or turns healthy. Used
+ * by the service scheduler and by RunTask/StopTask; it calls neither.
+ */
+import type { SimContext } from '../../kernel';
+import { drawSeconds } from '../../latency';
+import type { Subnet } from '../ec2/model';
+import { createNetworkInterface, releaseNetworkInterface } from '../ec2/network-interfaces';
+import {
+  deregisterTarget,
+  findTargetGroup,
+  healthCheckVerdictAt,
+  registerTarget,
+} from '../elbv2/target-health';
+import {
+  arnPrefix,
+  type ClusterResource,
+  type EcsServiceResource,
+  FAILING_CONTAINER_RUN_SECONDS,
+  lastSegment,
+  type Placement,
+  RETENTION_SECONDS,
+  STANDALONE_TASK_RUN_SECONDS,
+  type TaskDefinitionResource,
+  type TaskResource,
+} from './model';
+
+type TaskStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'STOPPED';
+
+export function taskStatus(ctx: SimContext, task: TaskResource): TaskStatus {
+  const { clock } = ctx;
+  if (clock.reached(task.stoppedAt)) return 'STOPPED';
+  if (clock.reached(task.stoppingAt)) return clock.reached(task.drainedAt) ? 'STOPPING' : 'DEACTIVATING';
+  if (clock.reached(task.runningAt)) return 'RUNNING';
+  return clock.reached((task.createdAt + task.runningAt) / 2) ? 'PENDING' : 'PROVISIONING';
+}
+
+export const desiredStatus = (ctx: SimContext, task: TaskResource) =>
+  ctx.clock.reached(task.stoppingAt) ? 'STOPPED' : 'RUNNING';
+
+/** What the simulated app in an image does (see the module comment). */
+function appHealthOf(images: string[]): TaskResource['appHealth'] {
+  if (images.some((image) => image.includes('unhealthy'))) return 'unhealthy';
+  if (images.some((image) => image.includes('fail'))) return 'exits';
+  return 'healthy';
+}
+
+interface LaunchRequest {
+  cluster: ClusterResource;
+  definition: TaskDefinitionResource;
+  placement: Placement;
+  at: number;
+  group: string;
+  startedBy?: string;
+  service?: EcsServiceResource;
+  deploymentId?: string;
+  tags: Record<string, string>;
+  clientToken?: string;
+  fingerprint?: string;
+  /** Round-robin position among the subnets. */
+  index: number;
+}
+
+/** Starts one task at `at` (its ENI, its registration in the service's target groups). */
+export function launchTask(ctx: SimContext, request: LaunchRequest): TaskResource {
+  const { cluster, definition, placement, at } = request;
+  const clusterName = cluster.name;
+  const arn = `${arnPrefix(ctx)}:task/${clusterName}/${ctx.ids.hex(32)}`;
+  const attachmentId = ctx.ids.uuid();
+  const subnetId = placement.subnets[request.index % Math.max(1, placement.subnets.length)];
+  const subnet = subnetId === undefined ? undefined : ctx.store.get<Subnet>('subnet', subnetId);
+  let networkInterfaceId: string | undefined;
+  let privateIp: string | undefined;
+  if (definition.networkMode === 'awsvpc' && subnet) {
+    const eni = createNetworkInterface(ctx, {
+      subnetId: subnet.id,
+      groups: placement.securityGroups,
+      description: `arn:aws:ecs:${ctx.region}:${ctx.accountId}:attachment/${attachmentId}`,
+      interfaceType: 'interface',
+      requesterId: 'AROAJ2OUJJ3NIPBFDV2BA:ecs-tasks',
+    });
+    networkInterfaceId = eni.id;
+    privateIp = eni.privateIpAddress;
+  }
+  const appHealth = appHealthOf(definition.containers.filter((c) => c.essential).map((c) => c.image));
+  const runningAt = at + drawSeconds(ctx, ctx.latency.taskRunning) * 1000;
+  let exitAt: number | undefined;
+  let exitCode: number | undefined;
+  if (!request.service) {
+    exitAt = runningAt + STANDALONE_TASK_RUN_SECONDS * 1000;
+    exitCode = appHealth === 'exits' ? 1 : 0;
+  } else if (appHealth === 'exits') {
+    exitAt = runningAt + FAILING_CONTAINER_RUN_SECONDS * 1000;
+    exitCode = 1;
+  }
+  const task = ctx.store.put<TaskResource>({
+    type: 'ecs-task',
+    id: arn,
+    arn,
+    clusterArn: cluster.arn,
+    taskDefinitionArn: definition.arn,
+    group: request.group,
+    ...(request.startedBy ? { startedBy: request.startedBy } : {}),
+    ...(request.service ? { serviceArn: request.service.arn, deploymentId: request.deploymentId } : {}),
+    ...(placement.launchType ? { launchType: placement.launchType } : {}),
+    ...(placement.capacityProviderStrategy[0]
+      ? { capacityProviderName: placement.capacityProviderStrategy[0].capacityProvider }
+      : {}),
+    ...(typeof definition.body.cpu === 'string' ? { cpu: definition.body.cpu } : {}),
+    ...(typeof definition.body.memory === 'string' ? { memory: definition.body.memory } : {}),
+    containers: definition.containers.map((container) => ({
+      name: container.name,
+      image: container.image,
+      arn: `${arnPrefix(ctx)}:container/${clusterName}/${lastSegment(arn)}/${ctx.ids.uuid()}`,
+    })),
+    ...(networkInterfaceId ? { networkInterfaceId } : {}),
+    attachmentId,
+    ...(privateIp ? { privateIp } : {}),
+    ...(subnet ? { subnetId: subnet.id } : {}),
+    availabilityZone: subnet?.availabilityZone ?? `${ctx.region}a`,
+    appHealth,
+    runningAt,
+    ...(exitAt !== undefined ? { exitAt, exitCode } : {}),
+    targets: [],
+    ...(request.clientToken ? { clientToken: request.clientToken, fingerprint: request.fingerprint } : {}),
+    version: 1,
+    tags: request.tags,
+    createdAt: at,
+  });
+  if (request.service && privateIp) {
+    for (const lb of request.service.loadBalancers) {
+      registerTarget(ctx, lb.targetGroupArn, {
+        id: privateIp,
+        port: lb.containerPort,
+        availabilityZone: task.availabilityZone,
+        registeredAt: runningAt,
+        appHealthy: appHealth === 'healthy',
+      });
+      task.targets.push({ targetGroupArn: lb.targetGroupArn, port: lb.containerPort });
+    }
+  }
+  return task;
+}
+
+/** Stops a task from `at` on: deregister (drain) its targets, then stop; its ENI is released after. */
+export function stopTask(
+  ctx: SimContext,
+  task: TaskResource,
+  at: number,
+  reason: string,
+  stopCode: string,
+): void {
+  if (task.stoppingAt !== undefined) return;
+  task.stoppingAt = at;
+  task.stoppedReason = reason;
+  task.stopCode = stopCode;
+  task.version += 1;
+  let drainedAt = at;
+  if (task.privateIp !== undefined && task.runningAt <= at) {
+    for (const target of task.targets) {
+      drainedAt = Math.max(
+        drainedAt,
+        deregisterTarget(ctx, target.targetGroupArn, task.privateIp, target.port, at),
+      );
+    }
+  } else if (task.privateIp !== undefined) {
+    for (const target of task.targets)
+      deregisterTarget(ctx, target.targetGroupArn, task.privateIp, target.port, at);
+  }
+  task.drainedAt = drainedAt;
+  task.stoppedAt = drainedAt + drawSeconds(ctx, ctx.latency.taskStopped) * 1000;
+  task.endedAt = task.stoppedAt;
+  task.goneAt = task.stoppedAt + RETENTION_SECONDS * 1000;
+  if (task.networkInterfaceId) {
+    const stoppedIn = Math.max(0, (task.stoppedAt - ctx.clock.now()) / 1000);
+    releaseNetworkInterface(
+      ctx,
+      task.networkInterfaceId,
+      stoppedIn + drawSeconds(ctx, ctx.latency.eniRelease),
+    );
+  }
+}
+
+/** When a service task's app is found failing: its container exits, or the ELB check fails. */
+export function failureAt(
+  ctx: SimContext,
+  service: EcsServiceResource,
+  task: TaskResource,
+): number | undefined {
+  if (task.stoppingAt !== undefined) return undefined;
+  if (task.exitAt !== undefined) return task.exitAt;
+  if (task.appHealth !== 'unhealthy') return undefined;
+  const verdicts = task.targets.flatMap((target) => {
+    const tg = findTargetGroup(ctx, target.targetGroupArn);
+    return tg ? [healthCheckVerdictAt(tg, task.runningAt, false)] : [];
+  });
+  if (verdicts.length === 0) return undefined;
+  // ECS ignores ELB health checks during the grace period.
+  const grace = task.runningAt + (service.healthCheckGracePeriodSeconds ?? 0) * 1000;
+  return Math.max(Math.min(...verdicts), grace);
+}
+
+/** When a task counts as healthy for its deployment (RUNNING and healthy in every target group). */
+export function healthyAt(ctx: SimContext, task: TaskResource): number | undefined {
+  if (task.appHealth !== 'healthy' && task.targets.length > 0) return undefined;
+  if (task.appHealth === 'exits') return undefined;
+  const verdicts = task.targets.flatMap((target) => {
+    const tg = findTargetGroup(ctx, target.targetGroupArn);
+    return tg ? [healthCheckVerdictAt(tg, task.runningAt, true)] : [];
+  });
+  return Math.max(task.runningAt, ...verdicts);
+}

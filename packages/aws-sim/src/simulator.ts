@@ -1,0 +1,242 @@
+/**
+ * The simulator without HTTP: shared state (clock, inventory, ids, random), the registered services,
+ * and one call's path — find the service, parse with its protocol, count, throttle, inject faults,
+ * run the operation, serialise. server.ts puts it on a port; tests may also drive it directly.
+ */
+import { FaultInjector, type FaultSpec } from './faults';
+import {
+  AwsError,
+  IdGenerator,
+  type LatencyModel,
+  ResourceStore,
+  type ServiceDefinition,
+  SimClock,
+  type SimContext,
+  type SimResource,
+} from './kernel';
+import { defaultLatencyModel } from './latency';
+import { formPairs } from './protocols/form';
+import { protocols, type SimRequest, type SimResponse } from './protocols/index';
+import { seededRandom } from './random';
+import { RateLimiter, type RateLimitOptions } from './rate-limit';
+
+export interface SimulatorOptions {
+  /** Simulated seconds per wall second is 1/timeScale (default 1: real AWS durations). */
+  timeScale?: number;
+  /** `false` switches throttling off; an object keeps it on with per-bucket overrides (`{ 'ec2:mutating': { burst: 5 } }`). */
+  rateLimits?: boolean | { overrides?: RateLimitOptions['overrides'] };
+  /** Faults installed at start. */
+  faults?: FaultSpec[];
+  region?: string;
+  accountId?: string;
+  /** Seed of the random source (ids, latencies, failures, probabilistic faults); unseeded uses Math.random. */
+  seed?: number;
+  /** Overrides of the latency model (AWS seconds). */
+  latency?: Partial<LatencyModel>;
+  /** The services to serve (default: `services/index.ts`). */
+  services?: ServiceDefinition[];
+  /** Where to log unexpected errors (default: console.error). */
+  log?: (line: string) => void;
+}
+
+export interface CallCount {
+  /** Every call that named this operation, including throttled, faulted and failed ones. */
+  count: number;
+  throttled: number;
+  faulted: number;
+  /** Calls the operation itself answered with an error. */
+  failed: number;
+}
+
+const credentialScope = /Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/([^/,\s]+)\/aws4_request/;
+
+export class Simulator {
+  readonly clock: SimClock;
+  readonly store: ResourceStore;
+  readonly ids: IdGenerator;
+  readonly random: () => number;
+  readonly ctx: SimContext;
+  readonly limiter: RateLimiter;
+  readonly faults: FaultInjector;
+  private readonly services = new Map<string, ServiceDefinition>();
+  private calls = new Map<string, Map<string, CallCount>>();
+  private readonly log: (line: string) => void;
+
+  constructor(options: SimulatorOptions & { services: ServiceDefinition[] }) {
+    this.clock = new SimClock(options.timeScale ?? 1);
+    this.store = new ResourceStore(this.clock);
+    this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
+    this.ids = new IdGenerator(this.random);
+    this.ctx = {
+      clock: this.clock,
+      store: this.store,
+      ids: this.ids,
+      region: options.region ?? 'us-east-1',
+      accountId: options.accountId ?? '000000000000',
+      latency: { ...defaultLatencyModel, ...options.latency },
+      random: this.random,
+    };
+    const rateLimits = options.rateLimits ?? true;
+    this.limiter = new RateLimiter(this.clock, {
+      enabled: rateLimits !== false,
+      overrides: typeof rateLimits === 'object' ? (rateLimits.overrides ?? {}) : {},
+    });
+    this.faults = new FaultInjector(this.random);
+    this.faults.add(options.faults ?? []);
+    for (const service of options.services) this.services.set(service.signingName, service);
+    this.log = options.log ?? ((line) => console.error(line));
+  }
+
+  serviceNames(): string[] {
+    return [...this.services.keys()].sort();
+  }
+
+  /** The service a request is for: the SigV4 credential scope, else `X-Amz-Target`, else `Action`. */
+  findService(request: SimRequest): ServiceDefinition | undefined {
+    const scope =
+      credentialScope.exec(request.headers.authorization ?? '')?.[1] ??
+      credentialScope.exec(`Credential=${request.query.get('X-Amz-Credential') ?? ''}`)?.[1];
+    const bySigningName = scope === undefined ? undefined : this.services.get(scope);
+    if (bySigningName) return bySigningName;
+    const target = request.headers['x-amz-target'];
+    if (target) {
+      const prefix = target.slice(0, target.lastIndexOf('.'));
+      for (const service of this.services.values()) if (service.targetPrefix === prefix) return service;
+    }
+    const action = new Map(formPairs(request.body, request.query)).get('Action');
+    if (action) {
+      for (const service of this.services.values()) {
+        if ((service.protocol === 'ec2' || service.protocol === 'query') && action in service.operations)
+          return service;
+      }
+    }
+    return undefined;
+  }
+
+  async handle(request: SimRequest): Promise<SimResponse> {
+    const requestId = this.ids.uuid();
+    const response = await this.dispatch(request, requestId);
+    // SDK v3 reads `$metadata.requestId` from this header whatever the protocol.
+    response.headers['x-amzn-requestid'] = requestId;
+    return response;
+  }
+
+  private async dispatch(request: SimRequest, requestId: string): Promise<SimResponse> {
+    const service = this.findService(request);
+    if (!service) {
+      return {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ __type: 'UnknownService', message: 'No simulated service for this request' }),
+      };
+    }
+    const protocol = protocolOf(service, request);
+    let counter: CallCount | undefined;
+    try {
+      const { operation, input } = protocol.parse(request, service);
+      counter = this.counter(service.signingName, operation);
+      counter.count += 1;
+      const run = service.operations[operation];
+      if (!run) throw protocol.unknownOperation(operation, service);
+      if (!this.limiter.tryTake(service, operation, input)) {
+        counter.throttled += 1;
+        const throttle = service.throttle ?? {
+          code: 'ThrottlingException',
+          status: 400,
+          message: 'Rate exceeded',
+        };
+        return protocol.failure(
+          new AwsError(throttle.code, throttle.message, throttle.status),
+          service,
+          requestId,
+        );
+      }
+      const fault = this.faults.check(service.signingName, operation, input);
+      if (fault) {
+        counter.faulted += 1;
+        return protocol.failure(fault, service, requestId);
+      }
+      const result = await run(input, this.ctx);
+      return protocol.success(operation, result, service, requestId);
+    } catch (error) {
+      if (counter) counter.failed += 1;
+      if (error instanceof AwsError) return protocol.failure(error, service, requestId);
+      this.log(
+        `simulator: ${service.signingName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      return protocol.failure(
+        new AwsError('InternalError', 'An internal error has occurred', 500),
+        service,
+        requestId,
+      );
+    }
+  }
+
+  private counter(service: string, operation: string): CallCount {
+    let byOperation = this.calls.get(service);
+    if (!byOperation) {
+      byOperation = new Map();
+      this.calls.set(service, byOperation);
+    }
+    let counter = byOperation.get(operation);
+    if (!counter) {
+      counter = { count: 0, throttled: 0, faulted: 0, failed: 0 };
+      byOperation.set(operation, counter);
+    }
+    return counter;
+  }
+
+  /** Calls per service and operation since start or the last reset. */
+  callCounts(): { total: number; calls: Record<string, Record<string, CallCount>> } {
+    let total = 0;
+    const calls: Record<string, Record<string, CallCount>> = {};
+    for (const [service, byOperation] of [...this.calls].sort(([a], [b]) => a.localeCompare(b))) {
+      const entries = [...byOperation].sort(([a], [b]) => a.localeCompare(b));
+      calls[service] = Object.fromEntries(entries.map(([operation, counter]) => [operation, { ...counter }]));
+      for (const [, counter] of entries) total += counter.count;
+    }
+    return { total, calls };
+  }
+
+  /** Live resources grouped by type, optionally only those carrying a tag (`key=value`, or `key` for any value). */
+  inventory(
+    filter: { tag?: string; type?: string; all?: boolean } = {},
+  ): Record<string, Array<Omit<SimResource, 'type'>>> {
+    const [tagKey, ...valueParts] = (filter.tag ?? '').split('=');
+    const tagValue = valueParts.length > 0 ? valueParts.join('=') : undefined;
+    const grouped: Record<string, Array<Omit<SimResource, 'type'>>> = {};
+    for (const resource of this.store.all()) {
+      if (filter.type && resource.type !== filter.type) continue;
+      if (!filter.all && this.clock.reached(resource.endedAt)) continue;
+      if (tagKey) {
+        const value = resource.tags[tagKey];
+        if (value === undefined || (tagValue !== undefined && value !== tagValue)) continue;
+      }
+      const { type, ...rest } = resource;
+      grouped[type] ??= [];
+      grouped[type].push(rest);
+    }
+    return grouped;
+  }
+
+  /** Forget every resource, call count, fault and bucket level; the time scale stays. */
+  reset(): void {
+    this.store.reset();
+    this.calls = new Map();
+    this.faults.clear();
+    this.limiter.reset();
+  }
+}
+
+/**
+ * The adapter for a request. SQS moved to awsJson 1.0, but the AWS CLI v2 and older SDKs still send
+ * it form-encoded (`Action=CreateQueue`), which SQS keeps accepting: such requests take the query adapter.
+ */
+function protocolOf(service: ServiceDefinition, request: SimRequest) {
+  const legacyQuery =
+    service.protocol === 'json' &&
+    service.legacyQuery === true &&
+    request.headers['x-amz-target'] === undefined &&
+    new Map(formPairs(request.body, request.query)).has('Action');
+  return protocols[legacyQuery ? 'query' : service.protocol];
+}

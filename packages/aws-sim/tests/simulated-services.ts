@@ -1,0 +1,38 @@
+/**
+ * Starts the simulated AWS on an ephemeral port with only the services a test file needs, at a tiny
+ * time scale (1 AWS second = 1 ms), and gives the SDK v3 client settings that point at it.
+ */
+import type { ServiceDefinition } from '../src/kernel';
+import { type RunningSimulator, startSimulator } from '../src/server';
+
+export interface SimulatedServices {
+  running: RunningSimulator;
+  /** Settings for any SDK v3 client: endpoint, region, dummy credentials. */
+  clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    maxAttempts: number;
+  };
+}
+
+export const TIME_SCALE = 0.001;
+
+export async function startServices(services: ServiceDefinition[], seed = 7): Promise<SimulatedServices> {
+  const running = await startSimulator({ port: 0, timeScale: TIME_SCALE, services, seed });
+  return {
+    running,
+    clientConfig: {
+      endpoint: running.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      // One attempt: tests assert on the first answer, throttling included.
+      maxAttempts: 1,
+    },
+  };
+}
+
+/** Waits `awsSeconds` of simulated time. */
+export function waitAwsSeconds(awsSeconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, awsSeconds * 1000 * TIME_SCALE + 5));
+}
