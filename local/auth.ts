@@ -1,8 +1,8 @@
 /**
  * The local identity provider: one ES256 key pair kept in `.local/auth` (gitignored), a JWKS
  * endpoint on 127.0.0.1 that the authorizer reads exactly as it reads a real provider's, and a
- * signer for developer tokens. Local runs then differ from AWS only by AUTH_* settings (DESIGN
- * principle 6). Never imported by functions/ or shared/.
+ * signer for developer tokens. Local runs then differ from AWS only by AUTH_* settings: one code
+ * path. Never imported by functions/ or shared/.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';

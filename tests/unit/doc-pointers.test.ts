@@ -1,20 +1,29 @@
 /**
  * Comments point only at documents in the repository: a pointer to a file that is not here (a design
  * note, an issue tracker, a brief) tells a newcomer nothing they can check. Every `*.md` that code
- * under shared/ and functions/ names must exist, and every `docs/aws-facts.md#section` must be one of
+ * under shared/, functions/, infra/, local/, the packages' sources, cli/ and scripts/ names must exist, and every `docs/aws-facts.md#section` must be one of
  * that file's headings.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '../..');
-const SCANNED = ['shared', 'functions'];
+const SCANNED = [
+  'shared',
+  'functions',
+  'infra',
+  'local',
+  'packages/aws-sim/src',
+  'packages/sfn-local/src',
+  'cli',
+  'scripts',
+];
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory).flatMap((entry) => {
     const full = path.join(directory, entry);
     if (statSync(full).isDirectory()) return sourceFiles(full);
-    return full.endsWith('.ts') ? [full] : [];
+    return /\.(ts|js)$/.test(full) ? [full] : [];
   });
 }
 

@@ -1,6 +1,7 @@
 /**
- * The latency model's defaults, in AWS seconds (see AWS-FACTS: NAT gateways 1–3 min, ALBs a few
- * minutes, ENIs drain after their owner is gone). The time scale maps them onto wall time.
+ * The latency model's defaults, in AWS seconds (docs/aws-facts.md#provisioning-times: NAT gateways
+ * 1–3 min, ALBs a few minutes, ENIs drain after their owner is gone). The time scale maps them onto
+ * wall time.
  */
 import type { LatencyModel, SimContext } from './kernel';
 

@@ -1,14 +1,14 @@
 /**
  * Loads the project's state machines and functions from `serverless.yml`, the way osls with
  * serverless-step-functions would package them, so the local endpoint runs the very same
- * `statemachines/*.asl.yml` as AWS (one copy of each definition — STYLE.md).
+ * `statemachines/*.asl.yml` as AWS (one copy of each definition).
  *
  * What is resolved: `${file(...)}` (YAML, JSON, and JavaScript modules whose export — or the export
  * the address names — may be a function, called as osls calls it), `${sls:stage}` / `${opt:stage}` / `${self:provider.stage}`,
  * `${self:…}`, `${env:…}`, `${aws:region}` / `${aws:accountId}` with `, fallback`; CloudFormation
  * short tags (`!GetAtt fn.Arn`); and every Lambda reference in a definition (`Fn::GetAtt [fn, Arn]`,
  * a Lambda function ARN) becomes the deployed function *name* `<service>-<stage>-<key>`, because
- * serverless-offline's Lambda invoke API only knows functions by name, not by ARN (DESIGN.md).
+ * serverless-offline's Lambda invoke API only knows functions by name, not by ARN.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * In-memory Step Functions: state machines and their executions, with the API semantics berth
- * relies on (AWS-FACTS.md, "Step Functions" and "Idempotency built into the APIs"). Each execution
+ * relies on (docs/aws-facts.md#step-functions-execution-names). Each execution
  * runs on aws-local-stepfunctions; every Task state is served by a local handler (runnable.ts), so
  * the engine sees every Lambda invocation and every Wait.
  *
@@ -208,7 +208,7 @@ export class StepFunctionsEngine {
 
   /**
    * StartExecution. Same name and same input while that execution runs → the same execution;
-   * once it has closed, or with another input → `ExecutionAlreadyExists` (AWS-FACTS.md).
+   * once it has closed, or with another input → `ExecutionAlreadyExists` (docs/aws-facts.md#step-functions-execution-names).
    */
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): {
     executionArn: string;

@@ -1,5 +1,5 @@
 /**
- * The two ways the local endpoint runs a Lambda task (DESIGN.md, "Real components"):
+ * The two ways the local endpoint runs a Lambda task:
  * - `lambdaApiInvoker`: through the Lambda invoke API (serverless-offline's Lambda port), with
  *   aws-local-stepfunctions' own Lambda client. The endpoint comes from `AWS_ENDPOINT_URL_LAMBDA`
  *   (the SDK reads it when the client is created), exactly as every other local endpoint does.
@@ -99,7 +99,7 @@ export function lambdaApiInvoker(options: LambdaApiOptions = {}): TaskInvoker {
 /**
  * Maps what the package throws to Step Functions' view: a function error keeps its errorType;
  * a Lambda service error becomes `Lambda.<Code>` and a transport error `Lambda.SdkClientException`
- * (the names AWS recommends retrying — AWS-FACTS.md).
+ * (the names AWS recommends retrying: docs/aws-facts.md#lambda-task-errors-in-step-functions).
  */
 function lambdaApiFailure(error: unknown): Error {
   // ExecutionError wraps the state's error in `cause`.

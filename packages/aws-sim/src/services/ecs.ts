@@ -34,7 +34,7 @@
  *   uses it; not simulated), so revision numbers keep counting.
  * - DeleteCapacityProvider of a provider still associated with a cluster does not throw: like AWS it
  *   answers the provider with `updateStatus: DELETE_FAILED` and the reason.
- * - Throttling is `ThrottlingException` / 400 with the buckets of AWS-FACTS.md.
+ * - Throttling is `ThrottlingException` / 400 with ECS's token buckets (docs/aws-facts.md#api-throttling).
  *
  * Not simulated: daemon services, service connect, service discovery registries, task sets and
  * external deployment controllers, container instance APIs, exec, task protection, resource
@@ -74,7 +74,7 @@ export { findCapacityProviderOfGroup } from './ecs/capacity-providers';
 export { deregisterContainerInstance, registerContainerInstance } from './ecs/container-instances';
 export type { ClusterResource, ContainerInstanceResource } from './ecs/model';
 
-/** Token buckets from AWS-FACTS.md ("Request throttling for the Amazon ECS API"). */
+/** Token buckets from "Request throttling for the Amazon ECS API" (docs/aws-facts.md#api-throttling). */
 const RATE_CATEGORIES: Record<string, string> = {
   CreateService: 'service-mutation',
   UpdateService: 'service-mutation',

@@ -92,7 +92,7 @@ export const elbv2: ServiceDefinition = {
     RemoveTags: removeTags,
     DescribeTags: describeTags,
   },
-  // ELBv2 does not publish per-API buckets; these match the observed "describe 40/10" of AWS-FACTS.
+  // ELBv2 does not publish per-API buckets; these are the observed "describe 40/10" (docs/aws-facts.md#api-throttling).
   rateLimitCategory: (operation) => (operation.startsWith('Describe') ? 'describe' : 'mutate'),
   rateLimits: {
     describe: { burst: 40, refillPerSecond: 10 },
