@@ -9,6 +9,7 @@ import type { StartOptions } from '@berth/aws-sim/server';
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
 import { createEnvironment } from '../../shared/app/create';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { TEST_TABLE } from '../support/dynamodb';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 import { type DynamoDbCounter, startDynamoDbCounter } from './dynamodb-counter';
@@ -144,7 +145,7 @@ export function totalOf(calls: Map<string, number>): number {
 }
 
 export function callerFor(team: string): Caller {
-  return { subject: 'bench', teams: [team], admin: false };
+  return memberOf(team, 'bench');
 }
 
 /** Starts provisioning a one-service Fargate environment with a single NAT gateway; returns its id. */

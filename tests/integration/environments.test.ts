@@ -11,15 +11,9 @@ import { getEnvironment, listEnvironments } from '../../shared/app/reads';
 import { updateEnvironment } from '../../shared/app/update';
 import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
+import { ADMIN, memberOf, uniqueTeam } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { RecordingWorkflows, rejection } from '../support/recording-workflows';
-
-let teamCounter = 0;
-/** Each test gets teams of its own, so tests sharing the table never see each other's data. */
-function uniqueTeam(): string {
-  teamCounter += 1;
-  return `t${process.pid}-${Date.now().toString(36)}-${teamCounter}`;
-}
 
 function request(team: string, name = 'web', image = 'nginx:1.27') {
   return { name, team, services: [{ name: 'api', image }] };
@@ -34,7 +28,7 @@ beforeEach(() => {
   store = new EnvironmentStore(testDocumentClient(), TEST_TABLE);
   deps = { store, workflows: new RecordingWorkflows() };
   team = uniqueTeam();
-  caller = { subject: 'alice', teams: [team], admin: false };
+  caller = memberOf(team);
 });
 
 describe('create', () => {
@@ -147,7 +141,7 @@ describe('read', () => {
   it("answers another team's environment exactly like a missing one", async () => {
     const outcome = await createEnvironment(deps, caller, request(team));
     if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
-    const stranger: Caller = { subject: 'mallory', teams: [uniqueTeam()], admin: false };
+    const stranger: Caller = memberOf(uniqueTeam(), 'mallory');
 
     const foreign = await rejection(getEnvironment(deps, stranger, outcome.environment.id));
     const missing = await rejection(getEnvironment(deps, stranger, 'env-01jx0000000000000000000000'));
@@ -160,11 +154,7 @@ describe('read', () => {
     const outcome = await createEnvironment(deps, caller, request(team));
     if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
 
-    const environment = await getEnvironment(
-      deps,
-      { subject: 'root', teams: [], admin: true },
-      outcome.environment.id,
-    );
+    const environment = await getEnvironment(deps, ADMIN, outcome.environment.id);
 
     expect(environment.team).toBe(team);
   });
@@ -228,14 +218,10 @@ describe('list', () => {
   it("shows an empty list for another team's name", async () => {
     await createEnvironment(deps, caller, request(team));
 
-    const page = await listEnvironments(
-      deps,
-      { subject: 'mallory', teams: [uniqueTeam()], admin: false },
-      {
-        team,
-        limit: 10,
-      },
-    );
+    const page = await listEnvironments(deps, memberOf(uniqueTeam(), 'mallory'), {
+      team,
+      limit: 10,
+    });
 
     expect(page.items).toEqual([]);
   });

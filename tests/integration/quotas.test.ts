@@ -19,16 +19,11 @@ import { STATUS_OF } from '../../shared/http/problem';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { QuotaStore } from '../../shared/store/quotas';
 import { executionNames } from '../../shared/workflow/executions';
+import { ADMIN, memberOf, uniqueTeam } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { RecordingWorkflows, rejection } from '../support/recording-workflows';
 
 const DEFAULTS: QuotaAmounts = { environments: 2, tasks: 5, natGateways: 6, ec2Instances: 20 };
-
-let teamCounter = 0;
-function uniqueTeam(): string {
-  teamCounter += 1;
-  return `q${process.pid}-${Date.now().toString(36)}-${teamCounter}`;
-}
 
 function request(team: string, name: string, desiredCount = 1) {
   return { name, team, services: [{ name: 'api', image: 'nginx:1.27', desiredCount }] };
@@ -47,7 +42,7 @@ let deps: Dependencies & {
 let store: EnvironmentStore;
 let team: string;
 let member: Caller;
-const admin: Caller = { subject: 'root', teams: [], admin: true };
+const admin: Caller = ADMIN;
 
 beforeEach(() => {
   store = new EnvironmentStore(testDocumentClient(), TEST_TABLE);
@@ -57,8 +52,8 @@ beforeEach(() => {
     quotas: { store: new QuotaStore(testDocumentClient(), TEST_TABLE), defaults: DEFAULTS },
     region: 'us-east-1',
   };
-  team = uniqueTeam();
-  member = { subject: 'alice', teams: [team], admin: false };
+  team = uniqueTeam('q');
+  member = memberOf(team);
 });
 
 const usage = async () => (await getTeamQuotas(deps, member, team)).usage;
@@ -249,7 +244,7 @@ describe('overrides', () => {
   });
 
   it("refuses GET of another team's quotas", async () => {
-    const error = await rejection(getTeamQuotas(deps, member, uniqueTeam()));
+    const error = await rejection(getTeamQuotas(deps, member, uniqueTeam('q')));
 
     expect(error.kind).toBe('forbidden');
   });

@@ -15,6 +15,7 @@ import { CANCEL_ACTION, DELETE_ACTION } from '../../shared/slack/messages';
 import type { SlackDependencies } from '../../shared/slack/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { SlackStore } from '../../shared/store/slack';
+import { memberOf, uniqueTeam } from '../support/callers';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from '../support/dynamodb';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import {
@@ -27,13 +28,6 @@ import {
   startResponseUrlServer,
   TEST_SIGNING_SECRET,
 } from '../support/slack';
-
-let counter = 0;
-/** Each test gets teams of its own, so tests sharing the table never see each other's data. */
-function uniqueTeam(): string {
-  counter += 1;
-  return `s${process.pid}-${Date.now().toString(36)}-${counter}`;
-}
 
 let hooks: ResponseUrlServer;
 let deps: SlackDependencies & { workflows: RecordingWorkflows };
@@ -72,7 +66,7 @@ beforeEach(async () => {
   };
   workspace = slackId('T');
   user = slackId('U');
-  team = uniqueTeam();
+  team = uniqueTeam('s');
   await mapUser(user, [team]);
 });
 
@@ -128,20 +122,16 @@ async function click(actionId: string, value: string, options: { as?: string; ho
 }
 
 async function environmentsOf(teamName: string) {
-  const caller: Caller = { subject: 'test', teams: [teamName], admin: false };
+  const caller: Caller = memberOf(teamName, 'test');
   return (await store.list({ teams: caller.teams, limit: 50 })).items;
 }
 
 async function createDirectly(name: string): Promise<string> {
-  const outcome = await createEnvironment(
-    deps,
-    { subject: 'api', teams: [team], admin: false },
-    {
-      name,
-      team,
-      services: [{ name: 'api', image: 'nginx:1.27' }],
-    },
-  );
+  const outcome = await createEnvironment(deps, memberOf(team, 'api'), {
+    name,
+    team,
+    services: [{ name: 'api', image: 'nginx:1.27' }],
+  });
   if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
   return outcome.environment.id;
 }
@@ -254,7 +244,7 @@ describe('/berth create', () => {
   });
 
   it('refuses team= outside the mapped teams with a friendly message, creating nothing', async () => {
-    const other = uniqueTeam();
+    const other = uniqueTeam('s');
 
     const answer = await say(`create shop-dev image=nginx:1.27 team=${other}`);
 
@@ -264,7 +254,7 @@ describe('/berth create', () => {
   });
 
   it('asks which team when the user has several and gave none', async () => {
-    const second = uniqueTeam();
+    const second = uniqueTeam('s');
     await mapUser(user, [team, second]);
 
     const answer = await say('create shop-dev image=nginx:1.27');
@@ -274,7 +264,7 @@ describe('/berth create', () => {
   });
 
   it('creates in the team named by team= when the user has several', async () => {
-    const second = uniqueTeam();
+    const second = uniqueTeam('s');
     await mapUser(user, [team, second]);
 
     await say(`create shop-dev image=nginx:1.27 team=${second}`);
@@ -313,16 +303,12 @@ describe('/berth status and list', () => {
   });
 
   it('says so when no environment has the name, the same for another team’s', async () => {
-    const other = uniqueTeam();
-    await createEnvironment(
-      deps,
-      { subject: 'x', teams: [other], admin: false },
-      {
-        name: 'theirs',
-        team: other,
-        services: [{ name: 'api', image: 'nginx:1.27' }],
-      },
-    );
+    const other = uniqueTeam('s');
+    await createEnvironment(deps, memberOf(other, 'x'), {
+      name: 'theirs',
+      team: other,
+      services: [{ name: 'api', image: 'nginx:1.27' }],
+    });
 
     const missing = await say('status nothing-here');
     const foreign = await say(`status theirs team=${other}`);
@@ -386,7 +372,7 @@ describe('/berth delete', () => {
   it('does not let a user outside the team delete through a forwarded button', async () => {
     const id = await createDirectly('shop-dev');
     const outsider = slackId('U');
-    await mapUser(outsider, [uniqueTeam()]);
+    await mapUser(outsider, [uniqueTeam('s')]);
 
     await click(DELETE_ACTION, id, { as: outsider, hook: '/outsider-click' });
 

@@ -16,6 +16,7 @@ import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { EventBridgeNotifier } from '../../shared/wiring/status-notifier';
 import type { WorkflowKind, WorkflowStarter } from '../../shared/workflow/executions';
+import { memberOf } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -50,7 +51,7 @@ beforeEach(() => {
   };
   counter += 1;
   team = `se${process.pid}-${Date.now().toString(36)}-${counter}`;
-  caller = { subject: 'alice', teams: [team], admin: false };
+  caller = memberOf(team);
 });
 
 function refuseEvents(): void {

@@ -11,6 +11,7 @@ import type { Status } from '../../shared/domain/status';
 import type { Caller } from '../../shared/http/identity';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { newEnvironmentId } from '../../shared/store/ids';
+import { memberOf } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { rejection } from '../support/recording-workflows';
 
@@ -89,7 +90,7 @@ async function environmentIn(status: Status): Promise<{ id: string; caller: Call
     },
     requestHash: id,
   });
-  return { id, team, caller: { subject: 'alice', teams: [team], admin: false } };
+  return { id, team, caller: memberOf(team) };
 }
 
 describe('runTasks', () => {
@@ -131,7 +132,7 @@ describe('runTasks', () => {
 
   it('answers 404 for another team exactly as for a missing environment', async () => {
     const { id } = await environmentIn('READY');
-    const stranger: Caller = { subject: 'mallory', teams: ['other-team'], admin: false };
+    const stranger: Caller = memberOf('other-team', 'mallory');
 
     const foreign = await rejection(runTasks(deps, stranger, id, { job: 'nightly' }));
     const missing = await rejection(

@@ -27,6 +27,7 @@ import { ensureLocalKeys, LOCAL_KEY_DIR, signLocalToken } from '../../local/auth
 import { type LocalStack, startLocalStack } from '../../local/start';
 import { createEnvironment } from '../../shared/app/create';
 import { EnvironmentStore } from '../../shared/store/environments';
+import { memberOf } from '../support/callers';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import {
   type Answer,
@@ -98,15 +99,11 @@ beforeAll(async () => {
     [teams.member, 'second'],
     [teams.other, 'foreign'],
   ] as const) {
-    const outcome = await createEnvironment(
-      deps,
-      { subject: 'setup', teams: [team], admin: false },
-      {
-        name,
-        team,
-        services: [{ name: 'api', image: 'nginx:1.27' }],
-      },
-    );
+    const outcome = await createEnvironment(deps, memberOf(team, 'setup'), {
+      name,
+      team,
+      services: [{ name: 'api', image: 'nginx:1.27' }],
+    });
     if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
     made.push(outcome.environment.id);
   }

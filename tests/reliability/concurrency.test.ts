@@ -16,6 +16,7 @@ import { BUILT_IN_QUOTA_DEFAULTS } from '../../shared/domain/usage';
 import { STATUS_OF } from '../../shared/http/problem';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { QuotaStore } from '../../shared/store/quotas';
+import { memberOf, uniqueTeam } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import { FULL, runs } from './hostile';
@@ -23,12 +24,6 @@ import { FULL, runs } from './hostile';
 jest.setTimeout(FULL ? 1_800_000 : 120_000);
 
 const CONCURRENCY = 20;
-let counter = 0;
-
-function uniqueTeam(): string {
-  counter += 1;
-  return `cc-${process.pid % 100_000}-${Date.now().toString(36)}-${counter}`;
-}
 
 function request(team: string, name = 'web', image = 'nginx:1.27') {
   return { name, team, services: [{ name: 'api', image }] };
@@ -67,8 +62,8 @@ function setup(quotaLimit?: number) {
           },
         }),
   };
-  const team = uniqueTeam();
-  const caller: Caller = { subject: 'racer', teams: [team], admin: false };
+  const team = uniqueTeam('cc-');
+  const caller: Caller = memberOf(team, 'racer');
   return { store, workflows, deps, team, caller };
 }
 

@@ -6,13 +6,14 @@ import {
   toAuthorizerContext,
   UnauthenticatedError,
 } from '../../shared/http/identity';
+import { ADMIN, memberOf } from '../support/callers';
 
 function eventWith(authorizer: unknown): APIGatewayProxyEvent {
   return { requestContext: { authorizer } } as unknown as APIGatewayProxyEvent;
 }
 
-const member: Caller = { subject: 'alice', teams: ['payments', 'search'], admin: false };
-const admin: Caller = { subject: 'root', teams: [], admin: true };
+const member: Caller = memberOf(['payments', 'search']);
+const admin: Caller = ADMIN;
 
 describe('callerFromEvent', () => {
   it('reads the context as API Gateway delivers it (every value a string)', () => {
@@ -28,7 +29,7 @@ describe('callerFromEvent', () => {
     const caller = callerFromEvent(event);
 
     // Assess
-    expect(caller).toEqual({ subject: 'alice', teams: ['payments', 'search'], admin: false });
+    expect(caller).toEqual(memberOf(['payments', 'search']));
   });
 
   it('reads admin "true" as an admin', () => {

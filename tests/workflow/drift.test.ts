@@ -24,6 +24,7 @@ import { type ObserveClients, observeEnvironment } from '../../shared/aws/observ
 import type { Environment } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -33,8 +34,8 @@ let clients: ObserveClients;
 let deps: DriftDependencies;
 
 const team = `drift${process.pid % 10_000}`;
-const caller: Caller = { subject: 'alice', teams: [team], admin: false };
-const stranger: Caller = { subject: 'mallory', teams: [`other${process.pid % 10_000}`], admin: false };
+const caller: Caller = memberOf(team);
+const stranger: Caller = memberOf(`other${process.pid % 10_000}`, 'mallory');
 
 // Status events go to a bus; the simulated EventBridge always has `default` (set only if the stack does not).
 const eventBusWasSet = process.env.EVENT_BUS_NAME !== undefined;

@@ -9,6 +9,7 @@ import { getEnvironment } from '../../shared/app/reads';
 import { updateEnvironment } from '../../shared/app/update';
 import { type StatusEvent, statusEventSchema } from '../../shared/domain/status-event-schema';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { EVENT_BUS, startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -50,7 +51,7 @@ afterEach(async () => {
 function team(): { team: string; caller: Caller } {
   counter += 1;
   const name = `ev${process.pid % 10_000}-${counter}`;
-  return { team: name, caller: { subject: 'alice', teams: [name], admin: false } };
+  return { team: name, caller: memberOf(name) };
 }
 
 interface Published {

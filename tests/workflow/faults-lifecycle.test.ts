@@ -23,6 +23,7 @@ import { getEnvironment } from '../../shared/app/reads';
 import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(240_000);
@@ -707,7 +708,7 @@ function lifecyclePatch(recordName: string) {
 async function provision(scenario: Scenario): Promise<Provisioned> {
   counter += 1;
   const team = `lc${process.pid % 10_000}-${counter}`;
-  const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+  const caller: Caller = memberOf(team);
   const recordName = `${team}.example.com`;
   const web = [{ name: 'web', image: 'nginx:1.27' }];
   const request =

@@ -12,6 +12,7 @@ import { deleteEnvironment } from '../../shared/app/delete';
 import { getEnvironment } from '../../shared/app/reads';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(180_000);
@@ -190,7 +191,7 @@ async function inject(row: FaultRow, [code, status]: [string, number], count: nu
 async function provision(): Promise<{ caller: Caller; environment: Environment }> {
   counter += 1;
   const team = `flt${process.pid % 10_000}-${counter}`;
-  const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+  const caller: Caller = memberOf(team);
   const outcome = await createEnvironment(stack.deps, caller, {
     name: 'faulty',
     team,

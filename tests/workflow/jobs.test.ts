@@ -8,6 +8,7 @@ import { getEnvironment } from '../../shared/app/reads';
 import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 const team = `jobs${process.pid % 10_000}`;
-const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+const caller: Caller = memberOf(team);
 
 async function settled(id: string): Promise<Environment> {
   await stack.settle(id);

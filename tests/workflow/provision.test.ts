@@ -7,6 +7,7 @@ import { deleteEnvironment } from '../../shared/app/delete';
 import { getEnvironment } from '../../shared/app/reads';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -29,7 +30,7 @@ afterEach(async () => {
 function team(): { team: string; caller: Caller } {
   counter += 1;
   const name = `wf${process.pid % 10_000}-${counter}`;
-  return { team: name, caller: { subject: 'alice', teams: [name], admin: false } };
+  return { team: name, caller: memberOf(name) };
 }
 
 async function create(caller: Caller, body: Record<string, unknown>): Promise<Environment> {

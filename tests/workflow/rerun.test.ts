@@ -7,6 +7,7 @@ import { createEnvironment } from '../../shared/app/create';
 import { deleteEnvironment } from '../../shared/app/delete';
 import { getEnvironment } from '../../shared/app/reads';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -31,7 +32,7 @@ afterAll(async () => {
 
 it('provisions exactly one of everything and tears it all down when every step runs twice', async () => {
   const team = `rerun${process.pid % 10_000}`;
-  const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+  const caller: Caller = memberOf(team);
   const outcome = await createEnvironment(stack.deps, caller, {
     name: 'twice',
     team,

@@ -8,6 +8,7 @@ import { createEnvironment } from '../../shared/app/create';
 import { deleteEnvironment } from '../../shared/app/delete';
 import { getEnvironment } from '../../shared/app/reads';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(180_000);
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 it('waits out the ENIs of the NAT gateway, the load balancer and the tasks, naming who holds them', async () => {
   const team = `enis${process.pid % 10_000}`;
-  const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+  const caller: Caller = memberOf(team);
   const outcome = await createEnvironment(stack.deps, caller, {
     name: 'shop',
     team,

@@ -7,6 +7,7 @@ import { deleteEnvironment } from '../../shared/app/delete';
 import { getEnvironment } from '../../shared/app/reads';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(180_000);
@@ -29,7 +30,7 @@ afterEach(async () => {
 async function readyEnvironment(): Promise<{ caller: Caller; environment: Environment }> {
   counter += 1;
   const team = `td${process.pid % 10_000}-${counter}`;
-  const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+  const caller: Caller = memberOf(team);
   const outcome = await createEnvironment(stack.deps, caller, {
     name: 'shop',
     team,

@@ -10,6 +10,7 @@ import { getEnvironment } from '../../shared/app/reads';
 import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import type { Caller } from '../../shared/http/identity';
+import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -35,7 +36,7 @@ afterAll(async () => {
 async function readyEnvironment(): Promise<{ caller: Caller; environment: Environment }> {
   counter += 1;
   const team = `upd${process.pid % 10_000}-${counter}`;
-  const caller: Caller = { subject: 'alice', teams: [team], admin: false };
+  const caller: Caller = memberOf(team);
   const outcome = await createEnvironment(stack.deps, caller, {
     name: 'app',
     team,
