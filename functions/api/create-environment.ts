@@ -1,6 +1,7 @@
 import { createEnvironment } from '../../shared/app/create';
 import { authenticatedHandler, parseInput } from '../../shared/http/handler';
 import { createQuerySchema } from '../../shared/http/queries';
+import { pathTo } from '../../shared/http/routes';
 import { quotaPolicy } from '../../shared/wiring/quota-policy';
 import { region } from '../../shared/wiring/region';
 import { statusNotifier } from '../../shared/wiring/status-notifier';
@@ -33,7 +34,7 @@ export const handler = authenticatedHandler(
       status: 202,
       body: environment,
       headers: {
-        Location: `/environments/${environment.id}`,
+        Location: pathTo('getEnvironment', { id: environment.id }),
         ETag: `"${environment.version}"`,
         ...(outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {}),
       },

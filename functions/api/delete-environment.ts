@@ -1,5 +1,6 @@
 import { deleteEnvironment } from '../../shared/app/delete';
 import { authenticatedHandler } from '../../shared/http/handler';
+import { pathTo } from '../../shared/http/routes';
 import { statusNotifier } from '../../shared/wiring/status-notifier';
 import { environmentStore } from '../../shared/wiring/table';
 import { workflowStarter } from '../../shared/wiring/workflow-starter';
@@ -15,6 +16,6 @@ export const handler = authenticatedHandler(async ({ caller, params, headers }) 
   return {
     status: 202,
     body: environment,
-    headers: { Location: `/environments/${environment.id}`, ETag: `"${environment.version}"` },
+    headers: { Location: pathTo('getEnvironment', { id: environment.id }), ETag: `"${environment.version}"` },
   };
 });

@@ -1,5 +1,6 @@
 import { updateEnvironment } from '../../shared/app/update';
 import { authenticatedHandler } from '../../shared/http/handler';
+import { pathTo } from '../../shared/http/routes';
 import { quotaPolicy } from '../../shared/wiring/quota-policy';
 import { region } from '../../shared/wiring/region';
 import { statusNotifier } from '../../shared/wiring/status-notifier';
@@ -25,7 +26,10 @@ export const handler = authenticatedHandler(
     return {
       status: 202,
       body: environment,
-      headers: { Location: `/environments/${environment.id}`, ETag: `"${environment.version}"` },
+      headers: {
+        Location: pathTo('getEnvironment', { id: environment.id }),
+        ETag: `"${environment.version}"`,
+      },
     };
   },
   { body: true },

@@ -66,3 +66,17 @@ export function pathPattern(path: string): RegExp {
     .join('/');
   return new RegExp(`^${source}/?$`);
 }
+
+/**
+ * The request path of the route a function serves, its `{param}`s filled in (URI-encoded): what a
+ * `Location` header points at, e.g. `pathTo('getEnvironment', { id })` → `/environments/env-…`.
+ */
+export function pathTo(functionKey: string, params: Record<string, string>): string {
+  const route = endpoints.find((candidate) => candidate.function === functionKey);
+  if (route === undefined) throw new Error(`no route is served by ${functionKey}`);
+  return route.path.replace(/\{([^}]+)\}/g, (_placeholder, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${route.path} needs ${name}`);
+    return encodeURIComponent(value);
+  });
+}

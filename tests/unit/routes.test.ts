@@ -5,7 +5,15 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler } from '../../functions/api/not-found';
-import { allowedMethods, endpointPaths, endpoints, METHODS, routes } from '../../shared/http/routes';
+import {
+  allowedMethods,
+  endpointPaths,
+  endpoints,
+  METHODS,
+  pathPattern,
+  pathTo,
+  routes,
+} from '../../shared/http/routes';
 import table from '../../shared/http/routes.json';
 
 /** A request path for a table path: each `{param}` filled in. */
@@ -156,5 +164,27 @@ describe('the not-found handler', () => {
       status: 404,
       detail: `no route for ${method} ${path}`,
     });
+  });
+});
+
+describe('paths to a resource', () => {
+  it("fills in a route's parameters: a Location header points where GET answers", () => {
+    // Prepare
+    const id = 'env-01jx0000000000000000000000';
+
+    // Act
+    const location = pathTo('getEnvironment', { id });
+
+    // Assess
+    expect(location).toBe(`/environments/${id}`);
+    expect(
+      pathPattern(routes.find((route) => route.function === 'getEnvironment')?.path ?? '').test(location),
+    ).toBe(true);
+  });
+
+  it('refuses a function no route serves, and a missing parameter', () => {
+    // Act / Assess
+    expect(() => pathTo('recordStatus', {})).toThrow('no route is served by recordStatus');
+    expect(() => pathTo('getEnvironment', {})).toThrow('/environments/{id} needs id');
   });
 });
