@@ -63,34 +63,24 @@ function startExecution(machine) {
   return allow('states:StartExecution', `${stateMachineArnPrefix}-${machine}`);
 }
 
+// Transactions are authorised per item (Put/Update/Delete/ConditionCheckItem); there is no
+// TransactWriteItems action.
+const itemWrites = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
 const grants = {
-  // Transactions are authorised per item (Put/Update/Delete/ConditionCheckItem); a create whose
-  // workflow did not start deletes its records again.
+  // A create whose workflow did not start deletes its records again.
   tableWrite: allow(
-    [
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ],
+    ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', ...itemWrites],
     tableArns,
   ),
   tableRead: allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], tableArns),
   // Steps: the environment record, its events and the CIDR allocations.
-  stepTable: allow(
-    [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ],
-    tableArns,
-  ),
+  stepTable: allow(['dynamodb:GetItem', 'dynamodb:Query', ...itemWrites], tableArns),
   putEvents: allow('events:PutEvents', getAtt('EventBus')),
   describeExecutions: allow('states:DescribeExecution', executionArns),
   // A delete stops a provision or update still running before the teardown starts.

@@ -1,23 +1,13 @@
 import { updateEnvironment } from '../../shared/app/update';
 import { authenticatedHandler } from '../../shared/http/handler';
 import { pathTo } from '../../shared/http/routes';
-import { quotaPolicy } from '../../shared/wiring/quota-policy';
-import { region } from '../../shared/wiring/region';
-import { statusNotifier } from '../../shared/wiring/status-notifier';
-import { environmentStore } from '../../shared/wiring/table';
-import { workflowStarter } from '../../shared/wiring/workflow-starter';
+import { specWriteDependencies } from '../../shared/wiring/spec-writes';
 
 /** PATCH /environments/{id} (JSON merge patch, If-Match required) → 202 and the update recorded. */
 export const handler = authenticatedHandler(
   async ({ caller, params, body, headers }) => {
     const environment = await updateEnvironment(
-      {
-        store: environmentStore(),
-        workflows: workflowStarter(),
-        notifier: statusNotifier(),
-        quotas: quotaPolicy(),
-        region: region(),
-      },
+      specWriteDependencies(),
       caller,
       params.id ?? '',
       body,

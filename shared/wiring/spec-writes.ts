@@ -1,0 +1,21 @@
+/**
+ * What the use cases that write a spec (create, update; from the API and from Slack) are given:
+ * the table, the workflow starter, the status notifier, the quota policy and the price Region,
+ * each from its own memoised factory.
+ */
+import type { Dependencies } from '../app/ports';
+import { quotaPolicy } from './quota-policy';
+import { region } from './region';
+import { statusNotifier } from './status-notifier';
+import { environmentStore } from './table';
+import { workflowStarter } from './workflow-starter';
+
+export function specWriteDependencies(): Dependencies {
+  return {
+    store: environmentStore(),
+    workflows: workflowStarter(),
+    notifier: statusNotifier(),
+    quotas: quotaPolicy(),
+    region: region(),
+  };
+}
