@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { environmentErrorSchema, outputsSchema, progressSchema } from '../shared/domain/environment';
 import { ENVIRONMENT_ID_PATTERN } from '../shared/domain/naming';
 import { isFailed, isSettled as isSettledStatus, isStatus } from '../shared/domain/status';
+import { pathTo } from '../shared/http/routes';
 import type { ApiClient } from './client';
 import { CliError, EXIT, usageError } from './exit-codes';
 
@@ -60,7 +61,7 @@ export async function getEnvironment(
   id: string,
   signal?: AbortSignal,
 ): Promise<{ environment: EnvironmentView; etag: string | null; body: unknown }> {
-  const reply = await client.request('GET', `/environments/${encodeURIComponent(id)}`, {
+  const reply = await client.request('GET', pathTo('getEnvironment', { id }), {
     ...(signal ? { signal } : {}),
   });
   return {
@@ -83,7 +84,7 @@ export async function listAllEnvironments(
   const raw: unknown[] = [];
   let cursor: string | undefined;
   do {
-    const reply = await client.request('GET', '/environments', {
+    const reply = await client.request('GET', pathTo('listEnvironments', {}), {
       query: { team: filters.team, status: filters.status, limit: '100', cursor },
     });
     const page = parseReply(environmentPageSchema, reply.body, 'the list of environments');

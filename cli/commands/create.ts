@@ -1,3 +1,4 @@
+import { pathTo } from '../../shared/http/routes';
 import type { CommandDefinition } from '../args';
 import { label, printJson } from '../describe';
 import { readDocument } from '../documents';
@@ -43,7 +44,7 @@ export const createCommand: CommandDefinition = {
     if (dryRun && input.options.flag('wait'))
       throw usageError('--dry-run creates nothing, so there is nothing to --wait for');
 
-    const reply = await context.client.request('POST', '/environments', {
+    const reply = await context.client.request('POST', pathTo('createEnvironment', {}), {
       body: request,
       ...(dryRun ? { query: { dryRun: 'true' } } : {}),
       ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}),

@@ -1,3 +1,4 @@
+import { pathTo } from '../../shared/http/routes';
 import type { CommandDefinition } from '../args';
 import { label, printJson } from '../describe';
 import { environmentViewSchema, getEnvironment, parseReply, resolveEnvironmentId } from '../environment-view';
@@ -29,7 +30,7 @@ export const deleteCommand: CommandDefinition = {
       );
       if (answer === false) throw usageError('Not deleted.');
     }
-    const reply = await context.client.request('DELETE', `/environments/${encodeURIComponent(id)}`, {
+    const reply = await context.client.request('DELETE', pathTo('deleteEnvironment', { id }), {
       signal: context.signal,
     });
     const environment = parseReply(environmentViewSchema, reply.body, 'the environment');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pathTo } from '../../shared/http/routes';
 import type { CommandDefinition } from '../args';
 import { printJson } from '../describe';
 import { type EventView, eventViewSchema, parseReply, resolveEnvironmentId } from '../environment-view';
@@ -27,7 +28,7 @@ export const eventsCommand: CommandDefinition = {
     const raw: unknown[] = [];
     let cursor: string | undefined;
     do {
-      const reply = await context.client.request('GET', `/environments/${encodeURIComponent(id)}/events`, {
+      const reply = await context.client.request('GET', pathTo('listEvents', { id }), {
         query: { limit: '100', cursor },
         signal: context.signal,
       });

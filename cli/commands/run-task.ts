@@ -3,6 +3,7 @@
  * (`{ service | job, command?, count? }` → 202 `{ tasks: [{ taskArn, group, lastStatus… }] }`).
  */
 import { z } from 'zod';
+import { pathTo } from '../../shared/http/routes';
 import type { CommandDefinition } from '../args';
 import { printJson } from '../describe';
 import { parseReply, resolveEnvironmentId } from '../environment-view';
@@ -101,7 +102,7 @@ export const runTaskCommand: CommandDefinition = {
     const [reference = ''] = input.positionals;
     const id = await resolveEnvironmentId(context.client, reference, input.options.string('team'));
     const idempotencyKey = input.options.string('idempotency-key');
-    const reply = await context.client.request('POST', `/environments/${encodeURIComponent(id)}/tasks`, {
+    const reply = await context.client.request('POST', pathTo('runTask', { id }), {
       ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}),
       body: {
         ...(service !== undefined ? { service } : {}),

@@ -1,3 +1,4 @@
+import { pathTo } from '../../shared/http/routes';
 import type { CommandDefinition } from '../args';
 import { ApiError } from '../client';
 import { label, printJson } from '../describe';
@@ -32,7 +33,7 @@ export const updateCommand: CommandDefinition = {
     // The ETag of this read guards the PATCH: a change by someone else in between answers 412.
     const { environment: current, etag } = await getEnvironment(context.client, id, context.signal);
     const reply = await context.client
-      .request('PATCH', `/environments/${encodeURIComponent(id)}`, {
+      .request('PATCH', pathTo('updateEnvironment', { id }), {
         body: patch,
         contentType: 'application/merge-patch+json',
         headers: { 'if-match': etag ?? `"${current.version}"` },

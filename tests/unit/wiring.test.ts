@@ -36,7 +36,7 @@ describe('shared/wiring', () => {
         .map((specifier) => `${relative(ROOT, file)} imports ${specifier}`),
     );
 
-    // Assert
+    // Assess
     expect(libraries.length).toBeGreaterThan(50);
     expect(offenders).toEqual([]);
   });

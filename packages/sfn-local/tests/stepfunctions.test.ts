@@ -214,7 +214,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('waits SecondsPath × time scale: 100 s at 0.001 takes about 0.1 s', async () => {
-    // Arrange
+    // Prepare
     const started = Date.now();
 
     // Act
@@ -230,7 +230,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('returns the same execution for the same name and input while it runs', async () => {
-    // Arrange
+    // Prepare
     const request = { stateMachineArn: PAUSE_ARN, name: 'same-twice', input: '{"seconds":100000}' };
     const first = await sfn.send(new StartExecutionCommand(request));
 
@@ -244,7 +244,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('answers ExecutionAlreadyExists for the same name with another input', async () => {
-    // Arrange
+    // Prepare
     const request = { stateMachineArn: PAUSE_ARN, name: 'other-input', input: '{"seconds":100000}' };
     const { executionArn } = await sfn.send(new StartExecutionCommand(request));
 
@@ -257,7 +257,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('answers ExecutionAlreadyExists for the name of a closed execution, even with the same input', async () => {
-    // Arrange
+    // Prepare
     const request = { stateMachineArn: PAUSE_ARN, name: 'closed-one', input: '{"seconds":0}' };
     const { executionArn } = await sfn.send(new StartExecutionCommand(request));
     await waitUntilClosed(sfn, executionArn ?? '');
@@ -280,7 +280,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('stops a running execution as ABORTED with the given error and cause', async () => {
-    // Arrange
+    // Prepare
     const { executionArn } = await sfn.send(
       new StartExecutionCommand({ stateMachineArn: PAUSE_ARN, name: 'to-stop', input: '{"seconds":100000}' }),
     );
@@ -299,7 +299,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('lists executions of a state machine newest first, by status, a page at a time', async () => {
-    // Arrange
+    // Prepare
     const running = await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: PAUSE_ARN,
@@ -338,7 +338,7 @@ describe('local Step Functions endpoint (in-process handlers, time scale 0.001)'
   });
 
   it('registers a state machine at runtime and runs it with explicitly passed handlers', async () => {
-    // Arrange
+    // Prepare
     const definition = {
       StartAt: 'Greet',
       States: { Greet: { Type: 'Task', Resource: 'berth-test-greet', End: true } },
