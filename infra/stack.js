@@ -180,4 +180,4 @@ async function resources({ resolveConfigurationProperty } = {}) {
   return { Resources: { ...Resources, ...generated }, Outputs };
 }
 
-module.exports = { functions, resources, declarations };
+module.exports = { functions, resources };
