@@ -391,6 +391,18 @@ describe('condition operators', () => {
     expect([absent.decision, wrong.decision]).toEqual(['Allow', 'ImplicitDeny']);
   });
 
+  it('holds ForAnyValue with IfExists on an absent key, though plain ForAnyValue does not', () => {
+    // Prepare
+    const ifExists = withCondition({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': 'Name' } });
+    const plain = withCondition({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'Name' } });
+
+    // Act
+    const decisions = [evaluate(ifExists, request()), evaluate(plain, request())];
+
+    // Assess
+    expect(decisions.map((decision) => decision.decision)).toEqual(['Allow', 'ImplicitDeny']);
+  });
+
   it('fails closed on a multivalued request key under a single-valued operator', () => {
     // Prepare
     const statements = withCondition({ StringLike: { 'dynamodb:LeadingKeys': 'TEAM#*' } });

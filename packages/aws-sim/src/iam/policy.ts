@@ -297,6 +297,9 @@ function conditionMatches(
     return { known: true, value: wantsAbsent.includes(present ? 'false' : 'true') };
   }
 
+  // IfExists: an absent key holds, whatever the operator (Null takes no IfExists).
+  if (!present && parsed.ifExists) return yes;
+
   if (parsed.set === 'ForAllValues') {
     // AWS: true when every request value matches a policy value, and also when the key is absent or empty.
     if (!present) return yes;
@@ -314,9 +317,9 @@ function conditionMatches(
   }
 
   if (!present) {
-    // Absent key: IfExists holds; a negated operator holds (AWS: "the right key is not present, the
-    // condition is true"); any other operator is false.
-    return { known: true, value: parsed.ifExists || NEGATED.has(parsed.base) };
+    // Absent key: a negated operator holds (AWS: "the right key is not present, the condition is
+    // true"); any other operator is false.
+    return { known: true, value: NEGATED.has(parsed.base) };
   }
   if (found.length > 1) {
     return {
