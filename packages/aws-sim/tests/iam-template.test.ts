@@ -1,0 +1,480 @@
+/**
+ * The template loader: intrinsics resolved the way CloudFormation resolves them (on small templates),
+ * refusals that name the resource and path, and berth's real roles — the template `osls package`
+ * writes, generated once here — judged by the evaluator.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { evaluate, type Request } from '../src/iam/policy';
+import { type Role, rolesFromTemplate } from '../src/iam/template';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const ENVIRONMENT = { region: REGION, accountId: ACCOUNT };
+
+/** A template with one role whose single statement's Resource is `resource`, plus `others`. */
+function templateWithResource(resource: unknown, others: Record<string, unknown> = {}) {
+  return {
+    Resources: {
+      ...others,
+      TheRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Policies: [
+            {
+              PolicyName: 'p',
+              PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'x:Y', Resource: resource }] },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function roleOf(template: unknown, name = 'TheRole'): Role {
+  const role = rolesFromTemplate(template, ENVIRONMENT).get(name);
+  if (role === undefined) throw new Error(`no role ${name}`);
+  return role;
+}
+
+const OTHERS = {
+  Table: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'berth-dev' } },
+  Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'berth-dev' } },
+  Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/berth-dev-health' } },
+  Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'berth-dev-health' } },
+  Named: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'berth-dev-jobs', Path: '/service/' } },
+  Profile: { Type: 'AWS::IAM::InstanceProfile', Properties: { InstanceProfileName: 'berth-dev-ecs' } },
+  Bucket: { Type: 'AWS::S3::Bucket', Properties: {} },
+};
+
+describe('resolving intrinsics', () => {
+  it.each([
+    [{ 'Fn::GetAtt': ['Table', 'Arn'] }, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/berth-dev`],
+    [{ 'Fn::GetAtt': ['Bus', 'Arn'] }, `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/berth-dev`],
+    [
+      { 'Fn::GetAtt': ['Logs', 'Arn'] },
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/berth-dev-health:*`,
+    ],
+    [{ 'Fn::GetAtt': ['Fn', 'Arn'] }, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:berth-dev-health`],
+    [{ 'Fn::GetAtt': ['Named', 'Arn'] }, `arn:aws:iam::${ACCOUNT}:role/service/berth-dev-jobs`],
+    [{ 'Fn::GetAtt': ['Profile', 'Arn'] }, `arn:aws:iam::${ACCOUNT}:instance-profile/berth-dev-ecs`],
+    [{ 'Fn::GetAtt': 'Table.Arn' }, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/berth-dev`],
+    [{ Ref: 'Table' }, 'berth-dev'],
+    [{ Ref: 'Named' }, 'berth-dev-jobs'],
+    [{ Ref: 'Logs' }, '/aws/lambda/berth-dev-health'],
+  ])('resolves %j to %s', (intrinsic, expected) => {
+    // Prepare
+    const template = templateWithResource(intrinsic, OTHERS);
+
+    // Act
+    const role = roleOf(template);
+
+    // Assess
+    expect(role.statements[0]?.Resource).toBe(expected);
+  });
+
+  it('resolves Fn::Sub pseudo parameters, X.Arn and X placeholders, variables and a ! literal', () => {
+    // Prepare
+    const template = templateWithResource(
+      [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders, as a template writes them
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/*' },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
+        { 'Fn::Sub': '${Table.Arn}/index/gsi1' },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
+        { 'Fn::Sub': 'arn:aws:dynamodb:*:*:table/${Table}' },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
+        { 'Fn::Sub': ['${functionArn}:*', { functionArn: { 'Fn::GetAtt': ['Fn', 'Arn'] } }] },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
+        { 'Fn::Sub': 'arn:aws:s3:::${!Literal}' },
+      ],
+      OTHERS,
+    );
+
+    // Act
+    const role = roleOf(template);
+
+    // Assess
+    expect(role.statements[0]?.Resource).toEqual([
+      `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/*`,
+      `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/berth-dev/index/gsi1`,
+      'arn:aws:dynamodb:*:*:table/berth-dev',
+      `arn:aws:lambda:${REGION}:${ACCOUNT}:function:berth-dev-health:*`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal Fn::Sub leaves behind
+      'arn:aws:s3:::${Literal}',
+    ]);
+  });
+
+  it('resolves Fn::Join and intrinsics inside Condition values', () => {
+    // Prepare
+    const template = {
+      Resources: {
+        TheRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            Policies: [
+              {
+                PolicyName: 'p',
+                PolicyDocument: {
+                  Statement: {
+                    Effect: 'Allow',
+                    Action: 'ecs:ListServices',
+                    Resource: { 'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, 'ecs', '*', '*', '*']] },
+                    Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+
+    // Act
+    const role = roleOf(template);
+
+    // Assess
+    expect(role.statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'ecs:ListServices',
+        Resource: 'arn:aws:ecs:*:*:*',
+        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      },
+    ]);
+  });
+
+  it('resolves the AWS::StackName placeholder only when the stack name is given', () => {
+    // Prepare
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder
+    const template = templateWithResource({ 'Fn::Sub': 'arn:aws:sqs:*:*:${AWS::StackName}-*' });
+
+    // Act
+    const named = rolesFromTemplate(template, { ...ENVIRONMENT, stackName: 'berth-dev' }).get('TheRole');
+    const unnamed = () => rolesFromTemplate(template, ENVIRONMENT);
+
+    // Assess
+    expect(named?.statements[0]?.Resource).toBe('arn:aws:sqs:*:*:berth-dev-*');
+    expect(unnamed).toThrow(/TheRole\.Properties\.Policies\[0\].*AWS::StackName/);
+  });
+
+  it('names a role without RoleName by its logical id and says the name is generated', () => {
+    // Prepare
+    const template = templateWithResource('*');
+
+    // Act
+    const role = roleOf(template);
+
+    // Assess
+    expect(role).toMatchObject({
+      logicalId: 'TheRole',
+      roleName: 'TheRole',
+      nameGenerated: true,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/TheRole`,
+    });
+  });
+
+  it('keys a named role by its name and by its logical id', () => {
+    // Prepare
+    const template = { Resources: { Named: OTHERS.Named } };
+
+    // Act
+    const roles = rolesFromTemplate(template, ENVIRONMENT);
+
+    // Assess
+    expect(roles.get('berth-dev-jobs')).toBe(roles.get('Named'));
+    expect(roles.get('Named')).toMatchObject({ roleName: 'berth-dev-jobs', nameGenerated: false });
+  });
+});
+
+describe('refusing what it cannot resolve', () => {
+  it.each([
+    [
+      { 'Fn::GetAtt': ['Bucket', 'Arn'] },
+      /TheRole\.Properties\.Policies\[0\]\.PolicyDocument\.Statement\[0\]\.Resource.*Bucket.*AWS::S3::Bucket/,
+    ],
+    [{ 'Fn::GetAtt': ['Table', 'StreamArn'] }, /Statement\[0\]\.Resource.*Table\.StreamArn/],
+    [{ 'Fn::GetAtt': ['Missing', 'Arn'] }, /Statement\[0\]\.Resource.*Missing.*not in the template/],
+    [{ Ref: 'Missing' }, /Statement\[0\]\.Resource.*Missing/],
+    [{ 'Fn::If': ['c', 'a', 'b'] }, /Statement\[0\]\.Resource\.Fn::If.*Fn::If is not resolved/],
+    [{ 'Fn::ImportValue': 'x' }, /Fn::ImportValue is not resolved/],
+  ])('refuses %j, naming the role and the path', (intrinsic, message) => {
+    // Prepare
+    const template = templateWithResource(intrinsic, OTHERS);
+
+    // Act
+    const load = () => rolesFromTemplate(template, ENVIRONMENT);
+
+    // Assess
+    expect(load).toThrow(message);
+  });
+
+  it('refuses a table whose name CloudFormation would generate', () => {
+    // Prepare
+    const template = templateWithResource(
+      { 'Fn::GetAtt': ['Anonymous', 'Arn'] },
+      { Anonymous: { Type: 'AWS::DynamoDB::Table', Properties: {} } },
+    );
+
+    // Act
+    const load = () => rolesFromTemplate(template, ENVIRONMENT);
+
+    // Assess
+    expect(load).toThrow(/Anonymous has no TableName/);
+  });
+
+  it('refuses a managed policy it has no copy of', () => {
+    // Prepare
+    const template = {
+      Resources: {
+        TheRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: { ManagedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] },
+        },
+      },
+    };
+
+    // Act
+    const load = () => rolesFromTemplate(template, ENVIRONMENT);
+
+    // Assess
+    expect(load).toThrow(/TheRole\.Properties\.ManagedPolicyArns\[0\].*AdministratorAccess/);
+  });
+
+  it('refuses a statement element an identity-based policy cannot hold', () => {
+    // Prepare
+    const template = templateWithResource('*');
+    const statement = template.Resources.TheRole.Properties.Policies[0]?.PolicyDocument.Statement[0];
+    if (statement !== undefined) Object.assign(statement, { Principal: '*' });
+
+    // Act
+    const load = () => rolesFromTemplate(template, ENVIRONMENT);
+
+    // Assess
+    expect(load).toThrow(/Statement\[0\]: Principal is not supported/);
+  });
+});
+
+describe("berth's packaged template", () => {
+  let packageDir = '';
+  let roles: Map<string, Role>;
+
+  beforeAll(() => {
+    // Prepare: package the service as tests/unit/template.test.ts does (offline, dummy credentials).
+    packageDir = mkdtempSync(join(tmpdir(), 'berth-iam-package-'));
+    const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...environment } = process.env;
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--stage',
+        'dev',
+        '--package',
+        packageDir,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: {
+          ...environment,
+          CI: '1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_ACCOUNT_ID: ACCOUNT,
+          BERTH_ESBUILD_WORK_FOLDER: `.esbuild/iam-package-${process.pid}`,
+        },
+      },
+    );
+    if (result.status !== 0) {
+      throw new Error(`osls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    }
+    const template: unknown = JSON.parse(
+      readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    );
+    roles = rolesFromTemplate(template, ENVIRONMENT);
+  }, 300_000);
+
+  afterAll(() => {
+    if (packageDir) rmSync(packageDir, { recursive: true, force: true });
+  });
+
+  function decide(roleName: string, request: Request): string {
+    const role = roles.get(roleName);
+    if (role === undefined) throw new Error(`no role ${roleName}`);
+    return evaluate(role.statements, request).decision;
+  }
+
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+  const berthTag = 'berth:managed-by';
+
+  it('loads every role of the template, ECS task execution and instance roles by their names', () => {
+    // Act
+    const names = [...new Set(roles.values())].map((role) => role.roleName);
+
+    // Assess
+    expect(names.length).toBeGreaterThan(40);
+    expect(names).toEqual(
+      expect.arrayContaining(['CreateNetworkRole', 'berth-dev-ecs-task-execution', 'berth-dev-ecs-instance']),
+    );
+    expect(roles.get('berth-dev-ecs-task-execution')?.roleArn).toBe(
+      `arn:aws:iam::${ACCOUNT}:role/berth-dev-ecs-task-execution`,
+    );
+  });
+
+  it('lets CreateNetworkRole create a VPC carrying the berth tag', () => {
+    // Act
+    const decision = decide('CreateNetworkRole', {
+      action: 'ec2:CreateVpc',
+      resource: arn('ec2', 'vpc/*'),
+      context: { [`aws:RequestTag/${berthTag}`]: 'berth' },
+    });
+
+    // Assess
+    expect(decision).toBe('Allow');
+  });
+
+  it.each([
+    ['without the berth tag', {}],
+    ['with another value', { [`aws:RequestTag/${berthTag}`]: 'someone-else' }],
+  ])('refuses CreateNetworkRole a VPC %s', (_label, context) => {
+    // Act
+    const decision = decide('CreateNetworkRole', {
+      action: 'ec2:CreateVpc',
+      resource: arn('ec2', 'vpc/*'),
+      context,
+    });
+
+    // Assess
+    expect(decision).toBe('ImplicitDeny');
+  });
+
+  it('lets TeardownPassRole list the clusters on *, and refuses it creating one', () => {
+    // Act
+    const list = decide('TeardownPassRole', { action: 'ecs:ListClusters', resource: '*', context: {} });
+    const create = decide('TeardownPassRole', { action: 'ecs:CreateCluster', resource: '*', context: {} });
+
+    // Assess
+    expect([list, create]).toEqual(['Allow', 'ImplicitDeny']);
+  });
+
+  it('lets CreateRoutingRole delete a berth-tagged listener rule and not an untagged one', () => {
+    // Prepare
+    const rule = arn(
+      'elasticloadbalancing',
+      'listener-rule/app/berth-a/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+    );
+
+    // Act
+    const tagged = decide('CreateRoutingRole', {
+      action: 'elasticloadbalancing:DeleteRule',
+      resource: rule,
+      context: { [`aws:ResourceTag/${berthTag}`]: 'berth' },
+    });
+    const untagged = decide('CreateRoutingRole', {
+      action: 'elasticloadbalancing:DeleteRule',
+      resource: rule,
+      context: {},
+    });
+
+    // Assess
+    expect([tagged, untagged]).toEqual(['Allow', 'ImplicitDeny']);
+  });
+
+  it('lets PrepareServiceRole pass the task execution role only to ECS tasks', () => {
+    // Prepare
+    const executionRole = `arn:aws:iam::${ACCOUNT}:role/berth-dev-ecs-task-execution`;
+    const pass = (context: Request['context'], resource = executionRole) =>
+      decide('PrepareServiceRole', { action: 'iam:PassRole', resource, context });
+
+    // Act
+    const decisions = [
+      pass({ 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }),
+      pass({ 'iam:PassedToService': 'ec2.amazonaws.com' }),
+      pass({}),
+      pass(
+        { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+        `arn:aws:iam::${ACCOUNT}:role/berth-dev-jobs`,
+      ),
+    ];
+
+    // Assess
+    expect(decisions).toEqual(['Allow', 'ImplicitDeny', 'ImplicitDeny', 'ImplicitDeny']);
+  });
+
+  it("lets GetTeamQuotasRole read the table's TEAM# items only", () => {
+    // Prepare
+    const table = arn('dynamodb', 'table/berth-dev');
+    const getItem = (leadingKeys: string[]) =>
+      decide('GetTeamQuotasRole', {
+        action: 'dynamodb:GetItem',
+        resource: table,
+        context: { 'dynamodb:LeadingKeys': leadingKeys },
+      });
+
+    // Act
+    const team = getItem(['TEAM#x']);
+    const environment = getItem(['ENV#x']);
+    const put = decide('GetTeamQuotasRole', {
+      action: 'dynamodb:PutItem',
+      resource: table,
+      context: { 'dynamodb:LeadingKeys': ['TEAM#x'] },
+    });
+
+    // Assess
+    expect([team, environment, put]).toEqual(['Allow', 'ImplicitDeny', 'ImplicitDeny']);
+  });
+
+  it('lets the authorizer write its own log group and nothing else (but its X-Ray segments)', () => {
+    // Prepare
+    const ownGroup = arn('logs', 'log-group:/aws/lambda/berth-dev-authorizer');
+    const allowed: Request[] = [
+      { action: 'logs:CreateLogStream', resource: `${ownGroup}:log-stream:2026/12/03/x`, context: {} },
+      { action: 'logs:PutLogEvents', resource: `${ownGroup}:log-stream:2026/12/03/x`, context: {} },
+      { action: 'xray:PutTraceSegments', resource: '*', context: {} },
+    ];
+    const refused: Request[] = [
+      {
+        action: 'logs:PutLogEvents',
+        resource: `${arn('logs', 'log-group:/aws/lambda/berth-dev-health')}:log-stream:x`,
+        context: {},
+      },
+      { action: 'logs:CreateLogGroup', resource: `${ownGroup}:*`, context: {} },
+      { action: 'dynamodb:GetItem', resource: arn('dynamodb', 'table/berth-dev'), context: {} },
+      { action: 'ecs:ListClusters', resource: '*', context: {} },
+      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/berth-dev-jobs`, context: {} },
+    ];
+
+    // Act
+    const decisions = [...allowed, ...refused].map((request) => decide('AuthorizerRole', request));
+
+    // Assess
+    expect(decisions).toEqual([...allowed.map(() => 'Allow'), ...refused.map(() => 'ImplicitDeny')]);
+  });
+
+  it('gives the ECS roles their managed policies (task execution pulls images, instance registers)', () => {
+    // Act
+    const pull = decide('berth-dev-ecs-task-execution', {
+      action: 'ecr:BatchGetImage',
+      resource: '*',
+      context: {},
+    });
+    const register = decide('berth-dev-ecs-instance', {
+      action: 'ecs:RegisterContainerInstance',
+      resource: '*',
+      context: {},
+    });
+    const runTask = decide('berth-dev-ecs-task-execution', {
+      action: 'ecs:RunTask',
+      resource: '*',
+      context: {},
+    });
+
+    // Assess
+    expect([pull, register, runTask]).toEqual(['Allow', 'Allow', 'ImplicitDeny']);
+  });
+});
