@@ -20,7 +20,9 @@ let services: SimulatedServices;
 let client: SchedulerClient;
 
 beforeAll(async () => {
-  services = await startServices([scheduler]);
+  // A deleted group reads DELETING for 300 AWS seconds (0.3 s of wall time) rather than the default
+  // 5–15 (5–15 ms), so that a loaded machine cannot miss the window between DELETE and the next GET.
+  services = await startServices([scheduler], 7, { scheduleGroupDeleted: [300, 300] });
   client = new SchedulerClient(services.clientConfig);
 });
 
@@ -79,7 +81,7 @@ describe('schedule groups', () => {
 
     await client.send(new DeleteScheduleGroupCommand({ Name: 'berth-env-1' }));
     const deleting = await client.send(new GetScheduleGroupCommand({ Name: 'berth-env-1' }));
-    await waitAwsSeconds(15);
+    await waitAwsSeconds(300);
 
     expect(deleting.State).toBe('DELETING');
     await expect(client.send(new GetScheduleGroupCommand({ Name: 'berth-env-1' }))).rejects.toMatchObject({

@@ -2,7 +2,7 @@
  * Starts the simulated AWS on an ephemeral port with only the services a test file needs, at a tiny
  * time scale (1 AWS second = 1 ms), and gives the SDK v3 client settings that point at it.
  */
-import type { ServiceDefinition } from '../src/kernel';
+import type { LatencyModel, ServiceDefinition } from '../src/kernel';
 import { type RunningSimulator, startSimulator } from '../src/server';
 
 export interface SimulatedServices {
@@ -18,8 +18,12 @@ export interface SimulatedServices {
 
 export const TIME_SCALE = 0.001;
 
-export async function startServices(services: ServiceDefinition[], seed = 7): Promise<SimulatedServices> {
-  const running = await startSimulator({ port: 0, timeScale: TIME_SCALE, services, seed });
+export async function startServices(
+  services: ServiceDefinition[],
+  seed = 7,
+  latency: Partial<LatencyModel> = {},
+): Promise<SimulatedServices> {
+  const running = await startSimulator({ port: 0, timeScale: TIME_SCALE, services, seed, latency });
   return {
     running,
     clientConfig: {
