@@ -140,6 +140,33 @@ describe('failures', () => {
     expect(await stack.inventory(failed.id)).toEqual({});
   });
 
+  it('ends FAILED, not stuck rolling back, when the rollback itself fails; a DELETE then clears it', async () => {
+    // Prepare: the network step and the rollback's network pass are refused the same read.
+    const { team: name, caller } = team();
+    await stack.injectFault({
+      service: 'ec2',
+      operation: 'DescribeVpcs',
+      code: 'UnauthorizedOperation',
+      status: 403,
+      count: 100,
+    });
+
+    // Act
+    const failed = await create(caller, {
+      name: 'stuck',
+      team: name,
+      services: [{ name: 'web', image: 'nginx:1.27' }],
+    });
+    await stack.clearFaults();
+    const deleted = await destroy(caller, failed.id);
+
+    // Assess
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatchObject({ step: 'create-network', code: 'UnauthorizedOperation' });
+    expect(deleted.status).toBe('DELETED');
+    expect(await stack.inventory(failed.id)).toEqual({});
+  });
+
   it('retries a throttled call and still reaches READY', async () => {
     const { team: name, caller } = team();
     await stack.injectFault({
