@@ -3,16 +3,14 @@
  * function's permissions are written once and the scaffolding of its role is generated:
  *   - infra/functions/*.js: each function's handler, settings and `permissions` (IAM statements);
  *   - shared/http/routes.json: the one route table, from which the http events are derived;
- *   - infra/resources.yml: the stack's other resources (table, bus, rules, ECS roles, …);
+ *   - infra/resources.yml: the stack's other resources (table, bus, rules, ECS roles, …), which
+ *     serverless.yml lists beside the generated roles and osls merges;
  *   - infra/service-roles.js: the roles AWS services assume (declared with the same grants).
  * Every function gets a role `<Function>Role`: Lambda's trust policy, write access to its own log
  * group only (<Function>LogGroup, created by osls), X-Ray segments when tracing is on, then its
  * declared statements. osls resolves `${file(./infra/stack.js):functions}` by calling the export;
  * the local Step Functions engine and DynamoDB Local read the same exports.
  */
-const { readFileSync } = require('node:fs');
-const path = require('node:path');
-const { parse } = require('yaml');
 
 const routes = require('../shared/http/routes.json');
 const serviceRoles = require('./service-roles');
@@ -133,51 +131,16 @@ function functionRoles(tracing) {
   );
 }
 
-/** CloudFormation's short forms (`!GetAtt a.Arn`, `!Sub …`, `!Ref x`) as the long forms osls emits. */
-const CLOUDFORMATION_TAGS = [
-  'GetAtt',
-  'Sub',
-  'Ref',
-  'Join',
-  'Select',
-  'Split',
-  'If',
-  'Equals',
-  'Not',
-].flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-  const scalar = (text) => {
-    if (name !== 'GetAtt') return { [key]: text };
-    const dot = text.indexOf('.');
-    return { [key]: [text.slice(0, dot), text.slice(dot + 1)] };
-  };
-  return [
-    { tag: `!${name}`, resolve: scalar },
-    { tag: `!${name}`, collection: 'seq', resolve: (node) => ({ [key]: node.toJSON() }) },
-    { tag: `!${name}`, collection: 'map', resolve: (node) => ({ [key]: node.toJSON() }) },
-  ];
-});
-
-function readResources() {
-  const text = readFileSync(path.join(__dirname, 'resources.yml'), 'utf8');
-  return parse(text, { customTags: CLOUDFORMATION_TAGS });
-}
-
 /**
- * serverless.yml's `resources`: infra/resources.yml plus the generated roles. osls passes
- * `resolveConfigurationProperty`, so provider.tracing.lambda stays the one switch for tracing; a
- * local reader (which needs only the table) passes nothing.
+ * The generated roles, merged by osls with infra/resources.yml (serverless.yml lists both under
+ * `resources`). osls passes `resolveConfigurationProperty`, so provider.tracing.lambda stays the one
+ * switch for tracing; a local reader (which needs only the table) passes nothing.
  */
-async function resources({ resolveConfigurationProperty } = {}) {
+async function roles({ resolveConfigurationProperty } = {}) {
   const tracing = resolveConfigurationProperty
     ? Boolean(await resolveConfigurationProperty(['provider', 'tracing', 'lambda']))
     : false;
-  const { Resources, Outputs } = readResources();
-  const generated = { ...serviceRoles, ...functionRoles(tracing) };
-  for (const id of Object.keys(generated)) {
-    if (id in Resources) throw new Error(`infra: resource ${id} is both declared and generated`);
-  }
-  return { Resources: { ...Resources, ...generated }, Outputs };
+  return { Resources: { ...serviceRoles, ...functionRoles(tracing) } };
 }
 
-module.exports = { functions, resources };
+module.exports = { functions, roles };

@@ -276,12 +276,29 @@ class VariableResolver {
     return reference?.[1] === undefined ? value : this.lookup(reference[1], section);
   }
 
-  /** As resolveSection, but a JavaScript module's function may answer with a promise. */
+  /**
+   * As resolveSection, but a JavaScript module's function may answer with a promise, and a section
+   * written as a list (`resources: [${file(a.yml)}, ${file(b.js):c}]`) is merged as osls merges it.
+   */
   async resolveSectionAsync(section: string): Promise<JsonValue | undefined> {
     const value = this.document[section];
-    const module =
-      typeof value === 'string' ? /^\$\{file\(([^)]+\.c?js)\)(?::([^${}]+))?\}$/.exec(value.trim()) : null;
-    if (module?.[1] === undefined) return this.resolveSection(section);
+    if (!Array.isArray(value)) return this.resolveEntry(value, section);
+    let merged: JsonObject = {};
+    for (const entry of value) {
+      const resolved = await this.resolveEntry(entry, section);
+      if (!isJsonObject(resolved))
+        throw new Error(`serverless.yml: every entry of ${section} must be a mapping`);
+      merged = mergeObjects(merged, resolved);
+    }
+    return merged;
+  }
+
+  /** One whole-value `${…}` reference, awaited when a JavaScript module answers with a promise. */
+  private async resolveEntry(value: JsonValue | undefined, where: string): Promise<JsonValue | undefined> {
+    const reference = typeof value === 'string' ? /^\$\{([^${}]+)\}$/.exec(value.trim()) : null;
+    if (reference?.[1] === undefined) return value;
+    const module = /^file\(([^)]+\.c?js)\)(?::(.+))?$/.exec(reference[1].trim());
+    if (module?.[1] === undefined) return this.lookup(reference[1], where);
     const resolved = await this.moduleValue(path.resolve(this.baseDir, module[1].trim()), module[2]);
     return resolved === undefined ? undefined : toJsonValue(resolved);
   }
@@ -374,6 +391,16 @@ class VariableResolver {
     }
     return current;
   }
+}
+
+/** osls's merge of list sections: mappings merge key by key, anything else is replaced by the later value. */
+function mergeObjects(base: JsonObject, addition: JsonObject): JsonObject {
+  const merged: JsonObject = { ...base };
+  for (const [key, value] of Object.entries(addition)) {
+    const existing = merged[key];
+    merged[key] = isJsonObject(existing) && isJsonObject(value) ? mergeObjects(existing, value) : value;
+  }
+  return merged;
 }
 
 function parseFallback(text: string): JsonValue {
