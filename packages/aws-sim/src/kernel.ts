@@ -1,3 +1,6 @@
+import type { Authorizer } from './iam/access';
+import type { IamState, Principal } from './iam/identities';
+
 /**
  * The simulator's kernel: what every simulated service shares. A service is a table of operations
  * (plain functions from a parsed input to a plain output); the server owns the wire protocols,
@@ -182,6 +185,10 @@ export class IdGenerator {
 /** What an operation is handed besides its input. */
 export interface SimContext {
   readonly clock: SimClock;
+  /** Roles, issued credentials and enforcement (services check the roles they act as: ECS, Scheduler, Pipes). */
+  readonly iam: IamState;
+  /** The role session that signed this call; undefined for the operator's credentials. */
+  readonly caller?: Principal;
   readonly store: ResourceStore;
   readonly ids: IdGenerator;
   readonly region: string;
@@ -282,4 +289,13 @@ export interface ServiceDefinition {
   rateLimits?: Record<string, RateLimit>;
   /** The throttling answer of this service (code and HTTP status), e.g. EC2 `RequestLimitExceeded` 503. */
   throttle?: { code: string; status: number; message: string };
+  /** The IAM action prefix when it differs from `signingName` (for every service here it is the same). */
+  iamPrefix?: string;
+  /**
+   * The IAM requests of each operation (see iam/access.ts); an operation without an entry is
+   * `<iamPrefix>:<Operation>` on `*`.
+   */
+  authorize?: Record<string, Authorizer>;
+  /** This service's refusal (default by protocol: EC2 `UnauthorizedOperation` 403, query `AccessDenied` 403, JSON `AccessDeniedException`). */
+  accessDenied?: { code: string; status: number };
 }

@@ -11,8 +11,14 @@
  *   GET  /_local/resources[?tag=k=v&type=t] live resources grouped by type
  *   GET  /_local/calls                      calls per service/operation since reset (incl. throttled, faulted)
  *   POST /_local/reset                      forget resources, calls, faults and bucket levels
+ *   GET  /_local/iam                        { enforce, roles }   PUT { enforce } switches IAM enforcement
+ *   POST /_local/iam/roles                  { template } loads a CloudFormation template's roles
+ *   POST /_local/iam/credentials            { roleName, sessionName } → credentials of a role session
+ *   GET  /_local/iam/denials                the refusals since start or the last reset
+ *   GET  /_local/iam/unused                 template grants that allowed no request
  *
- * Signatures are not verified: any credentials work, as with LocalStack.
+ * Signatures are not verified. Credentials issued by `/_local/iam/credentials` act as their role and
+ * are held to its policies (iam/identities.ts); any other access key is the account's operator.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -190,6 +196,43 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
     case 'POST /_local/reset':
       sim.reset();
       return jsonResponse(200, { reset: true });
+    case 'GET /_local/iam':
+      return jsonResponse(200, {
+        enforce: sim.iam.enforce,
+        roles: sim.iam
+          .listRoles()
+          .map((role) => ({ roleName: role.roleName, roleArn: role.roleArn, source: role.source })),
+      });
+    case 'PUT /_local/iam': {
+      const enforce = (jsonBody(request) as { enforce?: unknown }).enforce;
+      if (typeof enforce !== 'boolean') throw new HttpProblem(400, 'enforce must be true or false');
+      sim.iam.enforce = enforce;
+      return jsonResponse(200, { enforce });
+    }
+    case 'POST /_local/iam/roles': {
+      const body = jsonBody(request) as { template?: unknown; stackName?: unknown };
+      try {
+        const roles = sim.loadTemplateRoles(
+          body.template,
+          typeof body.stackName === 'string' ? body.stackName : undefined,
+        );
+        return jsonResponse(201, { roles });
+      } catch (error) {
+        throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
+      }
+    }
+    case 'POST /_local/iam/credentials': {
+      const body = jsonBody(request) as { roleName?: unknown; sessionName?: unknown };
+      if (typeof body.roleName !== 'string' || typeof body.sessionName !== 'string') {
+        throw new HttpProblem(400, 'roleName and sessionName must be strings');
+      }
+      if (!sim.iam.role(body.roleName)) throw new HttpProblem(404, `no role ${body.roleName}`);
+      return jsonResponse(201, sim.iam.issueCredentials(body.roleName, body.sessionName));
+    }
+    case 'GET /_local/iam/denials':
+      return jsonResponse(200, { denials: sim.iam.denials() });
+    case 'GET /_local/iam/unused':
+      return jsonResponse(200, { unused: sim.iam.unusedGrants() });
   }
   const faultId = /^DELETE \/_local\/faults\/([^/]+)$/.exec(route)?.[1];
   if (faultId) {

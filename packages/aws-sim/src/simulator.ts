@@ -4,10 +4,14 @@
  * run the operation, serialise. server.ts puts it on a port; tests may also drive it directly.
  */
 import { FaultInjector, type FaultSpec } from './faults';
+import type { AccessRequest } from './iam/access';
+import { denialMessage, IamState, type Principal } from './iam/identities';
+import { rolesFromTemplate } from './iam/template';
 import {
   AwsError,
   IdGenerator,
   type LatencyModel,
+  type OperationInput,
   ResourceStore,
   type ServiceDefinition,
   SimClock,
@@ -37,6 +41,8 @@ export interface SimulatorOptions {
   services?: ServiceDefinition[];
   /** Where to log unexpected errors (default: console.error). */
   log?: (line: string) => void;
+  /** IAM: enforcement (default on) for role sessions whose credentials the simulator issued. */
+  iam?: { enforce?: boolean };
 }
 
 export interface CallCount {
@@ -46,9 +52,21 @@ export interface CallCount {
   faulted: number;
   /** Calls the operation itself answered with an error. */
   failed: number;
+  /** Calls IAM refused (counted in `failed` too). */
+  denied: number;
 }
 
 const credentialScope = /Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/([^/,\s]+)\/aws4_request/;
+const credentialAccessKey = /Credential=([^/,\s]+)\//;
+
+/** AWS's refusal by protocol, where a service does not state its own. */
+const ACCESS_DENIED_BY_PROTOCOL: Record<ServiceDefinition['protocol'], { code: string; status: number }> = {
+  ec2: { code: 'UnauthorizedOperation', status: 403 },
+  query: { code: 'AccessDenied', status: 403 },
+  json: { code: 'AccessDeniedException', status: 400 },
+  'rest-json': { code: 'AccessDeniedException', status: 403 },
+  'rest-xml': { code: 'AccessDenied', status: 403 },
+};
 
 export class Simulator {
   readonly clock: SimClock;
@@ -58,6 +76,7 @@ export class Simulator {
   readonly ctx: SimContext;
   readonly limiter: RateLimiter;
   readonly faults: FaultInjector;
+  readonly iam: IamState;
   private readonly services = new Map<string, ServiceDefinition>();
   private calls = new Map<string, Map<string, CallCount>>();
   private readonly log: (line: string) => void;
@@ -67,8 +86,10 @@ export class Simulator {
     this.store = new ResourceStore(this.clock);
     this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
     this.ids = new IdGenerator(this.random);
+    this.iam = new IamState(options.accountId ?? '000000000000', { enforce: options.iam?.enforce ?? true });
     this.ctx = {
       clock: this.clock,
+      iam: this.iam,
       store: this.store,
       ids: this.ids,
       region: options.region ?? 'us-east-1',
@@ -151,12 +172,21 @@ export class Simulator {
           requestId,
         );
       }
+      const caller = this.iam.principalOf(accessKeyOf(request));
+      const callContext = caller ? { ...this.ctx, caller } : this.ctx;
+      if (caller && this.iam.enforce) {
+        const refusal = this.refusal(service, operation, input, callContext, caller);
+        if (refusal) {
+          counter.denied += 1;
+          throw refusal;
+        }
+      }
       const fault = this.faults.check(service.signingName, operation, input);
       if (fault) {
         counter.faulted += 1;
         return protocol.failure(fault, service, requestId);
       }
-      const result = await run(input, this.ctx);
+      const result = await run(input, callContext);
       return protocol.success(operation, result, service, requestId);
     } catch (error) {
       if (counter) counter.failed += 1;
@@ -172,6 +202,29 @@ export class Simulator {
     }
   }
 
+  /** The IAM requests of the call (see iam/access.ts), evaluated against the caller's role. */
+  private refusal(
+    service: ServiceDefinition,
+    operation: string,
+    input: OperationInput,
+    ctx: SimContext,
+    caller: Principal,
+  ): AwsError | undefined {
+    const authorizer = service.authorize?.[operation];
+    const requests: AccessRequest[] = authorizer
+      ? authorizer(input, ctx)
+      : [{ action: `${service.iamPrefix ?? service.signingName}:${operation}`, resource: '*' }];
+    const verdict = this.iam.authorize(caller, requests);
+    if (verdict.allowed) return undefined;
+    const denied = service.accessDenied ?? ACCESS_DENIED_BY_PROTOCOL[service.protocol];
+    const message = denialMessage(caller.arn, verdict.request, verdict.decision);
+    return new AwsError(
+      denied.code,
+      service.protocol === 'ec2' ? `You are not authorized to perform this operation. ${message}` : message,
+      denied.status,
+    );
+  }
+
   private counter(service: string, operation: string): CallCount {
     let byOperation = this.calls.get(service);
     if (!byOperation) {
@@ -180,7 +233,7 @@ export class Simulator {
     }
     let counter = byOperation.get(operation);
     if (!counter) {
-      counter = { count: 0, throttled: 0, faulted: 0, failed: 0 };
+      counter = { count: 0, throttled: 0, faulted: 0, failed: 0, denied: 0 };
       byOperation.set(operation, counter);
     }
     return counter;
@@ -219,13 +272,37 @@ export class Simulator {
     return grouped;
   }
 
+  /**
+   * Loads every `AWS::IAM::Role` of a CloudFormation template (the one the local stack runs) as a
+   * role the simulator can issue credentials for; answers the role names.
+   */
+  loadTemplateRoles(template: unknown, stackName?: string): string[] {
+    const roles = rolesFromTemplate(template, {
+      region: this.ctx.region,
+      accountId: this.ctx.accountId,
+      ...(stackName ? { stackName } : {}),
+    });
+    const unique = [...new Set(roles.values())];
+    this.iam.loadTemplateRoles(unique, this.clock.now());
+    return unique.map((role) => role.roleName);
+  }
+
   /** Forget every resource, call count, fault and bucket level; the time scale stays. */
   reset(): void {
     this.store.reset();
     this.calls = new Map();
     this.faults.clear();
     this.limiter.reset();
+    this.iam.reset();
   }
+}
+
+/** The access key a request was signed with (header or presigned query), if any. */
+function accessKeyOf(request: SimRequest): string | undefined {
+  return (
+    credentialAccessKey.exec(request.headers.authorization ?? '')?.[1] ??
+    (request.query.get('X-Amz-Credential')?.split('/')[0] || undefined)
+  );
 }
 
 /**
