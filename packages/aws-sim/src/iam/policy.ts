@@ -58,6 +58,8 @@ const KNOWN_KEYS = new Set(
     'aws:SourceArn',
     'ec2:CreateAction',
     'elasticloadbalancing:CreateAction',
+    'events:detail-type',
+    'events:source',
     'ecs:CreateAction',
     'iam:PassedToService',
     'iam:AWSServiceName',
@@ -71,9 +73,12 @@ const KNOWN_KEYS = new Set(
 );
 
 /** Keys that take a tag key after the slash: `aws:RequestTag/berth:managed-by`. */
-const KNOWN_KEY_PREFIXES = ['aws:RequestTag/', 'aws:ResourceTag/', 'autoscaling:ResourceTag/'].map((prefix) =>
-  prefix.toLowerCase(),
-);
+const KNOWN_KEY_PREFIXES = [
+  'aws:RequestTag/',
+  'aws:ResourceTag/',
+  'autoscaling:ResourceTag/',
+  'elasticloadbalancing:ResourceTag/',
+].map((prefix) => prefix.toLowerCase());
 
 export function isKnownConditionKey(key: string): boolean {
   const lower = key.toLowerCase();
