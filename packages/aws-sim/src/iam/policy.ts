@@ -56,6 +56,8 @@ const KNOWN_KEYS = new Set(
     'aws:TagKeys',
     'aws:SourceAccount',
     'aws:SourceArn',
+    'autoscaling:ForceDelete',
+    'autoscaling:LaunchTemplateVersionSpecified',
     'ec2:CreateAction',
     'elasticloadbalancing:CreateAction',
     'events:detail-type',
@@ -77,6 +79,7 @@ const KNOWN_KEY_PREFIXES = [
   'aws:RequestTag/',
   'aws:ResourceTag/',
   'autoscaling:ResourceTag/',
+  'ec2:ResourceTag/',
   'elasticloadbalancing:ResourceTag/',
 ].map((prefix) => prefix.toLowerCase());
 
