@@ -65,6 +65,9 @@ const KNOWN_KEYS = new Set(
     'ecs:CreateAction',
     'iam:PassedToService',
     'iam:AWSServiceName',
+    'iam:PermissionsBoundary',
+    'iam:PolicyARN',
+    'dynamodb:EnclosingOperation',
     'dynamodb:LeadingKeys',
     'ecs:cluster',
     'ec2:LaunchTemplate',
@@ -81,6 +84,7 @@ const KNOWN_KEY_PREFIXES = [
   'autoscaling:ResourceTag/',
   'ec2:ResourceTag/',
   'elasticloadbalancing:ResourceTag/',
+  'iam:ResourceTag/',
 ].map((prefix) => prefix.toLowerCase());
 
 export function isKnownConditionKey(key: string): boolean {
