@@ -67,6 +67,7 @@ const KNOWN_KEYS = new Set(
     'iam:AWSServiceName',
     'iam:PermissionsBoundary',
     'iam:PolicyARN',
+    'kms:ViaService',
     'dynamodb:EnclosingOperation',
     'dynamodb:LeadingKeys',
     'ecs:cluster',
@@ -83,6 +84,7 @@ const KNOWN_KEY_PREFIXES = [
   'aws:ResourceTag/',
   'autoscaling:ResourceTag/',
   'ec2:ResourceTag/',
+  'ecs:ResourceTag/',
   'elasticloadbalancing:ResourceTag/',
   'iam:ResourceTag/',
 ].map((prefix) => prefix.toLowerCase());
