@@ -10,7 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type StartOptions as SimulatorStartOptions, startSimulator } from '@berth/aws-sim/server';
+import {
+  type RunningSimulator,
+  type StartOptions as SimulatorStartOptions,
+  startSimulator,
+} from '@berth/aws-sim/server';
 import { LOCAL_ACCOUNT_ID } from '@berth/sfn-local/definitions';
 import { timeScaleFromEnvironment } from '@berth/sfn-local/engine';
 import { startStepFunctions } from '@berth/sfn-local/server';
@@ -24,9 +28,12 @@ import {
   startDynamoDbLocal,
   waitUntilAnswering,
 } from './dynamodb';
+import { type CredentialsByFunction, issueFunctionCredentials } from './function-identities';
 
 const ROOT = resolve(__dirname, '..');
 const OSLS_BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
+/** Gives each function's invocations the credentials of its own role (see local/offline-preload.mjs). */
+const OFFLINE_PRELOAD = join(ROOT, 'local', 'offline-preload.mjs');
 const DEFAULT_REGION = 'us-east-1';
 /** serverless-offline bundles every function with esbuild before it listens; slow on a busy machine. */
 const OFFLINE_READY_TIMEOUT_MS = 180_000;
@@ -46,6 +53,7 @@ export const SIMULATED_SERVICES = [
   'PIPES',
   'EVENTBRIDGE',
   'STS',
+  'IAM',
 ] as const;
 
 export interface LocalStackOptions {
@@ -81,6 +89,8 @@ export interface LocalStack {
   /** AWS_ENDPOINT_URL_<SERVICE> values handed to the functions, by service (`DYNAMODB`, `SFN`…). */
   endpoints: Record<string, string>;
   auth: { issuer: string; audience: string; jwksUrl: string };
+  /** The simulated AWS this call started (none when every simulated service's endpoint was preset). */
+  simulator?: RunningSimulator;
   /** Stops everything this call started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -150,6 +160,8 @@ async function startComponents(
     );
   };
 
+  let functionCredentials: CredentialsByFunction | undefined;
+  let runningSimulator: RunningSimulator | undefined;
   const simulatedAws = async () => {
     const missing = SIMULATED_SERVICES.filter((service) => preset(service) === undefined);
     if (missing.length === 0) return;
@@ -161,7 +173,10 @@ async function startComponents(
       accountId: LOCAL_ACCOUNT_ID,
     });
     started.push({ name: 'simulated AWS', stop: () => simulator.close() });
+    runningSimulator = simulator;
     for (const service of missing) endpoints[service] = simulator.url;
+    // Each function signs as its own role, read from this serverless.yml, and the simulator holds it to it.
+    functionCredentials = await issueFunctionCredentials(simulator.sim, serverlessYmlPath, stage);
     log(
       `✔ simulated AWS     ${simulator.url} (${simulator.sim.serviceNames().join(', ')}; time scale ${timeScale})`,
     );
@@ -233,6 +248,7 @@ async function startComponents(
     AUTH_JWKS_URL: auth.jwksUrl,
     // Each stack bundles into its own folder: serverless-esbuild deletes its folder on exit.
     BERTH_ESBUILD_WORK_FOLDER: workFolder,
+    ...(functionCredentials ? { BERTH_FUNCTION_CREDENTIALS: JSON.stringify(functionCredentials) } : {}),
   };
   const offline = await startServerlessOffline({
     stage,
@@ -261,6 +277,7 @@ async function startComponents(
     tableName,
     endpoints,
     auth,
+    ...(runningSimulator ? { simulator: runningSimulator } : {}),
   };
 }
 
@@ -278,6 +295,8 @@ interface OfflineOptions {
 /** Runs `osls offline start` in its own process group, so that stopping it also stops esbuild. */
 async function startServerlessOffline(options: OfflineOptions): Promise<Started> {
   const args = [
+    '--import',
+    OFFLINE_PRELOAD,
     OSLS_BIN,
     'offline',
     'start',

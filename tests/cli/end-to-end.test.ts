@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { signLocalToken } from '../../local/auth';
 import { type LocalStack, startLocalStack } from '../../local/start';
+import { reportIamUse } from '../support/iam-usage';
 
 jest.setTimeout(240_000);
 
@@ -42,6 +43,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  // Every call the functions made was allowed by their own roles (tests/support/iam-usage.ts).
+  if (stack?.simulator) reportIamUse(stack.simulator.sim.iam);
   if (home) rmSync(home, { recursive: true, force: true });
 });
 

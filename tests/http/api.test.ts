@@ -8,6 +8,7 @@ import { signLocalToken } from '../../local/auth';
 import { type LocalStack, startLocalStack } from '../../local/start';
 import { DELETE_ACTION } from '../../shared/slack/messages';
 import { signSlackRequest } from '../../shared/slack/signature';
+import { reportIamUse } from '../support/iam-usage';
 import {
   clickBody,
   commandBody,
@@ -39,6 +40,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  // Every call the functions made was allowed by their own roles (tests/support/iam-usage.ts).
+  if (stack?.simulator) reportIamUse(stack.simulator.sim.iam);
 });
 
 function newTeam(): string {

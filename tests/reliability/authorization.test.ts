@@ -28,6 +28,7 @@ import { type LocalStack, startLocalStack } from '../../local/start';
 import { createEnvironment } from '../../shared/app/create';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { memberOf } from '../support/callers';
+import { reportIamUse } from '../support/iam-usage';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import {
   type Answer,
@@ -114,6 +115,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  // Every call the functions made was allowed by their own roles (tests/support/iam-usage.ts).
+  if (stack?.simulator) reportIamUse(stack.simulator.sim.iam);
   const total = Object.values(sent).reduce((sum, count) => sum + count, 0);
   process.stdout.write(
     `reliability through the stack: ${total} requests ${JSON.stringify(sent)}\n` +

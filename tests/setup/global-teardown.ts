@@ -1,5 +1,21 @@
-/** Stops the DynamoDB Local that global-setup.ts started (never one it found already running). */
+/**
+ * Stops the DynamoDB Local that global-setup.ts started (never one it found already running), and
+ * prints the IAM grants of berth's roles that no suite of this run exercised (tests/support/iam-usage.ts).
+ */
+import { rmSync } from 'node:fs';
+import { USAGE_DIR_VARIABLE, unusedAcrossRun } from '../support/iam-usage';
+
 export default async function globalTeardown(): Promise<void> {
   await globalThis.berthDynamoDbLocal?.stop();
   globalThis.berthDynamoDbLocal = undefined;
+  const directory = process.env[USAGE_DIR_VARIABLE];
+  if (!directory) return;
+  const unused = unusedAcrossRun(directory);
+  if (unused.length > 0) {
+    process.stdout.write(
+      `\nIAM grants no test call exercised (${unused.length}; a run of selected suites lists more):\n` +
+        `${unused.map((line) => `  ${line}`).join('\n')}\n`,
+    );
+  }
+  rmSync(directory, { recursive: true, force: true });
 }

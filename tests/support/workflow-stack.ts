@@ -2,7 +2,8 @@
  * The workflows end to end on one machine: the simulated AWS, the local Step Functions endpoint
  * running statemachines/*.asl.yml with the real step handlers in process, and the DynamoDB Local of
  * this jest run. Only endpoints and credentials differ from AWS: the handlers read them from the
- * same AWS_ENDPOINT_URL_<SERVICE> variables a deployment leaves unset.
+ * same AWS_ENDPOINT_URL_<SERVICE> variables a deployment leaves unset. Each function signs as its own
+ * role from serverless.yml, and the simulated AWS refuses what that role does not allow.
  */
 import { resolve } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -12,12 +13,15 @@ import { loadServerlessProject } from '@berth/sfn-local/definitions';
 import type { ExecutionDescription } from '@berth/sfn-local/engine';
 import type { LambdaHandler } from '@berth/sfn-local/invokers';
 import { type LocalStepFunctions, startStepFunctions } from '@berth/sfn-local/server';
+import { runWithCredentials } from '../../local/credential-scope.mjs';
+import { type CredentialsByFunction, issueFunctionCredentials } from '../../local/function-identities';
 import { SIMULATED_SERVICES } from '../../local/start';
 import type { Dependencies } from '../../shared/app/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { EventBridgeNotifier } from '../../shared/wiring/status-notifier';
 import { StepFunctionsStarter } from '../../shared/workflow/executions';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from './dynamodb';
+import { reportIamUse } from './iam-usage';
 
 const STAGE = 'test';
 /** The bus status events go to; read them back with `GET /_local/events?bus=` on the simulator. */
@@ -45,30 +49,51 @@ export interface WorkflowStack {
 /** Wraps a step handler, e.g. to run it twice (a crashed-and-retried Lambda) or to crash it once. */
 export type HandlerWrapper = (functionKey: string, handler: LambdaHandler) => LambdaHandler;
 
-/** Every step handler of serverless.yml, each loaded lazily (after the endpoint variables are set) and wrapped. */
-function wrappedHandlers(wrap: HandlerWrapper): Record<string, LambdaHandler> {
+/**
+ * Every step handler of serverless.yml, each loaded lazily (after the endpoint variables are set) in a
+ * module registry of its own — as each function is its own bundle and sandbox on Lambda, so no two
+ * functions share an SDK client — and invoked with the credentials issued for its own role.
+ */
+function functionHandlers(
+  credentials: CredentialsByFunction,
+  wrap: HandlerWrapper = (_key, handler) => handler,
+): Record<string, LambdaHandler> {
   const project = loadServerlessProject(SERVERLESS_YML, { stage: STAGE });
   const handlers: Record<string, LambdaHandler> = {};
   for (const fn of Object.values(project.functions)) {
     let real: LambdaHandler | undefined;
     const load = (): LambdaHandler => {
       if (!real) {
-        const loaded: unknown = Reflect.get(require(fn.modulePath) as object, fn.exportName);
+        let loaded: unknown;
+        jest.isolateModules(() => {
+          loaded = Reflect.get(require(fn.modulePath) as object, fn.exportName);
+        });
         if (typeof loaded !== 'function') throw new Error(`${fn.handler} is not a function`);
         real = loaded as LambdaHandler;
       }
       return real;
     };
-    handlers[fn.key] = wrap(fn.key, (event, context) => load()(event, context));
+    const own = credentials[fn.deployedName];
+    if (own === undefined) throw new Error(`no credentials were issued for ${fn.deployedName}`);
+    handlers[fn.key] = wrap(fn.key, (event, context) =>
+      runWithCredentials(own, () => load()(event, context)),
+    );
   }
   return handlers;
 }
 
 export async function startWorkflowStack(
-  options: { timeScale?: number; simulator?: StartOptions; wrap?: HandlerWrapper } = {},
+  options: {
+    timeScale?: number;
+    simulator?: StartOptions;
+    wrap?: HandlerWrapper;
+    /** The suite takes grants away on purpose: IAM refusals do not fail it. */
+    expectDenials?: boolean;
+  } = {},
 ): Promise<WorkflowStack> {
   const timeScale = options.timeScale ?? 0.001;
   const simulator = await startSimulator({ port: 0, timeScale, seed: 7, ...options.simulator });
+  const credentials = await issueFunctionCredentials(simulator.sim, SERVERLESS_YML, STAGE);
   const saved = { ...process.env };
   for (const service of SIMULATED_SERVICES) process.env[`AWS_ENDPOINT_URL_${service}`] = simulator.url;
   Object.assign(process.env, {
@@ -91,7 +116,7 @@ export async function startWorkflowStack(
     serverlessYmlPath: SERVERLESS_YML,
     stage: STAGE,
     invoke: 'in-process',
-    ...(options.wrap ? { handlers: wrappedHandlers(options.wrap) } : {}),
+    handlers: functionHandlers(credentials, options.wrap),
     timeScale,
   });
   const arn = (name: string) => stepFunctions.engine.stateMachineArn(`berth-${STAGE}-${name}`);
@@ -167,6 +192,7 @@ export async function startWorkflowStack(
       await simulator.close();
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
+      reportIamUse(simulator.sim.iam, { expectDenials: options.expectDenials ?? false });
     },
   };
 }

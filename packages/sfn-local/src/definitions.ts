@@ -27,6 +27,8 @@ export interface FunctionSpec {
   modulePath: string;
   /** The exported handler's name (`handler`). */
   exportName: string;
+  /** The logical id (or ARN) of the function's IAM role, when serverless.yml names one. */
+  role?: string;
 }
 
 /** One state machine with its definition fully resolved (plain Amazon States Language JSON). */
@@ -169,6 +171,26 @@ export async function loadServerlessSection(
   return new VariableResolver(document, path.dirname(absolutePath), options).resolveSectionAsync(section);
 }
 
+/**
+ * serverless.yml's `resources` as osls hands them to CloudFormation: the listed sections merged and every
+ * osls variable (`${self:…}`, `${sls:stage}`, `${env:…}`, `${param:…, default}`) resolved, while
+ * CloudFormation's own `${AWS::Region}` / `${Logical.Attr}` placeholders in `Fn::Sub` stay for the
+ * template reader. The local stack loads the roles the simulated AWS evaluates from it.
+ */
+export async function loadServerlessResources(
+  serverlessYmlPath: string,
+  options: LoadOptions,
+): Promise<JsonObject> {
+  const absolutePath = path.resolve(serverlessYmlPath);
+  const document = readYamlFile(absolutePath);
+  if (!isJsonObject(document)) throw new Error(`${absolutePath}: expected a YAML mapping at the top level`);
+  const resolver = new VariableResolver(document, path.dirname(absolutePath), options);
+  const section = await resolver.resolveSectionAsync('resources');
+  const resolved = section === undefined ? {} : resolver.resolve(section, 'resources');
+  if (!isJsonObject(resolved)) throw new Error('serverless.yml: resources must be a mapping');
+  return resolved;
+}
+
 function readFunctions(
   section: JsonValue | undefined,
   resolver: VariableResolver,
@@ -193,6 +215,9 @@ function readFunctions(
       handler,
       modulePath: path.resolve(baseDir, handler.slice(0, dot)),
       exportName: handler.slice(dot + 1),
+      ...(typeof value.role === 'string'
+        ? { role: resolver.resolveString(value.role, `functions.${key}.role`) }
+        : {}),
     };
   }
   return functions;
@@ -323,16 +348,20 @@ class VariableResolver {
 
   private resolveText(text: string, where: string, depth: number): JsonValue {
     // Innermost first: `${self:custom.${sls:stage}}` resolves `${sls:stage}` before the outer one.
-    const innermost = /\$\{([^${}]+)\}/;
+    // `${AWS::Region}` and `${Table.Arn}` are CloudFormation's (Fn::Sub), not osls variables: kept.
+    const innermost = /\$\{([^${}]+)\}/g;
     let current = text;
-    for (let match = innermost.exec(current); match !== null; match = innermost.exec(current)) {
+    for (;;) {
+      const match = [...current.matchAll(innermost)].find(
+        ([, expression]) => !isCloudFormationPlaceholder(expression ?? ''),
+      );
+      if (match === undefined || match.index === undefined) return current;
       const expression = match[1] ?? '';
       const resolved = this.resolve(this.lookup(expression, where), where, depth + 1);
       if (match[0] === current) return resolved;
       const inline = typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
       current = current.slice(0, match.index) + inline + current.slice(match.index + match[0].length);
     }
-    return current;
   }
 
   private lookup(expression: string, where: string): JsonValue {
@@ -391,6 +420,11 @@ class VariableResolver {
     }
     return current;
   }
+}
+
+/** `AWS::Region`, `Table.Arn`, `Table`: a pseudo parameter, attribute or logical id inside `Fn::Sub`. */
+function isCloudFormationPlaceholder(expression: string): boolean {
+  return /^AWS::[A-Za-z]+$/.test(expression) || /^[A-Za-z0-9]+(\.[A-Za-z0-9.]+)?$/.test(expression);
 }
 
 /** osls's merge of list sections: mappings merge key by key, anything else is replaced by the later value. */
