@@ -24,10 +24,14 @@
  *
  * Store types: `load-balancer`, `target-group`, `listener`, `listener-rule` (ids are their ARNs).
  *
+ * IAM: every operation's requests are in `./elbv2/authorize.ts` (creates with the request tags and
+ * the implicit `AddTags`, changes with the stored tags, Describe* on `*`).
+ *
  * This file is the dispatcher; the implementation is in `./elbv2/`, one file per resource family
  * (`model.ts` is what they share; `target-health.ts` is also what the simulated ECS calls).
  */
 import type { ServiceDefinition } from '../kernel';
+import { elbv2Authorizers } from './elbv2/authorize';
 import { createListener, deleteListener, describeListeners, modifyListener } from './elbv2/listeners';
 import {
   createLoadBalancer,
@@ -92,6 +96,8 @@ export const elbv2: ServiceDefinition = {
     RemoveTags: removeTags,
     DescribeTags: describeTags,
   },
+  // IAM requests of each operation (./elbv2/authorize.ts); a refusal is query's `AccessDenied` 403.
+  authorize: elbv2Authorizers,
   // ELBv2 does not publish per-API buckets; these are the observed "describe 40/10" (docs/aws-facts.md#api-throttling).
   rateLimitCategory: (operation) => (operation.startsWith('Describe') ? 'describe' : 'mutate'),
   rateLimits: {

@@ -13,10 +13,14 @@
  * - Throttling is `Throttling` / 400 "Rate exceeded", per-operation buckets as the Route 53
  *   developer guide's "Throttling for Amazon Route 53 API requests" publishes them.
  *
+ * IAM: zone operations are authorised on `arn:aws:route53:::hostedzone/<id>`, record changes with
+ * the batch's actions, types and normalised names as condition keys (`route53Authorizers`).
+ *
  * Store types: `hosted-zone`, `route53-record` (id `<zone>|<name>|<type>|<set identifier>`), and
  * `route53-change` (bookkeeping for GetChange, kept in the store so a reset clears it).
  */
 
+import type { AccessRequest, Authorizer } from '../iam/access';
 import { isRecord } from '../input';
 import {
   AwsError,
@@ -494,6 +498,82 @@ function listResourceRecordSets(input: OperationInput, ctx: SimContext): unknown
   };
 }
 
+/**
+ * A record name as IAM compares it in `route53:ChangeResourceRecordSetsNormalizedRecordNames`: lower
+ * case, no trailing dot, and every character other than a-z, 0-9, `-`, `_` and `.` as a `\` + three
+ * octal digits escape (`*` → `\052`); escapes already in the name are kept.
+ */
+export function normalizedRecordName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  const bare = lower.endsWith('.') ? lower.slice(0, -1) : lower;
+  return bare.replace(/\\[0-7]{3}|[^a-z0-9_.-]/gu, (match) =>
+    /^\\[0-7]{3}$/.test(match)
+      ? match
+      : [...Buffer.from(match, 'utf8')].map((byte) => `\\${byte.toString(8).padStart(3, '0')}`).join(''),
+  );
+}
+
+/** Route 53 ARNs have neither Region nor account. */
+function hostedZoneArn(id: string): string {
+  return `arn:aws:route53:::hostedzone/${bareId(id)}`;
+}
+
+function onZone(action: string, parameter: string): Authorizer {
+  return (input) => [
+    {
+      action: `route53:${action}`,
+      resource: hostedZoneArn(new InputReader(input, invalidInput).requiredString(parameter)),
+    },
+  ];
+}
+
+/**
+ * ChangeResourceRecordSets is one request on the zone; its three multivalued keys list the batch's
+ * actions, record types and normalised record names (each value once).
+ */
+function changeRecordsRequest(input: OperationInput): AccessRequest[] {
+  const body = new InputReader(bodyOf(input, 'ChangeResourceRecordSetsRequest'), invalidInput);
+  const actions = new Set<string>();
+  const types = new Set<string>();
+  const names = new Set<string>();
+  for (const change of body.requiredObject('ChangeBatch').objects('Changes', 'Change')) {
+    const action = change.string('Action');
+    const recordSet = change.object('ResourceRecordSet');
+    const type = recordSet?.string('Type');
+    const name = recordSet?.string('Name');
+    if (action !== undefined) actions.add(action);
+    if (type !== undefined) types.add(type);
+    if (name !== undefined) names.add(normalizedRecordName(name));
+  }
+  return [
+    {
+      action: 'route53:ChangeResourceRecordSets',
+      resource: hostedZoneArn(body.requiredString('HostedZoneId')),
+      context: {
+        'route53:ChangeResourceRecordSetsActions': [...actions],
+        'route53:ChangeResourceRecordSetsRecordTypes': [...types],
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...names],
+      },
+    },
+  ];
+}
+
+/** Hosted-zone operations on `hostedzone/<id>`, GetChange on `change/<id>`, creates and lists on `*`. */
+const route53Authorizers: Record<string, Authorizer> = {
+  CreateHostedZone: () => [{ action: 'route53:CreateHostedZone', resource: '*' }],
+  ListHostedZones: () => [{ action: 'route53:ListHostedZones', resource: '*' }],
+  GetHostedZone: onZone('GetHostedZone', 'Id'),
+  DeleteHostedZone: onZone('DeleteHostedZone', 'Id'),
+  ListResourceRecordSets: onZone('ListResourceRecordSets', 'HostedZoneId'),
+  ChangeResourceRecordSets: changeRecordsRequest,
+  GetChange: (input) => [
+    {
+      action: 'route53:GetChange',
+      resource: `arn:aws:route53:::change/${bareId(new InputReader(input, invalidInput).requiredString('Id'))}`,
+    },
+  ],
+};
+
 export const route53: ServiceDefinition = {
   signingName: 'route53',
   protocol: 'rest-xml',
@@ -524,6 +604,8 @@ export const route53: ServiceDefinition = {
     GetChange: getChange,
     ListResourceRecordSets: listResourceRecordSets,
   },
+  // A refusal is rest-xml's `AccessDenied` 403, as Route 53 answers it.
+  authorize: route53Authorizers,
   // Published buckets (burst / refill per second); all other operations default to 50 / 10.
   rateLimitCategory: (operation) => (operation === 'CreateHostedZone' ? 'create-hosted-zone' : 'default'),
   rateLimits: {
