@@ -10,8 +10,11 @@
  *   AWS behaviour, aws/aws-sdk#186); such events are recorded with `delivered: false`.
  * - Per-entry problems (missing Source/DetailType/Detail, Detail not a JSON object) fail only that
  *   entry (`InvalidArgument`, `MalformedDetail`) and are counted in FailedEntryCount.
+ * - IAM: PutEvents is authorised on each entry's bus ARN (`event-bus/<name>`) with `events:source`
+ *   and `events:detail-type`; bus operations on the bus with its tags (`eventbridgeAuthorizers`).
  */
 
+import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../iam/access';
 import { isRecord } from '../input';
 import {
   AwsError,
@@ -207,6 +210,73 @@ function putEvents(input: OperationInput, ctx: SimContext): unknown {
   return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
 }
 
+/** The bus a name or ARN designates, as IAM names it (an ARN is taken as it is). */
+function busResource(ctx: SimContext, nameOrArn: string): string {
+  return nameOrArn.startsWith('arn:') ? nameOrArn : busArn(ctx, nameOrArn);
+}
+
+function busTags(ctx: SimContext, nameOrArn: string): Record<string, string> | undefined {
+  return ctx.store.get<EventBusResource>('event-bus', busArn(ctx, busNameOf(nameOrArn)))?.tags;
+}
+
+/** An operation on one existing bus (`Name`, the `default` bus when absent), with its tags. */
+function onBus(action: string, required: boolean): Authorizer {
+  return (input, ctx) => {
+    const reader = new InputReader(input, invalid);
+    const name = required ? reader.requiredString('Name') : (reader.string('Name') ?? DEFAULT_BUS);
+    return [
+      {
+        action: `events:${action}`,
+        resource: busResource(ctx, name),
+        context: resourceTagContext(busTags(ctx, name)),
+      },
+    ];
+  };
+}
+
+/**
+ * PutEvents is authorised on the bus of each entry, with the entry's `events:source` and
+ * `events:detail-type`; entries asking the same are one request. A refusal fails the whole call.
+ */
+function putEventsRequests(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const requests = new Map<string, AccessRequest>();
+  for (const entry of new InputReader(input, invalid).objects('Entries')) {
+    const bus = entry.string('EventBusName') ?? DEFAULT_BUS;
+    const source = entry.string('Source');
+    const detailType = entry.string('DetailType');
+    const request: AccessRequest = {
+      action: 'events:PutEvents',
+      resource: busResource(ctx, bus),
+      context: {
+        ...resourceTagContext(busTags(ctx, bus)),
+        ...(source !== undefined ? { 'events:source': source } : {}),
+        ...(detailType !== undefined ? { 'events:detail-type': detailType } : {}),
+      },
+    };
+    requests.set(JSON.stringify(request), request);
+  }
+  return [...requests.values()];
+}
+
+/** CreateEventBus with `Tags` is also authorised as `events:TagResource` on the new bus. */
+function createEventBusRequests(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const reader = new InputReader(input, invalid);
+  const resource = busArn(ctx, reader.requiredString('Name'));
+  const tags = reader.tagList('Tags');
+  const requested = requestTagContext(tags);
+  const requests: AccessRequest[] = [{ action: 'events:CreateEventBus', resource, context: requested }];
+  if (Object.keys(tags).length > 0)
+    requests.push({ action: 'events:TagResource', resource, context: requested });
+  return requests;
+}
+
+const eventbridgeAuthorizers: Record<string, Authorizer> = {
+  PutEvents: putEventsRequests,
+  CreateEventBus: createEventBusRequests,
+  DescribeEventBus: onBus('DescribeEventBus', false),
+  DeleteEventBus: onBus('DeleteEventBus', true),
+};
+
 export const eventbridge: ServiceDefinition = {
   signingName: 'events',
   protocol: 'json',
@@ -218,6 +288,8 @@ export const eventbridge: ServiceDefinition = {
     DescribeEventBus: describeEventBus,
     DeleteEventBus: deleteEventBus,
   },
+  // A refusal is awsJson's `AccessDeniedException` 400, as EventBridge answers it.
+  authorize: eventbridgeAuthorizers,
   // EventBridge quotas publish PutEvents at 10,000 TPS in us-east-1; the bus control-plane calls
   // have no published per-call figure, so they get a modest bucket of our choosing.
   rateLimitCategory: (operation) => (operation === 'PutEvents' ? 'put-events' : 'default'),

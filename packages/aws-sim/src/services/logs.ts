@@ -7,8 +7,13 @@
  * milliseconds, `arn` ending in `:*` and `logGroupArn` without it, tags as a JSON map, prefix search
  * with nextToken paging. Throttling is `ThrottlingException` / 400.
  *
+ * IAM: operations taking a `logGroupName` are authorised on `log-group:<name>:log-stream:`, those
+ * taking a `resourceArn` on that ARN, DescribeLogGroups on `log-group::log-stream:`; a create with
+ * tags also needs `logs:TagResource` (`logsAuthorizers`).
+ *
  * Store type: `log-group` (id = log group name).
  */
+import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../iam/access';
 import {
   AwsError,
   type OperationInput,
@@ -150,6 +155,94 @@ function listTagsForResource(input: OperationInput, ctx: SimContext) {
   return { tags: { ...requireByArn(ctx, reader(input).requiredString('resourceArn')).tags } };
 }
 
+/** `arn:aws:logs:<region>:<account>:log-group:<name>`: the log-group resource type's ARN. */
+function logGroupArn(ctx: SimContext, name: string): string {
+  return `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:${name}`;
+}
+
+/**
+ * The resource CloudWatch Logs evaluates operations that take a `logGroupName` on: the group's ARN
+ * followed by `:log-stream:` (an empty stream), as AWS names it in its refusals; a Resource of
+ * `log-group:<name>:*` or a prefix pattern matches it, a bare `log-group:<name>` does not.
+ */
+function byNameResource(ctx: SimContext, name: string): string {
+  return `${logGroupArn(ctx, name)}:log-stream:`;
+}
+
+function storedTags(ctx: SimContext, name: string): Record<string, string> | undefined {
+  return ctx.store.get<LogGroupResource>('log-group', name)?.tags;
+}
+
+/** An operation on an existing group named by `logGroupName`, with the group's tags. */
+function byName(action: string): Authorizer {
+  return (input, ctx) => {
+    const name = reader(input).requiredString('logGroupName');
+    return [
+      {
+        action: `logs:${action}`,
+        resource: byNameResource(ctx, name),
+        context: resourceTagContext(storedTags(ctx, name)),
+      },
+    ];
+  };
+}
+
+/** An operation named by `resourceArn`: authorised on that ARN (without a trailing `:*`). */
+function byArn(action: string, extra: (r: InputReader) => Record<string, string | string[]>): Authorizer {
+  return (input, ctx) => {
+    const r = reader(input);
+    const given = r.requiredString('resourceArn');
+    const arn = given.endsWith(':*') ? given.slice(0, -2) : given;
+    const group = ctx.store.list<LogGroupResource>('log-group').find((candidate) => candidate.arn === arn);
+    return [
+      {
+        action: `logs:${action}`,
+        resource: arn,
+        context: { ...resourceTagContext(group?.tags), ...extra(r) },
+      },
+    ];
+  };
+}
+
+/**
+ * CreateLogGroup carries its tags as `aws:RequestTag/…`; with tags, AWS also requires
+ * `logs:TagResource` ("not authorized to perform CreateLogGroup with Tags. An additional permission
+ * logs:TagResource is required"), checked here on the new group's ARN.
+ */
+function createLogGroupRequests(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const r = reader(input);
+  const name = r.requiredString('logGroupName');
+  const tags = r.stringMap('tags');
+  const requested = requestTagContext(tags);
+  const requests: AccessRequest[] = [
+    { action: 'logs:CreateLogGroup', resource: byNameResource(ctx, name), context: requested },
+  ];
+  if (Object.keys(tags).length > 0) {
+    requests.push({ action: 'logs:TagResource', resource: logGroupArn(ctx, name), context: requested });
+  }
+  return requests;
+}
+
+const logsAuthorizers: Record<string, Authorizer> = {
+  CreateLogGroup: createLogGroupRequests,
+  PutRetentionPolicy: byName('PutRetentionPolicy'),
+  DeleteRetentionPolicy: byName('DeleteRetentionPolicy'),
+  DeleteLogGroup: byName('DeleteLogGroup'),
+  // No resource type: AWS evaluates it on `log-group::log-stream:`, which `log-group:*` or `*` matches.
+  DescribeLogGroups: (_input, ctx) => [
+    {
+      action: 'logs:DescribeLogGroups',
+      resource: `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group::log-stream:`,
+    },
+  ],
+  TagResource: byArn('TagResource', (r) => requestTagContext(r.stringMap('tags'))),
+  UntagResource: byArn('UntagResource', (r): Record<string, string[]> => {
+    const keys = r.strings('tagKeys');
+    return keys.length > 0 ? { 'aws:TagKeys': keys } : {};
+  }),
+  ListTagsForResource: byArn('ListTagsForResource', () => ({})),
+};
+
 export const logs: ServiceDefinition = {
   signingName: 'logs',
   protocol: 'json',
@@ -165,6 +258,8 @@ export const logs: ServiceDefinition = {
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,
   },
+  // A refusal is awsJson's `AccessDeniedException` 400, as CloudWatch Logs answers it.
+  authorize: logsAuthorizers,
   // CloudWatch Logs quotas: most control-plane calls are a few transactions per second.
   rateLimits: { default: { burst: 10, refillPerSecond: 5 } },
   throttle: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },

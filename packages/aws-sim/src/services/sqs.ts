@@ -13,8 +13,11 @@
  * - CreateQueue is idempotent for identical attributes, `QueueAlreadyExists` otherwise, and a name
  *   deleted less than 60 s ago is `AWS.SimpleQueueService.QueueDeletedRecently`.
  * - SendMessage answers MD5OfMessageBody (SDK v3 verifies it) and MD5OfMessageAttributes.
+ * - IAM: operations are authorised on the queue ARN (`arn:aws:sqs:<region>:<account>:<name>`, from
+ *   the QueueUrl or QueueName) with its tags; CreateQueue with tags also needs `sqs:TagQueue`.
  */
 import { createHash } from 'node:crypto';
+import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../iam/access';
 import {
   AwsError,
   type OperationInput,
@@ -369,6 +372,76 @@ function listQueueTags(input: OperationInput, ctx: SimContext): unknown {
   return Object.keys(queue.tags).length > 0 ? { Tags: { ...queue.tags } } : {};
 }
 
+/**
+ * The queue ARN (`arn:aws:sqs:<region>:<account>:<name>`) of a queue URL, with the account the URL
+ * names; undefined for a URL that names no queue (the operation answers `InvalidAddress`).
+ */
+function queueArnOfUrl(ctx: SimContext, url: string): string | undefined {
+  const match = /^[a-z]+:\/\/[^/]+\/(\d{12})\/([^/?#]+)\/?$/.exec(url);
+  if (!match?.[1] || !match[2]) return undefined;
+  return `arn:aws:sqs:${ctx.region}:${match[1]}:${match[2]}`;
+}
+
+function queueTags(ctx: SimContext, arn: string): Record<string, string> | undefined {
+  return findQueueByArn(ctx, arn)?.tags;
+}
+
+/**
+ * An operation on the queue a `QueueUrl` names, with the queue's tags. A URL naming no queue makes
+ * no request: the operation refuses it (`InvalidAddress`) whatever the caller may do.
+ */
+function byQueueUrl(
+  action: string,
+  extra: (reader: InputReader) => Record<string, string | string[]> = () => ({}),
+): Authorizer {
+  return (input, ctx) => {
+    const reader = new InputReader(input, invalidParameter);
+    const arn = queueArnOfUrl(ctx, reader.requiredString('QueueUrl'));
+    if (arn === undefined) return [];
+    return [
+      {
+        action: `sqs:${action}`,
+        resource: arn,
+        context: { ...resourceTagContext(queueTags(ctx, arn)), ...extra(reader) },
+      },
+    ];
+  };
+}
+
+/** CreateQueue with `tags` is also authorised as `sqs:TagQueue` on the new queue. */
+function createQueueRequests(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const reader = new InputReader(input, invalidParameter);
+  const arn = queueArn(ctx, reader.requiredString('QueueName'));
+  const tags = reader.stringMap('tags');
+  const requested = requestTagContext(tags);
+  const requests: AccessRequest[] = [{ action: 'sqs:CreateQueue', resource: arn, context: requested }];
+  if (Object.keys(tags).length > 0)
+    requests.push({ action: 'sqs:TagQueue', resource: arn, context: requested });
+  return requests;
+}
+
+const sqsAuthorizers: Record<string, Authorizer> = {
+  CreateQueue: createQueueRequests,
+  GetQueueUrl: (input, ctx) => {
+    const reader = new InputReader(input, invalidParameter);
+    const owner = reader.string('QueueOwnerAWSAccountId') ?? ctx.accountId;
+    const arn = `arn:aws:sqs:${ctx.region}:${owner}:${reader.requiredString('QueueName')}`;
+    return [{ action: 'sqs:GetQueueUrl', resource: arn, context: resourceTagContext(queueTags(ctx, arn)) }];
+  },
+  GetQueueAttributes: byQueueUrl('GetQueueAttributes'),
+  SetQueueAttributes: byQueueUrl('SetQueueAttributes'),
+  DeleteQueue: byQueueUrl('DeleteQueue'),
+  SendMessage: byQueueUrl('SendMessage'),
+  ListQueueTags: byQueueUrl('ListQueueTags'),
+  TagQueue: byQueueUrl('TagQueue', (reader) => requestTagContext(reader.stringMap('Tags'))),
+  UntagQueue: byQueueUrl('UntagQueue', (reader): Record<string, string[]> => {
+    const keys = reader.strings('TagKeys');
+    return keys.length > 0 ? { 'aws:TagKeys': keys } : {};
+  }),
+  // No resource type: authorised on `*`.
+  ListQueues: () => [{ action: 'sqs:ListQueues', resource: '*' }],
+};
+
 export const sqs: ServiceDefinition = {
   signingName: 'sqs',
   protocol: 'json',
@@ -388,6 +461,10 @@ export const sqs: ServiceDefinition = {
     UntagQueue: untagQueue,
     ListQueueTags: listQueueTags,
   },
+  authorize: sqsAuthorizers,
+  // SQS refuses with its legacy query code `AccessDenied` and 403, also over awsJson (the JSON
+  // layer repeats the code in `x-amzn-query-error`, which SDKs read for query-compatible services).
+  accessDenied: { code: 'AccessDenied', status: 403 },
   // SQS publishes no API request-rate quota for standard queues (it is "nearly unlimited"); the
   // bucket only guards against runaway loops. Its throttling code is `RequestThrottled` (403).
   rateLimits: { default: { burst: 3000, refillPerSecond: 3000 } },

@@ -5,7 +5,11 @@
  *
  * The AMI ids are fixed, made-up `ami-` ids (exported as `ECS_OPTIMIZED_AMIS`) so the simulated
  * EC2 can recognise them as ECS-optimised images when a launch template uses one.
+ *
+ * IAM: reads are authorised on the parameter's ARN, which for public parameters has no account
+ * (`arn:aws:ssm:<region>::parameter/aws/service/…`).
  */
+import type { Authorizer } from '../iam/access';
 import { AwsError, type OperationInput, type ServiceDefinition, type SimContext } from '../kernel';
 import { epochSeconds, InputReader } from './operation-input';
 
@@ -112,12 +116,42 @@ function getParameters(input: OperationInput, ctx: SimContext): unknown {
   return { Parameters: parameters, InvalidParameters: invalidParameters };
 }
 
+/**
+ * The ARN IAM evaluates a parameter read on: `parameter/<name without its leading slash>` (a version
+ * or label selector, `name:3`, is not part of it); AWS's public parameters under `/aws/service/`
+ * belong to no account, so their ARN has none. A name given as an ARN is taken as it is.
+ */
+export function parameterArn(ctx: Pick<SimContext, 'region' | 'accountId'>, nameOrArn: string): string {
+  if (nameOrArn.startsWith('arn:')) return nameOrArn;
+  const name = nameOrArn.split(':')[0] ?? nameOrArn;
+  const path = name.startsWith('/') ? name.slice(1) : name;
+  const account = path.startsWith('aws/service/') ? '' : ctx.accountId;
+  return `arn:aws:ssm:${ctx.region}:${account}:parameter/${path}`;
+}
+
+/** GetParameter on the parameter; GetParameters on each parameter it names. */
+const ssmAuthorizers: Record<string, Authorizer> = {
+  GetParameter: (input, ctx) => [
+    {
+      action: 'ssm:GetParameter',
+      resource: parameterArn(ctx, new InputReader(input, invalid).requiredString('Name')),
+    },
+  ],
+  GetParameters: (input, ctx) =>
+    [...new Set(new InputReader(input, invalid).strings('Names'))].map((name) => ({
+      action: 'ssm:GetParameters',
+      resource: parameterArn(ctx, name),
+    })),
+};
+
 export const ssm: ServiceDefinition = {
   signingName: 'ssm',
   protocol: 'json',
   jsonVersion: '1.1',
   targetPrefix: 'AmazonSSM',
   operations: { GetParameter: getParameter, GetParameters: getParameters },
+  // A refusal is awsJson's `AccessDeniedException` 400, as Systems Manager answers it.
+  authorize: ssmAuthorizers,
   // Parameter Store's default (standard) throughput for GetParameter/GetParameters is 40 TPS.
   rateLimits: { default: { burst: 40, refillPerSecond: 40 } },
   throttle: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
