@@ -29,6 +29,7 @@ import {
   waitUntilAnswering,
 } from './dynamodb';
 import { type CredentialsByFunction, issueFunctionCredentials } from './function-identities';
+import { stepFunctionsAuthorizer } from './step-functions-iam';
 
 const ROOT = resolve(__dirname, '..');
 const OSLS_BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -212,6 +213,7 @@ async function startComponents(
       region,
       timeScale,
       invoke: 'lambda-api',
+      ...(runningSimulator ? { authorize: stepFunctionsAuthorizer(runningSimulator.sim.iam) } : {}),
     }).catch((error: unknown) => {
       restoreLambdaEndpoint();
       throw error;

@@ -37,6 +37,16 @@ export interface StartStepFunctionsOptions {
   /** Multiplies Wait and Retry intervals; default `LOCAL_TIME_SCALE`, else 1. */
   timeScale?: number;
   region?: string;
+  /**
+   * IAM for the API: given the caller's access key, the operation and its input, a refusal message
+   * (answered as AWS does, `AccessDeniedException`) or undefined to let the call through. The local
+   * stack passes the simulated AWS's evaluator; without it every caller may call everything.
+   */
+  authorize?: (call: {
+    accessKeyId: string | undefined;
+    operation: string;
+    input: JsonObject;
+  }) => string | undefined;
 }
 
 export interface LocalStepFunctions {
@@ -65,7 +75,7 @@ export async function startStepFunctions(
   for (const machine of options.definitions ?? []) engine.createStateMachine(machine);
 
   const server = createServer((request, response) => {
-    handle(engine, request, response).catch((error: unknown) => {
+    handle(engine, request, response, options.authorize).catch((error: unknown) => {
       sendJson(response, 500, { __type: 'InternalFailure', message: String(error) });
     });
   });
@@ -163,6 +173,7 @@ async function handle(
   engine: StepFunctionsEngine,
   request: IncomingMessage,
   response: ServerResponse,
+  authorize: StartStepFunctionsOptions['authorize'],
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const stats = /^\/_local\/executions\/([^/]+)\/stats$/.exec(url.pathname);
@@ -189,6 +200,12 @@ async function handle(
     return;
   }
   const input = isJsonObject(body) ? body : {};
+  const accessKeyId = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
+  const refusal = authorize?.({ accessKeyId, operation: operationName, input });
+  if (refusal !== undefined) {
+    sendJson(response, 400, { __type: 'AccessDeniedException', message: refusal });
+    return;
+  }
   respond(response, () => operation(engine, input));
 }
 
