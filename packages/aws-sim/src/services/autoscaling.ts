@@ -24,6 +24,7 @@
  */
 import { AwsError, type OperationInput, type ServiceDefinition, type SimContext } from '../kernel';
 import { drawSeconds } from '../latency';
+import { autoscalingAuthorization } from './autoscaling-authorization';
 import type { AutoScalingGroupResource, GroupInstance, GroupTag } from './autoscaling-model';
 import { findLaunchTemplate } from './ec2/launch-templates';
 import type { Subnet } from './ec2/model';
@@ -390,4 +391,6 @@ export const autoscaling: ServiceDefinition = {
     mutate: { burst: 20, refillPerSecond: 5 },
   },
   throttle: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+  // What IAM evaluates for each operation (group ARN and tags, the launch template's checks).
+  authorize: autoscalingAuthorization,
 };

@@ -19,6 +19,7 @@
  *   resourceById(ctx, id) → { resource, prefix }          any EC2 id, for tagging (`i-` → store type `instance`)
  */
 import type { OperationInput, ServiceDefinition, SimContext } from '../kernel';
+import { ec2Authorization } from './ec2/authorization';
 import * as gateways from './ec2/gateways';
 import * as launchTemplates from './ec2/launch-templates';
 import { find, type SecurityGroup, type Subnet, type Vpc } from './ec2/model';
@@ -140,4 +141,6 @@ export const ec2: ServiceDefinition = {
     RevokeSecurityGroupEgress: securityGroups.revokeSecurityGroupEgress,
     RevokeSecurityGroupIngress: securityGroups.revokeSecurityGroupIngress,
   },
+  // What IAM evaluates for each operation (resource ARNs, tags, implicit CreateTags): ec2/authorization.ts.
+  authorize: ec2Authorization,
 };
