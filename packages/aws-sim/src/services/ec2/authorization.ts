@@ -55,7 +55,7 @@ function onExisting(
 }
 
 /** The tags of the request's `TagSpecification` entries for one resource type (others are the operation's to reject). */
-export function specifiedTags(input: OperationInput, resourceType: string): Record<string, string> {
+function specifiedTags(input: OperationInput, resourceType: string): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const spec of readRecordList(input, 'TagSpecification')) {
     if (readString(spec, 'ResourceType') !== resourceType) continue;
