@@ -53,6 +53,15 @@ const elbArns = ['loadbalancer/app/*', 'listener/app/*', 'listener-rule/app/*', 
 
 const ecsClusterOfAccount = { ArnLike: { 'ecs:cluster': arn('ecs', 'cluster/*') } };
 
+// The IAM roles berth creates at run time are named berth-<environment id>-… (shared/domain/naming.ts):
+// `env-` in the id keeps them apart from the task roles teams name (berth-task-* by default).
+const berthRoles = arn('iam', 'role/berth-env-*', { region: false });
+const executionRoles = arn('iam', 'role/berth-env-*-execution', { region: false });
+
+// The task roles a spec's taskRoleArn may name (deploy parameter taskRoleArnPattern, serverless.yml): the
+// one osls variable both the PassRole grants and the functions that check specs (TASK_ROLE_ARN_PATTERN) use.
+const taskRoleArnPattern = '${self:custom.taskRoleArnPattern}';
+
 /** Items with these partition-key prefixes only (dynamodb:LeadingKeys), on the table itself. */
 function leadingKeys(prefix) {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}#*`] } };
@@ -127,7 +136,10 @@ const grants = {
   tagJobTasks: allow('ecs:TagResource', arn('ecs', 'task/*'), {
     StringEquals: { 'ecs:CreateAction': 'RunTask' },
   }),
-  passExecutionRole: allow('iam:PassRole', getAtt('EcsTaskExecutionRole'), {
+  // A task definition names its execution role and task role; registering it and running its tasks
+  // (RunTask, by berth or by Scheduler and Pipes) pass both. Only environments' execution roles and the
+  // allowed task roles, only to ECS tasks.
+  passTaskRoles: allow('iam:PassRole', [executionRoles, taskRoleArnPattern], {
     StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
   }),
 };
@@ -144,5 +156,7 @@ module.exports = {
   ec2NetworkArns,
   elbArns,
   ecsClusterOfAccount,
+  berthRoles,
+  taskRoleArnPattern,
   grants,
 };

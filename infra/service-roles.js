@@ -29,7 +29,7 @@ module.exports = {
             Statement: [
               grants.runJobTasks,
               grants.tagJobTasks,
-              grants.passExecutionRole,
+              grants.passTaskRoles,
               // Pipes reads its source queue with the pipe's role.
               allow(
                 ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],

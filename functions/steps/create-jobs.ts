@@ -38,7 +38,7 @@ export const handler = defineStep<ProvisionEvent, JobRecord[]>(
       for (const job of spec.jobs) {
         const task = await ensureJobTaskDefinition(ref, job, {
           capacity: spec.cluster.capacity,
-          executionRoleArn: requireEnv('ECS_TASK_EXECUTION_ROLE_ARN'),
+          executionRoleArn: platform.executionRoleArn,
           region: requireEnv('AWS_REGION'),
           tags,
           serviceTaskDefinitions,

@@ -2,6 +2,7 @@ import { ensureLogGroup, registerTaskDefinition } from '../../shared/aws/service
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
 import { required } from '../../shared/domain/required';
+import { matchesArnPattern } from '../../shared/domain/task-roles';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import {
   type PreparedService,
@@ -11,7 +12,19 @@ import {
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
-/** A service's log group and task definition: independent of the network waits, so done in parallel with them. */
+/** The service's taskRoleArn is outside the roles this deployment lets berth pass to ECS. */
+class TaskRoleNotAllowed extends Error {
+  override readonly name = 'TaskRoleNotAllowed';
+
+  constructor(taskRoleArn: string, pattern: string) {
+    super(`task role ${taskRoleArn} does not match ${pattern}, the roles berth may pass to ECS`);
+  }
+}
+
+/**
+ * A service's log group and task definition (naming the environment's execution role): independent of
+ * the network waits, so done in parallel with them.
+ */
 export const handler = defineStep<ProvisionEvent, PreparedService>(
   {
     name: 'prepare-service',
@@ -19,11 +32,17 @@ export const handler = defineStep<ProvisionEvent, PreparedService>(
     totalSteps: stepCount,
     run: async (event: ProvisionEvent, { environment, ref }) => {
       const service = serviceSpec(environment, required(event.service, 'service'));
+      // A spec accepted under an earlier pattern: say why, rather than let iam:PassRole refuse it.
+      if (service.taskRoleArn !== undefined) {
+        const pattern = requireEnv('TASK_ROLE_ARN_PATTERN');
+        if (!matchesArnPattern(service.taskRoleArn, pattern))
+          throw new TaskRoleNotAllowed(service.taskRoleArn, pattern);
+      }
       const tags = environmentTags(ref, environment.spec.tags);
       const logGroup = await ensureLogGroup(ref, service, tags);
       const taskDefinitionArn = await registerTaskDefinition(ref, service, {
         capacity: environment.spec.cluster.capacity,
-        executionRoleArn: requireEnv('ECS_TASK_EXECUTION_ROLE_ARN'),
+        executionRoleArn: required(event.executionRoleArn, 'executionRoleArn'),
         logGroup,
         region: requireEnv('AWS_REGION'),
         tags,

@@ -1,5 +1,6 @@
 import { teardownClusterPass } from '../../shared/aws/cluster';
 import { deleteAliasRecord } from '../../shared/aws/dns';
+import { deleteEnvironmentRoles } from '../../shared/aws/iam';
 import { teardownJobsPass } from '../../shared/aws/jobs';
 import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
 import { teardownNetworkPass } from '../../shared/aws/network';
@@ -23,10 +24,11 @@ export interface Blocked {
 
 /**
  * One pass over everything the environment has, in reverse dependency order, deleting what can go
- * now: whatever is recorded and whatever carries the environment's tag. Nothing here waits; what
- * is still blocked (ENIs draining behind an ALB or NAT gateway, services draining, instances
- * terminating) is reported, and the workflow runs another pass after a Wait. Every area runs each
- * pass, so independent deletions (NAT gateways, service draining) overlap instead of queueing.
+ * now: whatever is recorded and whatever carries the environment's tag (IAM roles by their names,
+ * once no task runs). Nothing here waits; what is still blocked (ENIs draining behind an ALB or NAT
+ * gateway, services draining, instances terminating) is reported, and the workflow runs another pass
+ * after a Wait. Every area runs each pass, so independent deletions (NAT gateways, service draining)
+ * overlap instead of queueing.
  */
 export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked[] }>(
   {
@@ -59,7 +61,11 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
       blocked.push(...cluster.blocked);
       const network = await teardownNetworkPass(ref.id);
       blocked.push(...network.blocked);
-      const done = jobs.done && services.done && loadBalancer.done && cluster.done && network.done;
+      // Roles last: ECS's agents use the execution role (logs, secrets) until every task has stopped.
+      const tasksGone = jobs.done && services.done && cluster.done;
+      const roles = tasksGone ? await deleteEnvironmentRoles(ref) : { done: false, blocked: [] };
+      blocked.push(...roles.blocked);
+      const done = tasksGone && loadBalancer.done && network.done && roles.done;
       const poll = nextPoll(SCHEDULES.teardown, event.poll, done);
       // Enough to show every kind of blocker in the execution history; the first one names a DELETE_FAILED.
       return { output: { ...poll, blocked: blocked.slice(0, 25) } };

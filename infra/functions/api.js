@@ -2,9 +2,12 @@
  * The API's functions: handler, settings and the permissions their code needs, once each. The HTTP
  * routes they serve come from shared/http/routes.json; infra/stack.js adds the events and the role.
  */
-const { allow, arn, getAtt, startExecution, leadingKeys, grants } = require('../grants');
+const { allow, arn, getAtt, startExecution, leadingKeys, taskRoleArnPattern, grants } = require('../grants');
 
 const { tableRead, tableWrite, putEvents, describeExecutions, stopExecutions } = grants;
+
+// The functions that accept a spec refuse a taskRoleArn that berth may not pass to ECS (422).
+const specEnvironment = { TASK_ROLE_ARN_PATTERN: taskRoleArnPattern };
 
 module.exports = {
   // API Gateway runs it before every route that needs a token; it verifies the JWT and calls nothing.
@@ -14,6 +17,7 @@ module.exports = {
   },
   createEnvironment: {
     handler: 'functions/api/create-environment.handler',
+    environment: specEnvironment,
     permissions: [tableWrite, startExecution('provision'), putEvents],
   },
   listEnvironments: {
@@ -26,6 +30,7 @@ module.exports = {
   },
   updateEnvironment: {
     handler: 'functions/api/update-environment.handler',
+    environment: specEnvironment,
     permissions: [tableWrite, startExecution('update'), describeExecutions, putEvents],
   },
   deleteEnvironment: {
@@ -39,7 +44,7 @@ module.exports = {
   // One-off tasks: these two handlers call ECS themselves (running a task is an operation, not provisioning).
   runTask: {
     handler: 'functions/api/run-task.handler',
-    permissions: [tableRead, grants.runJobTasks, grants.tagJobTasks, grants.passExecutionRole],
+    permissions: [tableRead, grants.runJobTasks, grants.tagJobTasks, grants.passTaskRoles],
   },
   listTasks: {
     handler: 'functions/api/list-tasks.handler',

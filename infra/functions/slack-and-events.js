@@ -2,7 +2,7 @@
  * The Slack front door and the functions status events trigger (EventBridge rules in
  * infra/resources.yml). The Slack routes come from shared/http/routes.json like every other route.
  */
-const { allow, getAtt, startExecution, leadingKeys, grants } = require('../grants');
+const { allow, getAtt, startExecution, leadingKeys, taskRoleArnPattern, grants } = require('../grants');
 
 const { tableWrite, putEvents, stopExecutions } = grants;
 
@@ -22,7 +22,8 @@ module.exports = {
   // running); both act through the use cases, hence the API's table access.
   slackCommands: {
     handler: 'functions/slack/commands.handler',
-    environment: slackEnvironment,
+    // A create from Slack is checked like one from the API, task roles included.
+    environment: { ...slackEnvironment, TASK_ROLE_ARN_PATTERN: taskRoleArnPattern },
     permissions: [tableWrite, startExecution('provision'), putEvents],
   },
   slackInteractions: {

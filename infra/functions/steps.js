@@ -14,6 +14,8 @@ const {
   ec2NetworkArns,
   elbArns,
   ecsClusterOfAccount,
+  berthRoles,
+  taskRoleArnPattern,
   grants,
 } = require('../grants');
 
@@ -259,19 +261,34 @@ module.exports = {
       { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'autoscaling.amazonaws.com'] } },
     ),
   ]),
-  prepareService: step('prepare-service', [
+  // The environment's task execution role (shared/aws/iam.ts), found by name and created with its tags.
+  createExecutionRole: step('create-execution-role', [
     stepTable,
-    // Service log groups live under /berth/; CloudWatch Logs authorises a create's tags as TagResource.
-    allow(['logs:CreateLogGroup', 'logs:TagResource', 'logs:PutRetentionPolicy'], berthLogGroups),
-    // Resource '*': AWS supports no resource-level permissions for ecs:DescribeTaskDefinition.
-    allow('ecs:DescribeTaskDefinition', '*'),
-    allow('ecs:RegisterTaskDefinition', arn('ecs', 'task-definition/*'), requestTagBerth),
-    allow('ecs:TagResource', arn('ecs', 'task-definition/*'), {
-      StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
-    }),
-    // The task execution role only, only to ECS tasks. A spec's own taskRoleArn is not passable (yet).
-    grants.passExecutionRole,
+    // A read without a tag condition: a role not created yet must answer NoSuchEntity, and a missing
+    // resource has no tags for a condition to hold (it would answer AccessDenied).
+    allow('iam:GetRole', berthRoles),
+    // New roles only with berth's tag in the request; CreateRole's Tags are authorised as iam:TagRole too.
+    allow(['iam:CreateRole', 'iam:TagRole'], berthRoles, requestTagBerth),
+    // Its inline policy, only on a role that carries berth's tag.
+    allow('iam:PutRolePolicy', berthRoles, resourceTagBerth),
   ]),
+  prepareService: step(
+    'prepare-service',
+    [
+      stepTable,
+      // Service log groups live under /berth/; CloudWatch Logs authorises a create's tags as TagResource.
+      allow(['logs:CreateLogGroup', 'logs:TagResource', 'logs:PutRetentionPolicy'], berthLogGroups),
+      // Resource '*': AWS supports no resource-level permissions for ecs:DescribeTaskDefinition.
+      allow('ecs:DescribeTaskDefinition', '*'),
+      allow('ecs:RegisterTaskDefinition', arn('ecs', 'task-definition/*'), requestTagBerth),
+      allow('ecs:TagResource', arn('ecs', 'task-definition/*'), {
+        StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+      }),
+      // The environment's execution role and the spec's task role (within the allowed pattern), to ECS tasks.
+      grants.passTaskRoles,
+    ],
+    { environment: { TASK_ROLE_ARN_PATTERN: taskRoleArnPattern } },
+  ),
   createService: step('create-service', [
     stepTable,
     grants.ecsServiceRead,
@@ -426,6 +443,10 @@ module.exports = {
       // Detached ENIs AWS services left in the environment's VPC carry no tag of berth's; the code deletes
       // only those in the VPCs it found by tag.
       allow('ec2:DeleteNetworkInterface', arn('ec2', 'network-interface/*')),
+      // IAM: the environment's roles, found by name. Reads without a tag condition (a role never created
+      // must answer NoSuchEntity, not AccessDenied); deletes only of roles that carry berth's tag.
+      allow(['iam:GetRole', 'iam:ListRolePolicies'], berthRoles),
+      allow(['iam:DeleteRolePolicy', 'iam:DeleteRole'], berthRoles, resourceTagBerth),
     ],
     { timeout: 120 },
   ),
@@ -470,7 +491,7 @@ module.exports = {
     allow('iam:PassRole', getAtt('JobsRole'), {
       StringEquals: { 'iam:PassedToService': ['scheduler.amazonaws.com', 'pipes.amazonaws.com'] },
     }),
-    grants.passExecutionRole,
+    grants.passTaskRoles,
   ]),
   finishTeardown: step('finish-teardown', [stepTable, putEvents]),
 };

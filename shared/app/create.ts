@@ -26,7 +26,7 @@ import { assertIdempotencyKey } from './idempotency';
 import type { Dependencies } from './ports';
 import { limitsFor, quotaExceeded } from './quotas';
 import { toView } from './reads';
-import { validateSpec } from './spec-request';
+import { assertDeployable, validateSpec } from './spec-request';
 
 /** JSON with sorted keys: two requests that mean the same hash the same. */
 function canonicalJson(value: unknown): string {
@@ -62,6 +62,7 @@ export async function createEnvironment(
       { path: '/team', message: 'not one of your teams' },
     ]);
   }
+  assertDeployable(spec, deps);
   const cost = estimateMonthlyCost(spec, deps.region ?? FALLBACK_PRICE_REGION);
   if (options.dryRun) return { kind: 'dry-run', spec, cost };
   const usage = usageOf(spec);

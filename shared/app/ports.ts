@@ -46,4 +46,9 @@ export interface WriteDependencies {
 export interface Dependencies extends WriteDependencies {
   /** Team quotas; without them nothing is counted or refused. */
   quotas?: QuotaPolicy;
+  /**
+   * The ARN pattern a service's `taskRoleArn` must match: the roles the deployment lets berth pass
+   * to ECS (TASK_ROLE_ARN_PATTERN). Without it no task role is refused here (IAM still refuses later).
+   */
+  taskRoleArnPattern?: string;
 }

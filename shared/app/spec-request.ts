@@ -1,9 +1,11 @@
 /**
- * A request body checked against the spec schema, for the use cases that take a spec (create,
- * update). Apart from them so each stays one use case; importing it bundles the spec schema, which
- * only those two need.
+ * A request body checked against the spec schema, then against what the deployment allows, for the
+ * use cases that take a spec (create, update). Apart from them so each stays one use case; importing
+ * it bundles the spec schema, which only those two need.
  */
+import { toJsonPointer } from '../domain/issues';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
+import { executionPolicyProblems, taskRoleProblems } from '../domain/task-roles';
 import { UseCaseError } from './errors';
 
 /** Validates a request body against the spec schema; defaults applied. */
@@ -18,4 +20,24 @@ export function validateSpec(body: unknown): EnvironmentSpec {
     );
   }
   return parsed.data;
+}
+
+/**
+ * A valid spec that this deployment cannot build: a `taskRoleArn` outside the roles berth may pass to
+ * ECS, or secrets too many for the execution role's policy. 422 naming each field, before anything
+ * is written or a dry run answers.
+ */
+export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPattern?: string }): void {
+  const { taskRoleArnPattern } = options;
+  const problems = [
+    ...(taskRoleArnPattern === undefined ? [] : taskRoleProblems(spec, taskRoleArnPattern)),
+    ...executionPolicyProblems(spec),
+  ];
+  if (problems.length === 0) return;
+  throw new UseCaseError(
+    'unprocessable',
+    'Not allowed by this deployment',
+    'the spec is valid, but this deployment of berth cannot build it; see errors',
+    problems.map(({ path, message }) => ({ path: toJsonPointer(path), message })),
+  );
 }

@@ -17,7 +17,7 @@ import { UseCaseError, unavailable } from './errors';
 import type { Dependencies } from './ports';
 import { limitsFor, quotaExceeded } from './quotas';
 import { loadVisible, toView } from './reads';
-import { validateSpec } from './spec-request';
+import { assertDeployable, validateSpec } from './spec-request';
 import { parseIfMatch, staleVersion } from './versions';
 
 export async function updateEnvironment(
@@ -45,6 +45,7 @@ export async function updateEnvironment(
       immutable.map((path) => ({ path: `/${path.replaceAll('.', '/')}`, message: 'cannot change in place' })),
     );
   }
+  assertDeployable(spec, deps);
   if (!canUpdate(environment.status)) {
     throw new UseCaseError(
       'conflict',

@@ -42,7 +42,21 @@ export const names = {
   logGroup: (env: EnvironmentRef, service: string) => `/berth/${env.team}/${env.name}/${service}`,
   /** The name tag of EC2 resources (VPC, subnets…): what a console user sees. */
   resource: (env: EnvironmentRef, part: string) => `berth-${env.name}-${part}`,
+  /**
+   * The environment's task execution role. IAM role names are unique per account across every Region
+   * and stage, so the whole environment id (not `envKey`): 46 characters, within IAM's 64.
+   */
+  executionRole: (env: Pick<EnvironmentRef, 'id'>) => `berth-${env.id}-execution`,
 };
+
+/** IAM role names: at most 64 characters of letters, digits and `+=,.@_-` (IAM quotas, name requirements). */
+export const IAM_ROLE_NAME_MAX = 64;
+export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** Every IAM role berth creates for an environment, by name: what teardown looks for. */
+export function environmentRoleNames(env: Pick<EnvironmentRef, 'id'>): string[] {
+  return [names.executionRole(env)];
+}
 
 /** Tags set on every resource at creation; `extra` are the caller's own tags. */
 export function environmentTags(

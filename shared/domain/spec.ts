@@ -450,7 +450,10 @@ const serviceSchema = z.strictObject({
       ),
       {},
     ),
-    { description: 'Environment variable name → Secrets Manager or SSM Parameter Store ARN.' },
+    {
+      description:
+        "Environment variable name → Secrets Manager or SSM Parameter Store ARN. The environment's task execution role may read exactly these; a secret encrypted with a customer managed KMS key also needs that key's policy to allow the role kms:Decrypt.",
+    },
   ),
   desiredCount: z._default(z.int().check(z.minimum(0), z.maximum(100)), 1),
   healthCheck: z.prefault(healthCheckSchema, {}),
@@ -477,7 +480,11 @@ const serviceSchema = z.strictObject({
     }),
     {},
   ),
-  taskRoleArn: z.optional(z.string().check(z.regex(ROLE_ARN, { error: 'must be an IAM role ARN' }))),
+  taskRoleArn: z.meta(z.optional(z.string().check(z.regex(ROLE_ARN, { error: 'must be an IAM role ARN' }))), {
+    description:
+      "The role the service's containers act as. berth may only hand ECS roles matching the deployment's pattern (by default arn:aws:iam::<account>:role/berth-task-*); any other is refused with 422.",
+    examples: ['arn:aws:iam::123456789012:role/berth-task-payments-api'],
+  }),
 });
 
 const jobTriggerSchema = z.union([

@@ -1,9 +1,10 @@
 /**
  * What the use cases that write a spec (create, update; from the API and from Slack) are given:
  * the table, the workflow starter, the status notifier, the quota policy and the price Region,
- * each from its own memoised factory.
+ * each from its own memoised factory, and the task roles the deployment lets berth pass.
  */
 import type { Dependencies } from '../app/ports';
+import { requireEnv } from '../config';
 import { quotaPolicy } from './quota-policy';
 import { region } from './region';
 import { statusNotifier } from './status-notifier';
@@ -17,5 +18,6 @@ export function specWriteDependencies(): Dependencies {
     notifier: statusNotifier(),
     quotas: quotaPolicy(),
     region: region(),
+    taskRoleArnPattern: requireEnv('TASK_ROLE_ARN_PATTERN'),
   };
 }

@@ -34,11 +34,18 @@ export interface PreparedService {
   taskDefinitionArn: string;
 }
 
+/** What create-execution-role hands on: the role every task definition of the environment names. */
+export interface ExecutionRoleState {
+  executionRoleArn: string;
+}
+
 export interface PlatformState {
   nat: Record<string, never>;
   loadBalancer: LoadBalancerState & RoutingState;
   cluster: ClusterState;
   services: PreparedService[];
+  /** The environment's task execution role (create-execution-role), for the jobs' task definitions. */
+  executionRoleArn: string;
 }
 
 export interface ProvisionEvent extends StepEvent {
@@ -48,6 +55,8 @@ export interface ProvisionEvent extends StepEvent {
   platform?: PlatformState;
   poll?: PollState;
   service?: string;
+  /** The environment's task execution role, handed to each prepare-service. */
+  executionRoleArn?: string;
   /** The Map over services: one entry per created ECS service. */
   services?: { service: string; serviceArn: string }[];
   /** The jobs step's records (an empty list when the environment has no jobs). */
@@ -65,8 +74,8 @@ export function stepCount(environment: StoredEnvironment): number {
   const dns = spec.dns ? 1 : 0;
   const jobs = spec.jobs.length > 0 ? 1 : 0;
   // allocate-cidr, create-network, create-load-balancer, load-balancer-active, create-routing,
-  // create-cluster, services-stable
-  return 7 + nat + dns + jobs + 2 * spec.services.length;
+  // create-cluster, create-execution-role, services-stable
+  return 8 + nat + dns + jobs + 2 * spec.services.length;
 }
 
 /** The spec of one of the environment's services, by name (the workflow passes names, not specs). */

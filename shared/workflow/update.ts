@@ -1,10 +1,13 @@
 /** The update workflow's tracked steps, for its progress percentage. */
 import type { StoredEnvironment } from '../store/environments';
 
-/** create-routing, two per service, remove-services, services-stable, dns when asked for, jobs when any. */
+/**
+ * create-routing, create-execution-role, two per service, remove-services, services-stable, dns when
+ * asked for, jobs when any.
+ */
 export function updateStepCount(environment: StoredEnvironment): number {
   const jobs = hasJobs(environment) ? 1 : 0;
-  return 3 + 2 * environment.spec.services.length + (environment.spec.dns ? 1 : 0) + jobs;
+  return 4 + 2 * environment.spec.services.length + (environment.spec.dns ? 1 : 0) + jobs;
 }
 
 /** Whether the jobs step has work: jobs in the spec, or jobs recorded that an update may have dropped. */

@@ -266,24 +266,83 @@ describe('IAM', () => {
     }
   });
 
-  it('passes only the two ECS roles and the jobs role, each only to the services that use it', () => {
+  it('passes only the instance role, the jobs role, execution roles and allowed task roles, each to its service', () => {
+    // Prepare
     const passes = roleStatements().filter(({ statement }) =>
       asArray(statement.Action).includes('iam:PassRole'),
     );
-    expect(passes.length).toBeGreaterThan(0);
-    for (const { role, statement } of passes) {
-      const resources = asArray(statement.Resource).map((resource) =>
-        isObject(resource) && Array.isArray(resource['Fn::GetAtt']) ? resource['Fn::GetAtt'][0] : resource,
-      );
-      expect({ role, actions: asArray(statement.Action), resources }).toEqual({
-        role,
-        actions: ['iam:PassRole'],
-        resources: [expect.stringMatching(/^(EcsTaskExecutionRole|EcsInstanceRole|JobsRole)$/)],
-      });
-      expect(statement.Condition).toMatchObject({
-        StringEquals: { 'iam:PassedToService': expect.anything() },
-      });
+    const named = (resource: Json) => {
+      if (isObject(resource) && Array.isArray(resource['Fn::GetAtt'])) return resource['Fn::GetAtt'][0];
+      return isObject(resource) && typeof resource['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : resource;
+    };
+
+    // Act
+    const grants = passes.map(({ role, statement }) => ({
+      role,
+      actions: asArray(statement.Action),
+      resources: asArray(statement.Resource).map(named),
+      passedTo: isObject(statement.Condition) ? statement.Condition.StringEquals : undefined,
+    }));
+
+    // Assess
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) {
+      expect(grant.actions).toEqual(['iam:PassRole']);
+      const ecsTasks = {
+        resources: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-env-*-execution',
+          'arn:aws:iam::000000000000:role/berth-task-*',
+        ],
+        passedTo: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      };
+      const other = {
+        resources: [expect.stringMatching(/^(EcsInstanceRole|JobsRole)$/)],
+        passedTo: { 'iam:PassedToService': expect.anything() },
+      };
+      expect([ecsTasks, other]).toContainEqual({ resources: grant.resources, passedTo: grant.passedTo });
     }
+  });
+
+  it('lets the step that creates execution roles create only berth-tagged berth-env-* roles', () => {
+    // Prepare
+    const statements = roleStatements()
+      .filter(({ role }) => role === 'CreateExecutionRoleRole')
+      .map(({ statement }) => statement)
+      .filter((statement) => asArray(statement.Action).some((action) => String(action).startsWith('iam:')));
+
+    // Act
+    const grants = statements.map((statement) => ({
+      actions: asArray(statement.Action),
+      resource: statement.Resource,
+      condition: statement.Condition,
+    }));
+
+    // Assess
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+    const roles = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-env-*' };
+    expect(grants).toEqual([
+      { actions: ['iam:GetRole'], resource: roles, condition: undefined },
+      {
+        actions: ['iam:CreateRole', 'iam:TagRole'],
+        resource: roles,
+        condition: { StringEquals: { 'aws:RequestTag/berth:managed-by': 'berth' } },
+      },
+      {
+        actions: ['iam:PutRolePolicy'],
+        resource: roles,
+        condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
+      },
+    ]);
+  });
+
+  it('has no stage-wide task execution role: each environment gets its own', () => {
+    // Act
+    const names = resourcesOfType('AWS::IAM::Role').map(([, resource]) => resource.Properties.RoleName);
+
+    // Assess
+    expect(names).not.toContainEqual(expect.stringMatching(/task-execution/));
+    expect(template.Resources.EcsTaskExecutionRole).toBeUndefined();
   });
 
   it('gives the authorizer nothing but its own log stream and its trace segments', () => {
@@ -390,6 +449,28 @@ describe('functions', () => {
         expect({ id, name, type: typeof value }).toEqual({ id, name, type: 'string' });
       }
     }
+  });
+
+  it('tell the functions that check or pass task roles which ones are allowed, and only them', () => {
+    // Act
+    const patterns = resourcesOfType('AWS::Lambda::Function').flatMap(([id, resource]) => {
+      const environment = resource.Properties.Environment;
+      const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+      const pattern = variables.TASK_ROLE_ARN_PATTERN;
+      return pattern === undefined ? [] : [{ id, pattern }];
+    });
+    patterns.sort((a, b) => a.id.localeCompare(b.id));
+
+    // Assess
+    const pattern = 'arn:aws:iam::000000000000:role/berth-task-*';
+    expect(patterns).toEqual(
+      [
+        'CreateEnvironmentLambdaFunction',
+        'PrepareServiceLambdaFunction',
+        'SlackCommandsLambdaFunction',
+        'UpdateEnvironmentLambdaFunction',
+      ].map((id) => ({ id, pattern })),
+    );
   });
 
   it('are each bundled into their own zip', () => {

@@ -1,0 +1,74 @@
+/**
+ * Which task roles a spec may name. berth's functions may pass (`iam:PassRole`) only the roles the
+ * deployment allows — an ARN pattern such as `arn:aws:iam::123456789012:role/berth-task-*` — so a
+ * `taskRoleArn` outside it is refused when the request is made, not minutes later when ECS refuses to
+ * register the task definition. Also: a spec whose secrets would make the execution role's policy
+ * larger than IAM accepts. Pure; the pattern comes from the deployment (TASK_ROLE_ARN_PATTERN).
+ */
+import { executionRolePolicy, policySize, ROLE_POLICY_SIZE_MAX } from './execution-role';
+import type { EnvironmentSpec } from './spec';
+
+export interface SpecProblem {
+  /** Where in the spec, as zod paths are (`['services', 0, 'taskRoleArn']`). */
+  path: (string | number)[];
+  message: string;
+}
+
+/** `*` any run of characters, `?` exactly one; everything else literal and case-sensitive. */
+function globToRegExp(glob: string): RegExp {
+  const body = [...glob]
+    .map((character) =>
+      character === '*' ? '.*' : character === '?' ? '.' : character.replace(/[\\^$.+()[\]{}|]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${body}$`, 's');
+}
+
+/**
+ * True when `arn` matches `pattern` as IAM matches a statement's Resource: each of the first five
+ * colon-separated parts on its own, the sixth (the resource, which may hold colons) as the rest;
+ * wildcards `*` and `?`; case-sensitive.
+ */
+export function matchesArnPattern(arn: string, pattern: string): boolean {
+  const split = (value: string) => {
+    const parts = value.split(':');
+    return [...parts.slice(0, 5), parts.slice(5).join(':')];
+  };
+  const arnParts = split(arn);
+  const patternParts = split(pattern);
+  if (arnParts.length !== 6 || patternParts.length !== 6 || !arn.startsWith('arn:')) return false;
+  return patternParts.every((part, index) => globToRegExp(part).test(arnParts[index] ?? ''));
+}
+
+/** Every `taskRoleArn` of the spec that `pattern` does not allow, at the path of the field. */
+export function taskRoleProblems(spec: Pick<EnvironmentSpec, 'services'>, pattern: string): SpecProblem[] {
+  return spec.services.flatMap((service, index): SpecProblem[] =>
+    service.taskRoleArn === undefined || matchesArnPattern(service.taskRoleArn, pattern)
+      ? []
+      : [
+          {
+            path: ['services', index, 'taskRoleArn'],
+            message: `berth may only hand ECS task roles matching ${pattern}`,
+          },
+        ],
+  );
+}
+
+/** The longest partition, Region and account an ARN of the execution role's policy can carry. */
+const LONGEST_SCOPE = { partition: 'aws-us-gov', region: 'ap-southeast-5', account: '000000000000' };
+
+/** The execution role's policy would exceed IAM's size limit: too many distinct secrets. */
+export function executionPolicyProblems(
+  spec: Pick<EnvironmentSpec, 'name' | 'team' | 'services'>,
+): SpecProblem[] {
+  // The policy names log groups by team and environment name only: the id does not change its size.
+  const env = { id: '', name: spec.name, team: spec.team };
+  const size = policySize(executionRolePolicy(LONGEST_SCOPE, env, spec));
+  if (size <= ROLE_POLICY_SIZE_MAX) return [];
+  return [
+    {
+      path: ['services'],
+      message: `the services' secrets make the task execution role's policy ${size} characters, over IAM's ${ROLE_POLICY_SIZE_MAX}: name fewer distinct secrets`,
+    },
+  ];
+}

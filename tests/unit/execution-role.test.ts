@@ -1,0 +1,196 @@
+/**
+ * The task execution role berth creates per environment (shared/domain/execution-role.ts, naming.ts):
+ * a name IAM accepts for every environment id, and a policy naming exactly the spec's secrets, the
+ * environment's log groups and the ECR pulls.
+ */
+import {
+  ECS_TASKS_TRUST,
+  executionRolePolicy,
+  type PolicyScope,
+  secretResource,
+} from '../../shared/domain/execution-role';
+import {
+  ENVIRONMENT_ID_PATTERN,
+  environmentRoleNames,
+  IAM_ROLE_NAME,
+  IAM_ROLE_NAME_MAX,
+  names,
+} from '../../shared/domain/naming';
+import { environmentRequestSchema, PLACEHOLDER_ENVIRONMENT_ID } from '../../shared/domain/spec';
+
+const SCOPE: PolicyScope = { partition: 'aws', account: '123456789012', region: 'eu-west-1' };
+const ENV = { id: 'env-01jd0000000000000000a1b2c3', name: 'shop', team: 'payments' };
+
+function spec(services: Record<string, unknown>[]) {
+  return environmentRequestSchema.parse({
+    name: 'shop',
+    team: 'payments',
+    // Each service on its own path: two services may not route the same path pattern.
+    services: services.map((service, index) => ({
+      name: `svc${index}`,
+      image: 'nginx:1.27',
+      routing: { pathPatterns: [`/svc${index}/*`] },
+      ...service,
+    })),
+  });
+}
+
+const ECR_STATEMENTS = [
+  { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+  {
+    Effect: 'Allow',
+    Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+    Resource: '*',
+  },
+];
+const LOG_STATEMENT = {
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: 'arn:aws:logs:eu-west-1:123456789012:log-group:/berth/payments/shop/*',
+};
+
+describe('the execution role name', () => {
+  it('fits IAM for every environment id berth allows (they all have the length of the placeholder)', () => {
+    // Prepare
+    const longest = { id: PLACEHOLDER_ENVIRONMENT_ID };
+
+    // Act
+    const name = names.executionRole(longest);
+
+    // Assess
+    expect(ENVIRONMENT_ID_PATTERN.test(PLACEHOLDER_ENVIRONMENT_ID.replace(/0/g, 'a'))).toBe(true);
+    expect(name).toMatch(IAM_ROLE_NAME);
+    expect(name.length).toBeLessThanOrEqual(IAM_ROLE_NAME_MAX);
+    expect(name).toBe(`berth-${PLACEHOLDER_ENVIRONMENT_ID}-execution`);
+  });
+
+  it('is what teardown looks for', () => {
+    // Act / Assess
+    expect(environmentRoleNames(ENV)).toEqual(['berth-env-01jd0000000000000000a1b2c3-execution']);
+  });
+
+  it('cannot be mistaken for a task role of the default pattern (berth-task-*)', () => {
+    // Act / Assess
+    expect(names.executionRole(ENV).startsWith('berth-task-')).toBe(false);
+  });
+});
+
+describe('the execution role policy', () => {
+  it('names exactly the secrets of every service, by kind, sorted and once each', () => {
+    // Prepare
+    const services = [
+      {
+        secrets: {
+          DB_PASSWORD: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf',
+          API_KEY: 'arn:aws:ssm:eu-west-1:123456789012:parameter/payments/api-key',
+        },
+      },
+      {
+        secrets: {
+          DB_PASSWORD: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf',
+          DB_USER: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf:username::',
+          TOKEN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/token',
+        },
+      },
+    ];
+
+    // Act
+    const policy = executionRolePolicy(SCOPE, ENV, spec(services));
+
+    // Assess
+    expect(policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: [
+            'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf',
+            'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/token-??????',
+          ],
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameters',
+          Resource: ['arn:aws:ssm:eu-west-1:123456789012:parameter/payments/api-key'],
+        },
+        LOG_STATEMENT,
+        ...ECR_STATEMENTS,
+      ],
+    });
+  });
+
+  it('has no secret statement when no service has secrets', () => {
+    // Act
+    const policy = executionRolePolicy(SCOPE, ENV, spec([{}, {}]));
+
+    // Assess
+    expect(policy.Statement).toEqual([LOG_STATEMENT, ...ECR_STATEMENTS]);
+  });
+
+  it('has only the statement of the kind of secret the spec uses', () => {
+    // Prepare
+    const services = [{ secrets: { KEY: 'arn:aws:ssm:eu-west-1:123456789012:parameter/k' } }];
+
+    // Act
+    const policy = executionRolePolicy(SCOPE, ENV, spec(services));
+
+    // Assess
+    expect(policy.Statement.map((statement) => statement.Action)).toEqual([
+      'ssm:GetParameters',
+      LOG_STATEMENT.Action,
+      ...ECR_STATEMENTS.map((statement) => statement.Action),
+    ]);
+  });
+
+  it("scopes the log statement to this environment's groups in the role's partition and Region", () => {
+    // Prepare
+    const govCloud: PolicyScope = {
+      partition: 'aws-us-gov',
+      account: '123456789012',
+      region: 'us-gov-west-1',
+    };
+
+    // Act
+    const policy = executionRolePolicy(govCloud, { ...ENV, name: 'shop-2' }, spec([{}]));
+
+    // Assess
+    expect(policy.Statement).toContainEqual({
+      ...LOG_STATEMENT,
+      Resource: 'arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/berth/payments/shop-2/*',
+    });
+  });
+});
+
+describe('the IAM resource of a secret', () => {
+  it.each([
+    [
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+    ],
+    [
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password:AWSCURRENT:',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+    ],
+    [
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-??????',
+    ],
+    ['arn:aws:ssm:eu-west-1:123456789012:parameter/a/b', 'arn:aws:ssm:eu-west-1:123456789012:parameter/a/b'],
+  ])('of %s is %s', (valueFrom, resource) => {
+    // Act / Assess
+    expect(secretResource(valueFrom).resource).toBe(resource);
+  });
+});
+
+describe('the execution role trust', () => {
+  it('lets ECS tasks assume the role, and nobody else', () => {
+    // Act / Assess
+    expect(ECS_TASKS_TRUST).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+  });
+});
