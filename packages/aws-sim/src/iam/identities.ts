@@ -68,9 +68,20 @@ export interface UnusedGrant {
 
 const MAX_DENIALS = 500;
 
+/**
+ * Where the roles created through the simulated IAM API live (services/iam.ts keeps them in the
+ * resource store, so the inventory lists them and a reset forgets them). IamState asks it on every
+ * look-up instead of copying them: one source of truth.
+ */
+export interface ApiRoleSource {
+  role(roleName: string): RoleRecord | undefined;
+  list(): RoleRecord[];
+}
+
 export class IamState {
   enforce: boolean;
   private readonly roles = new Map<string, RoleRecord>();
+  private apiRoles: ApiRoleSource | undefined;
   private readonly sessions = new Map<string, Principal>();
   /** role → statement index → action pattern → allowed requests. */
   private readonly usage = new Map<string, Map<number, Map<string, number>>>();
@@ -105,29 +116,37 @@ export class IamState {
     this.roles.set(record.roleName, record);
   }
 
+  /** The roles of the IAM API, looked up on demand (the last source given wins). */
+  useApiRoles(source: ApiRoleSource): void {
+    this.apiRoles = source;
+  }
+
   deleteRole(roleName: string): boolean {
     this.usage.delete(roleName);
     return this.roles.delete(roleName);
   }
 
+  /** A template role, or else a role of the IAM API. */
   role(roleName: string): RoleRecord | undefined {
-    return this.roles.get(roleName);
+    return this.roles.get(roleName) ?? this.apiRoles?.role(roleName);
   }
 
   /** A role by its ARN (`arn:aws:iam::<account>:role[/path]/<name>`). */
   roleByArn(roleArn: string): RoleRecord | undefined {
     const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1];
-    const role = name === undefined ? undefined : this.roles.get(name);
+    const role = name === undefined ? undefined : this.role(name);
     return role?.roleArn === roleArn ? role : undefined;
   }
 
   listRoles(): RoleRecord[] {
-    return [...this.roles.values()];
+    const names = new Set(this.roles.keys());
+    const api = (this.apiRoles?.list() ?? []).filter((role) => !names.has(role.roleName));
+    return [...this.roles.values(), ...api];
   }
 
   /** Temporary credentials for a session of the role (a Lambda function's, as the runtime gets them). */
   issueCredentials(roleName: string, sessionName: string): Credentials {
-    if (!this.roles.has(roleName)) throw new Error(`no role ${roleName} to issue credentials for`);
+    if (!this.role(roleName)) throw new Error(`no role ${roleName} to issue credentials for`);
     this.issued += 1;
     const serial = this.issued.toString(36).toUpperCase().padStart(6, '0');
     const accessKeyId = `ASIASIM${serial}${randomUpper(7)}`;
@@ -146,7 +165,7 @@ export class IamState {
 
   /** Every request must be allowed by the principal's role (and its boundary); the first refusal answers. */
   authorize(principal: Principal, requests: readonly AccessRequest[]): Verdict {
-    const role = this.roles.get(principal.roleName);
+    const role = this.role(principal.roleName);
     for (const request of requests) {
       const decision = role
         ? this.decide(role, request)
@@ -223,7 +242,7 @@ export class IamState {
   }
 
   private recordUse(roleName: string, index: number, request: AccessRequest): void {
-    const role = this.roles.get(roleName);
+    const role = this.role(roleName);
     const statement = role ? statementsOf(role)[index] : undefined;
     if (statement === undefined) return;
     let byStatement = this.usage.get(roleName);

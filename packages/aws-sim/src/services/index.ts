@@ -4,6 +4,7 @@ import { ec2 } from './ec2';
 import { ecs } from './ecs';
 import { elbv2 } from './elbv2';
 import { eventbridge } from './eventbridge';
+import { iam } from './iam';
 import { logs } from './logs';
 import { pipes } from './pipes';
 import { route53 } from './route53';
@@ -18,6 +19,7 @@ export const services: ServiceDefinition[] = [
   ecs,
   elbv2,
   eventbridge,
+  iam,
   logs,
   pipes,
   route53,
