@@ -3,9 +3,11 @@
  * the operation's result as JSON. Timestamps in awsJson are epoch seconds (numbers), so operations
  * should return them that way. Errors carry the code twice, as SDK v3 reads it: the body's `__type`
  * (read first) and the `x-amzn-errortype` header; `x-amzn-query-error` serves query-compatible
- * services (SQS), whose SDK reads the legacy query code from it.
+ * services (SQS), whose SDK reads the legacy query code from it. An operation may return an
+ * `HttpAnswer` to set the status and headers; its body, when a string, is sent as is (the DynamoDB
+ * gate relays DynamoDB Local's answers, errors included, byte for byte).
  */
-import { AwsError } from '../kernel';
+import { AwsError, HttpAnswer } from '../kernel';
 import type { ProtocolAdapter } from './types';
 
 export function parseJsonBody(body: string): Record<string, unknown> {
@@ -35,6 +37,16 @@ export const jsonProtocol: ProtocolAdapter = {
   },
 
   success(_operation, result, service) {
+    if (result instanceof HttpAnswer) {
+      return {
+        status: result.status ?? 200,
+        headers: {
+          'content-type': `application/x-amz-json-${service.jsonVersion ?? '1.1'}`,
+          ...result.headers,
+        },
+        body: typeof result.body === 'string' ? result.body : JSON.stringify(result.body ?? {}),
+      };
+    }
     return {
       status: 200,
       headers: { 'content-type': `application/x-amz-json-${service.jsonVersion ?? '1.1'}` },
