@@ -1,0 +1,275 @@
+/**
+ * shared/aws/iam.ts against the simulated IAM, called as berth's own step roles: the statements
+ * infra/functions/steps.js declares for create-execution-role and the teardown pass, with this
+ * account's ARNs. What the grants allow succeeds; what AWS would refuse them is refused.
+ */
+import { join, resolve } from 'node:path';
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import type { Statement } from '@berth/aws-sim/iam/policy';
+import { iam } from '@berth/aws-sim/services/iam';
+import { asRole, refusalOf } from '@berth/aws-sim/tests/iam-session';
+import { deleteEnvironmentRoles, ensureExecutionRole } from '../../shared/aws/iam';
+import { EXECUTION_ROLE_POLICY_NAME, executionRolePolicy } from '../../shared/domain/execution-role';
+import { environmentTags, names, tagList } from '../../shared/domain/naming';
+import { environment, type SimulatedAws, specWith, startAws } from './simulated-aws';
+
+const ROOT = resolve(__dirname, '..', '..');
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+
+/** One step's declared statements that are IAM's (the others name stack resources), ARNs resolved. */
+function declaredIamGrants(functionKey: string): Statement[] {
+  const steps = require(join(ROOT, 'infra', 'functions', 'steps.js')) as Record<
+    string,
+    { permissions: unknown[] }
+  >;
+  const permissions = steps[functionKey]?.permissions ?? [];
+  // The pseudo parameters of Fn::Sub, as CloudFormation fills them in this account and Region.
+  const pseudo: Record<string, string> = { Partition: 'aws', Region: REGION, AccountId: ACCOUNT };
+  const resolved = JSON.parse(
+    JSON.stringify(permissions).replace(/\$\{AWS::(\w+)\}/g, (text, name: string) => pseudo[name] ?? text),
+    // { "Fn::Sub": "arn:…" } without variables left is that string.
+    (_key, value: unknown) =>
+      typeof value === 'object' &&
+      value !== null &&
+      'Fn::Sub' in value &&
+      typeof value['Fn::Sub'] === 'string'
+        ? value['Fn::Sub']
+        : value,
+  ) as Statement[];
+  return resolved.filter((statement) => {
+    const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+    return actions.every((action) => String(action).startsWith('iam:'));
+  });
+}
+
+const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-AbCdEf';
+const PARAMETER = 'arn:aws:ssm:us-east-1:123456789012:parameter/payments/api-key';
+
+let aws: SimulatedAws;
+/** Unsigned by issued credentials: sees and changes everything, as the test's own eyes. */
+let operator: IAMClient;
+let asCreateStep: IAMClient;
+let asTeardown: IAMClient;
+
+beforeAll(async () => {
+  aws = await startAws([iam]);
+  operator = new IAMClient(aws.clientConfig);
+});
+
+beforeEach(() => {
+  aws.running.sim.reset();
+  asCreateStep = new IAMClient(
+    asRole(aws, 'CreateExecutionRoleRole', declaredIamGrants('createExecutionRole')),
+  );
+  asTeardown = new IAMClient(asRole(aws, 'TeardownPassRole', declaredIamGrants('teardownPass')));
+});
+
+afterEach(() => {
+  asCreateStep.destroy();
+  asTeardown.destroy();
+});
+
+afterAll(async () => {
+  operator.destroy();
+  await aws.stop();
+});
+
+/** A role of the environment's execution-role name created by someone else, with `tags`. */
+async function roleMadeElsewhere(env: { id: string }, tags: Record<string, string>): Promise<void> {
+  await operator.send(
+    new CreateRoleCommand({
+      RoleName: names.executionRole(env),
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      Tags: tagList(tags),
+    }),
+  );
+}
+
+async function policyOf(roleName: string): Promise<unknown> {
+  const answer = await operator.send(
+    new GetRolePolicyCommand({ RoleName: roleName, PolicyName: EXECUTION_ROLE_POLICY_NAME }),
+  );
+  return JSON.parse(decodeURIComponent(answer.PolicyDocument ?? ''));
+}
+
+describe('ensureExecutionRole', () => {
+  it("creates the role with the environment's tags, ECS tasks' trust and the spec's policy", async () => {
+    // Prepare
+    const env = environment('shop', 'A1B2C3D4');
+    const spec = specWith([{ name: 'api', secrets: { DB_PASSWORD: SECRET, API_KEY: PARAMETER } }]);
+    const tags = environmentTags(env, { costCentre: '42' });
+
+    // Act
+    const { roleArn } = await ensureExecutionRole(env, spec, { region: REGION, tags }, asCreateStep);
+
+    // Assess
+    const roleName = names.executionRole(env);
+    expect(roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/${roleName}`);
+    const { Role: role } = await operator.send(new GetRoleCommand({ RoleName: roleName }));
+    expect(role?.Tags).toEqual(expect.arrayContaining(tagList(tags)));
+    expect(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? ''))).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    expect(await policyOf(roleName)).toEqual(
+      executionRolePolicy({ partition: 'aws', account: ACCOUNT, region: REGION }, env, spec),
+    );
+  });
+
+  it('gives the same role when run again, its one policy following the new spec', async () => {
+    // Prepare
+    const env = environment('shop', 'B1B2C3D4');
+    const tags = environmentTags(env);
+    const before = specWith([{ name: 'api', secrets: { DB_PASSWORD: SECRET } }]);
+    const after = specWith([{ name: 'api', secrets: { API_KEY: PARAMETER } }]);
+    const first = await ensureExecutionRole(env, before, { region: REGION, tags }, asCreateStep);
+
+    // Act
+    const second = await ensureExecutionRole(env, after, { region: REGION, tags }, asCreateStep);
+
+    // Assess
+    const roleName = names.executionRole(env);
+    expect(second.roleArn).toBe(first.roleArn);
+    const listed = await operator.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+    expect(listed.PolicyNames).toEqual([EXECUTION_ROLE_POLICY_NAME]);
+    const policy = await policyOf(roleName);
+    expect(JSON.stringify(policy)).toContain(PARAMETER);
+    expect(JSON.stringify(policy)).not.toContain(SECRET);
+  });
+
+  it("refuses to adopt a role of its name that carries another environment's tag, and leaves it alone", async () => {
+    // Prepare
+    const env = environment('shop', 'C1B2C3D4');
+    const other = { ...environment('shop', 'C1B2C3D4', 'search'), id: `${env.id.slice(0, -1)}X` };
+    await roleMadeElsewhere(env, environmentTags(other));
+
+    // Act
+    const refusal = await refusalOf(
+      ensureExecutionRole(
+        env,
+        specWith([{ name: 'api', secrets: { DB_PASSWORD: SECRET } }]),
+        { region: REGION, tags: environmentTags(env) },
+        asCreateStep,
+      ),
+    );
+
+    // Assess
+    expect(refusal.name).toBe('ResourceOwnedElsewhere');
+    const listed = await operator.send(new ListRolePoliciesCommand({ RoleName: names.executionRole(env) }));
+    expect(listed.PolicyNames).toEqual([]);
+  });
+
+  it('is refused a create with tags without iam:TagRole, as AWS refuses it', async () => {
+    // Prepare
+    const withoutTagRole = declaredIamGrants('createExecutionRole').map((statement) => ({
+      ...statement,
+      Action: (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).filter(
+        (action) => action !== 'iam:TagRole',
+      ),
+    }));
+    const client = new IAMClient(asRole(aws, 'NoTagRoleRole', withoutTagRole));
+    const env = environment('shop', 'D1B2C3D4');
+
+    // Act
+    const refusal = await refusalOf(
+      ensureExecutionRole(
+        env,
+        specWith([{ name: 'api' }]),
+        { region: REGION, tags: environmentTags(env) },
+        client,
+      ),
+    );
+
+    // Assess
+    expect(refusal.name).toBe('AccessDenied');
+    expect(refusal.message).toContain('iam:TagRole');
+    client.destroy();
+  });
+
+  it("is refused PutRolePolicy on a role of berth's name that lacks berth's tag", async () => {
+    // Prepare
+    const env = environment('shop', 'E1B2C3D4');
+    await roleMadeElsewhere(env, { 'berth:environment': env.id });
+
+    // Act
+    const refusal = await refusalOf(
+      asCreateStep.send(
+        new PutRolePolicyCommand({
+          RoleName: names.executionRole(env),
+          PolicyName: EXECUTION_ROLE_POLICY_NAME,
+          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+        }),
+      ),
+    );
+
+    // Assess
+    expect(refusal.name).toBe('AccessDenied');
+  });
+});
+
+describe('deleteEnvironmentRoles', () => {
+  it("deletes the environment's role and its policy under the teardown pass's grants", async () => {
+    // Prepare
+    const env = environment('shop', 'F1B2C3D4');
+    const spec = specWith([{ name: 'api', secrets: { DB_PASSWORD: SECRET } }]);
+    await ensureExecutionRole(env, spec, { region: REGION, tags: environmentTags(env) }, asCreateStep);
+
+    // Act
+    const pass = await deleteEnvironmentRoles(env, asTeardown);
+
+    // Assess
+    expect(pass).toEqual({ done: true, blocked: [] });
+    const gone = await refusalOf(operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) })));
+    expect(gone.name).toBe('NoSuchEntityException');
+  });
+
+  it('is done at once for an environment whose role was never created', async () => {
+    // Act
+    const pass = await deleteEnvironmentRoles(environment('shop', 'G1B2C3D4'), asTeardown);
+
+    // Assess
+    expect(pass).toEqual({ done: true, blocked: [] });
+  });
+
+  it('would be refused by a GetRole grant with a tag condition: a missing role has no tags', async () => {
+    // Prepare
+    const tagConditioned = declaredIamGrants('teardownPass').map((statement) => ({
+      ...statement,
+      Condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
+    }));
+    const client = new IAMClient(asRole(aws, 'TagConditionedTeardownRole', tagConditioned));
+
+    // Act
+    const refusal = await refusalOf(deleteEnvironmentRoles(environment('shop', 'H1B2C3D4'), client));
+
+    // Assess
+    expect(refusal.name).toBe('AccessDenied');
+    expect(refusal.message).toContain('iam:GetRole');
+    client.destroy();
+  });
+
+  it("leaves a role of berth's name that another environment owns", async () => {
+    // Prepare
+    const env = environment('shop', 'J1B2C3D4');
+    const owner = { ...env, id: `${env.id.slice(0, -1)}X` };
+    await roleMadeElsewhere(env, environmentTags(owner));
+
+    // Act
+    const pass = await deleteEnvironmentRoles(env, asTeardown);
+
+    // Assess
+    expect(pass).toEqual({ done: true, blocked: [] });
+    const kept = await operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) }));
+    expect(kept.Role?.Tags).toContainEqual({ Key: 'berth:environment', Value: owner.id });
+  });
+});
