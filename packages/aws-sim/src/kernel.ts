@@ -1,4 +1,4 @@
-import type { Authorizer } from './iam/access';
+import type { AccessRequest } from './iam/access';
 import type { IamState, Principal } from './iam/identities';
 
 /**
@@ -225,6 +225,9 @@ export interface LatencyModel {
 
 /** Input of an operation: the protocol layer turns query strings, JSON and XML into this. */
 export type OperationInput = Record<string, unknown>;
+
+/** The IAM requests one operation makes, given its input (and the store, for tags of existing resources). */
+export type Authorizer = (input: OperationInput, ctx: SimContext) => AccessRequest[];
 
 /**
  * An operation returns the response body as a plain object (the protocol layer serialises it), or a

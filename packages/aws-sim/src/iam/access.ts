@@ -2,12 +2,10 @@
  * What one simulated call asks of IAM: the authorisation requests (action, resource ARN, condition
  * keys) AWS evaluates for it, including the implicit ones (`ec2:CreateTags` for TagSpecifications,
  * `iam:PassRole` for a role handed to a service). Each service module states them per operation in
- * its `authorize` table; an operation without an entry is evaluated as `<prefix>:<Operation>` on
+ * its `authorize` table (kernel.ts `Authorizer`); an operation without an entry is evaluated as `<prefix>:<Operation>` on
  * `*`, which only a statement with `Resource: "*"` allows — so a forgotten mapping fails closed for
  * every resource-scoped grant (docs/aws-facts.md#iam-enforcement-in-the-simulator).
  */
-import type { OperationInput, SimContext } from '../kernel';
-
 /** One request context as the evaluator takes it (see ./policy.ts `Request`). */
 export interface AccessRequest {
   /** `service:Action`, e.g. `ec2:CreateVpc`. */
@@ -17,11 +15,8 @@ export interface AccessRequest {
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
 
-/** The requests one operation makes, given its input (and the store, for tags of existing resources). */
-export type Authorizer = (input: OperationInput, ctx: SimContext) => AccessRequest[];
-
 /** `arn:aws:<service>:<region>:<account>:<resource>` in the simulator's region and account. */
-export function arnOf(ctx: SimContext, service: string, resource: string): string {
+export function arnOf(ctx: { region: string; accountId: string }, service: string, resource: string): string {
   return `arn:aws:${service}:${ctx.region}:${ctx.accountId}:${resource}`;
 }
 

@@ -12,10 +12,10 @@
  *
  * A group named that does not exist is left out: the operation answers its own ValidationError.
  */
-import type { AccessRequest, Authorizer } from '../iam/access';
+import type { AccessRequest } from '../iam/access';
 import { arnOf, requestTagContext, resourceTagContext } from '../iam/access';
 import { isRecord, readString } from '../input';
-import type { OperationInput, SimContext } from '../kernel';
+import type { Authorizer, OperationInput, SimContext } from '../kernel';
 import type { AutoScalingGroupResource } from './autoscaling-model';
 import { launchTemplateOf, launchTemplateUseRequests } from './ec2/authorization';
 import type { Subnet } from './ec2/model';

@@ -19,10 +19,11 @@
  * table; `dynamodb:Attributes`, `dynamodb:Select` and `dynamodb:ReturnValues` are not modelled, and
  * PartiQL is refused to role sessions (the evaluator fails closed on what it does not know).
  */
-import type { AccessRequest, Authorizer } from '../iam/access';
+import type { AccessRequest } from '../iam/access';
 import { arnOf } from '../iam/access';
 import { denialMessage } from '../iam/identities';
 import { isRecord, readString } from '../input';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   HttpAnswer,

@@ -14,8 +14,9 @@
  *   and `events:detail-type`; bus operations on the bus with its tags (`eventbridgeAuthorizers`).
  */
 
-import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../iam/access';
+import { type AccessRequest, requestTagContext, resourceTagContext } from '../iam/access';
 import { isRecord } from '../input';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   type OperationInput,

@@ -13,7 +13,8 @@
  *
  * Store type: `log-group` (id = log group name).
  */
-import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../iam/access';
+import { type AccessRequest, requestTagContext, resourceTagContext } from '../iam/access';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   type OperationInput,

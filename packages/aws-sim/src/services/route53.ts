@@ -20,8 +20,9 @@
  * `route53-change` (bookkeeping for GetChange, kept in the store so a reset clears it).
  */
 
-import type { AccessRequest, Authorizer } from '../iam/access';
+import type { AccessRequest } from '../iam/access';
 import { isRecord } from '../input';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   HttpAnswer,

@@ -17,7 +17,8 @@
  *   the QueueUrl or QueueName) with its tags; CreateQueue with tags also needs `sqs:TagQueue`.
  */
 import { createHash } from 'node:crypto';
-import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../iam/access';
+import { type AccessRequest, requestTagContext, resourceTagContext } from '../iam/access';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   type OperationInput,

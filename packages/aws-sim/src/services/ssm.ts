@@ -9,7 +9,7 @@
  * IAM: reads are authorised on the parameter's ARN, which for public parameters has no account
  * (`arn:aws:ssm:<region>::parameter/aws/service/…`).
  */
-import type { Authorizer } from '../iam/access';
+import type { Authorizer } from '../kernel';
 import { AwsError, type OperationInput, type ServiceDefinition, type SimContext } from '../kernel';
 import { epochSeconds, InputReader } from './operation-input';
 

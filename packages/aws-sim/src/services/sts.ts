@@ -7,8 +7,7 @@
  * operation"): a role without any grant still gets its identity, and an explicit Deny cannot hide it.
  */
 import { createHash } from 'node:crypto';
-import type { Authorizer } from '../iam/access';
-import type { OperationInput, ServiceDefinition, SimContext } from '../kernel';
+import type { Authorizer, OperationInput, ServiceDefinition, SimContext } from '../kernel';
 
 /** The identity of the operator's credentials. */
 export const LOCAL_CALLER = { userName: 'berth-local', userId: 'AIDAQAAAAAAAAAAAAAAAA' } as const;

@@ -13,11 +13,11 @@
  * A resource named by id that does not exist is left out: the operation then answers EC2's own
  * NotFound code, as it does when there is nothing to evaluate tags on.
  */
-import type { AccessRequest, Authorizer } from '../../iam/access';
+import type { AccessRequest } from '../../iam/access';
 import { arnOf, passRole, requestTagContext, resourceTagContext } from '../../iam/access';
 import type { IamState } from '../../iam/identities';
 import { readRecord, readRecordList, readString, readStringList } from '../../input';
-import type { OperationInput, SimContext, SimResource } from '../../kernel';
+import type { Authorizer, OperationInput, SimContext, SimResource } from '../../kernel';
 import type { LaunchTemplate, RouteTable, SecurityGroup, Subnet } from './model';
 import { type ResourcePrefix, resourceKinds } from './model';
 

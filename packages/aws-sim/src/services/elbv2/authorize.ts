@@ -11,8 +11,8 @@
  *   (`aws:ResourceTag/…` and `elasticloadbalancing:ResourceTag/…`);
  * - every Describe* has no resource type, so it is authorised on `*`.
  */
-import { type AccessRequest, type Authorizer, requestTagContext, resourceTagContext } from '../../iam/access';
-import type { OperationInput, SimContext, SimResource } from '../../kernel';
+import { type AccessRequest, requestTagContext, resourceTagContext } from '../../iam/access';
+import type { Authorizer, OperationInput, SimContext, SimResource } from '../../kernel';
 import { arnPrefix, reader } from './model';
 
 const PREFIX = 'elasticloadbalancing';

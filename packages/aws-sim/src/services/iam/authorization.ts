@@ -9,10 +9,10 @@
  * boundary; the policy actions carry the role's boundary as `iam:PermissionsBoundary`, and
  * Attach/Detach the policy as `iam:PolicyARN`. A CreateRole with tags also needs `iam:TagRole`.
  */
-import type { AccessRequest, Authorizer } from '../../iam/access';
+import type { AccessRequest } from '../../iam/access';
 import { requestTagContext, resourceTagContext } from '../../iam/access';
 import { readRecordList, readString, readStringList } from '../../input';
-import type { OperationInput, SimContext } from '../../kernel';
+import type { Authorizer, OperationInput, SimContext } from '../../kernel';
 import { connectApiRoles, roleArn } from './roles';
 
 type Context = Record<string, string | readonly string[]>;
