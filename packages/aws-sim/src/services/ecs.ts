@@ -35,6 +35,10 @@
  * - DeleteCapacityProvider of a provider still associated with a cluster does not throw: like AWS it
  *   answers the provider with `updateStatus: DELETE_FAILED` and the reason.
  * - Throttling is `ThrottlingException` / 400 with ECS's token buckets (docs/aws-facts.md#api-throttling).
+ * - IAM: each operation is authorised on its resource ARNs with ECS's condition keys and implicit
+ *   checks (`./ecs/authorize.ts`); a task whose execution role may not pull its image, read its
+ *   secrets or create its log stream stops with `TaskFailedToStart` and ECS's reason
+ *   (`./ecs/task-start.ts`).
  *
  * Not simulated: daemon services, service connect, service discovery registries, task sets and
  * external deployment controllers, container instance APIs, exec, task protection, resource
@@ -47,6 +51,7 @@
  * (`model.ts` is what they share; `scheduler.ts` and `task-lifecycle.ts` the simulated scheduler).
  */
 import type { ServiceDefinition } from '../kernel';
+import { ecsAuthorizers } from './ecs/authorize';
 import {
   createCapacityProvider,
   deleteCapacityProvider,
@@ -73,6 +78,7 @@ import { describeTasks, listTasks, runTask, stopTaskOperation } from './ecs/task
 export { findCapacityProviderOfGroup } from './ecs/capacity-providers';
 export { deregisterContainerInstance, registerContainerInstance } from './ecs/container-instances';
 export type { ClusterResource, ContainerInstanceResource } from './ecs/model';
+export { registerSecretKey } from './ecs/task-start';
 
 /** Token buckets from "Request throttling for the Amazon ECS API" (docs/aws-facts.md#api-throttling). */
 const RATE_CATEGORIES: Record<string, string> = {
@@ -115,6 +121,7 @@ export const ecs: ServiceDefinition = {
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,
   },
+  authorize: ecsAuthorizers,
   rateLimitCategory: (operation) =>
     RATE_CATEGORIES[operation] ?? (/^(Describe|List)/.test(operation) ? 'describe' : 'default'),
   rateLimits: {

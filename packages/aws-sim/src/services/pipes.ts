@@ -7,14 +7,29 @@
  *   latency model's `pipeTransition`, computed from the clock on read (no timers), then settles on
  *   its DesiredState (RUNNING or STOPPED); a deleted pipe is gone after DELETING.
  * - Creation succeeds even when the source queue does not exist; the pipe then ends CREATE_FAILED
- *   with a StateReason, as AWS reports source problems after the call.
+ *   with a StateReason, as AWS reports source problems after the call. So does a pipe whose role may
+ *   not `sqs:ReceiveMessage` on the queue, with Pipes' own StateReason; an update ends UPDATE_FAILED
+ *   and a start START_FAILED for the same reasons (docs/aws-facts.md, "IAM for Scheduler and Pipes").
  * - Changing a pipe in a transitional state is `ConflictException`.
  * - Tags are given at creation (a map, `Tags`) and answered by DescribePipe.
  *
  * While a pipe is RUNNING it takes its queue's messages in batches (SqsQueueParameters.BatchSize,
  * default 10) whenever a Pipes operation runs. No ECS task is started (the ECS module exports no
  * way to start one yet); each batch is recorded as an invocation, read with `pipeInvocations`.
+ * The pipe's role is checked as Pipes uses it: a role the simulator knows that may not receive from
+ * the queue leaves the messages there; one that may not `ecs:RunTask` the task definition in the
+ * cluster, tag the tasks (`ecs:TagResource`, when the target names tags) or pass the task
+ * definition's roles (`iam:PassRole` to `ecs-tasks.amazonaws.com`) records the invocation with the
+ * refusal as its `error`, as Pipes logs a failed target invocation.
+ *
+ * IAM for the calls (Service Authorization Reference, "Actions, resources, and condition keys for
+ * Amazon EventBridge Pipes"): every operation on `pipe/<name>` with its tags, ListPipes on `*`;
+ * CreatePipe and UpdatePipe pass `RoleArn` (`iam:PassRole` to `pipes.amazonaws.com`); CreatePipe
+ * with `Tags` is also `pipes:TagResource`.
  */
+import { type AccessRequest, passRole, requestTagContext, resourceTagContext } from '../iam/access';
+import type { Decision } from '../iam/policy';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   type OperationInput,
@@ -23,10 +38,12 @@ import {
   type SimResource,
 } from '../kernel';
 import { drawSeconds } from '../latency';
+import { resolveTaskDefinition } from './ecs/task-definitions';
 import { epochSeconds, InputReader, paginate } from './operation-input';
 import { findQueueByArn, takeMessages } from './sqs';
 
-type StableState = 'RUNNING' | 'STOPPED' | 'CREATE_FAILED';
+type FailedState = 'CREATE_FAILED' | 'UPDATE_FAILED' | 'START_FAILED';
+type StableState = 'RUNNING' | 'STOPPED' | FailedState;
 type TransitionalState = 'CREATING' | 'UPDATING' | 'STARTING' | 'STOPPING' | 'DELETING';
 
 /** One batch handed to the target. */
@@ -39,6 +56,8 @@ export interface PipeInvocation {
   cluster: string;
   taskDefinitionArn?: string;
   taskCount: number;
+  /** The pipe's role was refused what invoking the target takes (no task would have started). */
+  error?: { errorCode: 'AccessDeniedException'; action: string; resource: string; reason: string };
 }
 
 export interface PipeResource extends SimResource {
@@ -50,7 +69,8 @@ export interface PipeResource extends SimResource {
   desiredState: 'RUNNING' | 'STOPPED';
   /** The state being moved through, and when it ends. */
   transition?: { state: TransitionalState; until: number };
-  failureReason?: string;
+  /** The pipe failed (a missing source, a role that may not read it) and why: its StateReason. */
+  failure?: { state: FailedState; reason: string };
   lastModifiedAt: number;
   invocations: PipeInvocation[];
 }
@@ -86,7 +106,7 @@ function transitionSeconds(ctx: SimContext): number {
 /** The state a pipe reads as now. */
 function currentState(ctx: SimContext, pipe: PipeResource): StableState | TransitionalState {
   if (pipe.transition && !ctx.clock.reached(pipe.transition.until)) return pipe.transition.state;
-  if (pipe.failureReason) return 'CREATE_FAILED';
+  if (pipe.failure) return pipe.failure.state;
   return pipe.desiredState;
 }
 
@@ -153,12 +173,74 @@ function readDesiredState(reader: InputReader, fallback: 'RUNNING' | 'STOPPED'):
   return state;
 }
 
-/** A source that does not exist fails the pipe once creation ends (SQS sources are checked). */
-function sourceProblem(ctx: SimContext, source: string): string | undefined {
+/** The refusal of a request on the pipe's role, when the simulator knows the role and enforces IAM. */
+function roleRefuses(ctx: SimContext, roleArn: string, request: AccessRequest): Decision | undefined {
+  if (!ctx.iam.enforce || ctx.iam.roleByArn(roleArn) === undefined) return undefined;
+  const decision = ctx.iam.roleAllows(roleArn, request);
+  return decision.decision === 'Allow' ? undefined : decision;
+}
+
+/**
+ * What fails the pipe once creation (or an update or start) ends, if anything: an SQS source that
+ * does not exist, or a role that may not receive from it (Pipes checks the source with the role).
+ */
+function sourceProblem(ctx: SimContext, definition: PipeDefinition): string | undefined {
+  const source = definition.Source;
   if (!source.startsWith('arn:aws:sqs:')) return undefined;
-  return findQueueByArn(ctx, source)
-    ? undefined
-    : `The source queue ${source} does not exist or the role cannot access it.`;
+  if (!findQueueByArn(ctx, source))
+    return `The source queue ${source} does not exist or the role cannot access it.`;
+  if (roleRefuses(ctx, definition.RoleArn, { action: 'sqs:ReceiveMessage', resource: source })) {
+    return 'Input parameter is invalid from the request due to : The provided customer role does not have permissions to call ReceiveMessage on SQS';
+  }
+  return undefined;
+}
+
+/** What invoking an ECS target takes of the pipe's role: RunTask, tagging the tasks, passing their roles. */
+function targetRequests(ctx: SimContext, definition: PipeDefinition): AccessRequest[] {
+  const ecs = new InputReader(definition.TargetParameters ?? {}, invalid).object('EcsTaskParameters');
+  const reference = ecs?.string('TaskDefinitionArn');
+  if (!ECS_CLUSTER.test(definition.Target) || ecs === undefined || reference === undefined) return [];
+  const taskDefinition = resolveTaskDefinition(ctx, reference);
+  const clusterName = definition.Target.slice(definition.Target.indexOf(':cluster/') + ':cluster/'.length);
+  const tags = ecs.tagList('Tags');
+  const roleOf = (key: 'taskRoleArn' | 'executionRoleArn') => {
+    const role = taskDefinition?.body[key];
+    return typeof role === 'string' ? role : undefined;
+  };
+  return [
+    {
+      action: 'ecs:RunTask',
+      resource: taskDefinition?.arn ?? reference,
+      context: { ...resourceTagContext(taskDefinition?.tags), 'ecs:cluster': definition.Target },
+    },
+    ...(Object.keys(tags).length > 0
+      ? [
+          {
+            action: 'ecs:TagResource',
+            resource: `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task/${clusterName}/*`,
+            context: { ...requestTagContext(tags), 'ecs:CreateAction': 'RunTask' },
+          },
+        ]
+      : []),
+    ...passRole(roleOf('taskRoleArn'), 'ecs-tasks.amazonaws.com'),
+    ...passRole(roleOf('executionRoleArn'), 'ecs-tasks.amazonaws.com'),
+  ];
+}
+
+/** The first target request the pipe's role is refused, as an invocation's `error`. */
+function targetError(ctx: SimContext, definition: PipeDefinition): PipeInvocation['error'] {
+  for (const request of targetRequests(ctx, definition)) {
+    const decision = roleRefuses(ctx, definition.RoleArn, request);
+    if (decision) {
+      return {
+        errorCode: 'AccessDeniedException',
+        action: request.action,
+        resource: request.resource,
+        reason: decision.reason,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Hands a RUNNING pipe's waiting messages to its target, one batch per invocation. */
@@ -166,6 +248,9 @@ function deliver(ctx: SimContext, pipe: PipeResource): void {
   if (currentState(ctx, pipe) !== 'RUNNING') return;
   const queue = findQueueByArn(ctx, pipe.definition.Source);
   if (!queue) return;
+  // A role that may no longer receive leaves the messages in the queue.
+  if (roleRefuses(ctx, pipe.definition.RoleArn, { action: 'sqs:ReceiveMessage', resource: queue.arn }))
+    return;
   const sqsParameters = new InputReader(pipe.definition.SourceParameters ?? {}, invalid).object(
     'SqsQueueParameters',
   );
@@ -175,6 +260,7 @@ function deliver(ctx: SimContext, pipe: PipeResource): void {
   for (;;) {
     const batch = takeMessages(ctx, queue, batchSize);
     if (batch.length === 0) return;
+    const error = targetError(ctx, pipe.definition);
     pipe.invocations.push({
       at: new Date(ctx.clock.now()).toISOString(),
       messageIds: batch.map((message) => message.messageId),
@@ -182,6 +268,7 @@ function deliver(ctx: SimContext, pipe: PipeResource): void {
       cluster: pipe.definition.Target,
       ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
       taskCount: ecs?.number('TaskCount') ?? 1,
+      ...(error ? { error } : {}),
     });
   }
 }
@@ -243,7 +330,7 @@ function createPipe(input: OperationInput, ctx: SimContext): unknown {
     throw new AwsError('ConflictException', `Pipe ${name} already exists.`, 409);
   }
   const now = ctx.clock.now();
-  const failureReason = sourceProblem(ctx, definition.Source);
+  const problem = sourceProblem(ctx, definition);
   const pipe = ctx.store.put<PipeResource>({
     type: 'pipe',
     id: name,
@@ -254,7 +341,7 @@ function createPipe(input: OperationInput, ctx: SimContext): unknown {
     definition,
     desiredState,
     transition: { state: 'CREATING', until: now + transitionSeconds(ctx) * 1000 },
-    ...(failureReason ? { failureReason } : {}),
+    ...(problem ? { failure: { state: 'CREATE_FAILED' as const, reason: problem } } : {}),
     invocations: [],
   });
   return stateView(ctx, pipe);
@@ -270,7 +357,7 @@ function describePipe(input: OperationInput, ctx: SimContext): unknown {
     ...pipe.definition,
     DesiredState: pipe.desiredState,
     CurrentState: state,
-    ...(state === 'CREATE_FAILED' && pipe.failureReason ? { StateReason: pipe.failureReason } : {}),
+    ...(pipe.failure && state === pipe.failure.state ? { StateReason: pipe.failure.reason } : {}),
     Tags: { ...pipe.tags },
     CreationTime: epochSeconds(pipe.createdAt),
     LastModifiedTime: epochSeconds(pipe.lastModifiedAt),
@@ -284,6 +371,10 @@ function updatePipe(input: OperationInput, ctx: SimContext): unknown {
   requireSettled(ctx, pipe);
   pipe.definition = readDefinition(reader, pipe.definition);
   pipe.desiredState = readDesiredState(reader, pipe.desiredState);
+  // An update is checked as a create is; fixing the source or the role clears an earlier failure.
+  const problem = sourceProblem(ctx, pipe.definition);
+  if (problem) pipe.failure = { state: 'UPDATE_FAILED', reason: problem };
+  else delete pipe.failure;
   const now = ctx.clock.now();
   pipe.lastModifiedAt = now;
   pipe.transition = { state: 'UPDATING', until: now + transitionSeconds(ctx) * 1000 };
@@ -294,6 +385,16 @@ function changeDesiredState(input: OperationInput, ctx: SimContext, desired: 'RU
   pollPipes(ctx);
   const pipe = requirePipe(ctx, new InputReader(input, invalid).requiredString('Name'));
   requireSettled(ctx, pipe);
+  // Starting checks the source again; a start does not fix a failed create or update (an update does).
+  if (
+    desired === 'RUNNING' &&
+    pipe.failure?.state !== 'CREATE_FAILED' &&
+    pipe.failure?.state !== 'UPDATE_FAILED'
+  ) {
+    const problem = sourceProblem(ctx, pipe.definition);
+    if (problem) pipe.failure = { state: 'START_FAILED', reason: problem };
+    else delete pipe.failure;
+  }
   const now = ctx.clock.now();
   pipe.desiredState = desired;
   pipe.lastModifiedAt = now;
@@ -345,7 +446,7 @@ function listPipes(input: OperationInput, ctx: SimContext): unknown {
         Arn: pipe.arn,
         DesiredState: pipe.desiredState,
         CurrentState: state,
-        ...(state === 'CREATE_FAILED' && pipe.failureReason ? { StateReason: pipe.failureReason } : {}),
+        ...(pipe.failure && state === pipe.failure.state ? { StateReason: pipe.failure.reason } : {}),
         CreationTime: epochSeconds(pipe.createdAt),
         LastModifiedTime: epochSeconds(pipe.lastModifiedAt),
         Source: pipe.definition.Source,
@@ -356,6 +457,43 @@ function listPipes(input: OperationInput, ctx: SimContext): unknown {
     ...(nextToken ? { NextToken: nextToken } : {}),
   };
 }
+
+const pipeArnOfInput = (ctx: SimContext, input: OperationInput) =>
+  pipeArn(ctx, new InputReader(input, invalid).string('Name') ?? '');
+
+/** A call on one pipe, with the pipe's tags. */
+const onPipe =
+  (action: string): Authorizer =>
+  (input, ctx) => {
+    const arn = pipeArnOfInput(ctx, input);
+    const pipe = ctx.store.get<PipeResource>('pipe', arn.slice(arn.lastIndexOf('/') + 1));
+    return [{ action: `pipes:${action}`, resource: arn, context: resourceTagContext(pipe?.tags) }];
+  };
+
+const pipesAuthorizers: Record<string, Authorizer> = {
+  CreatePipe: (input, ctx) => {
+    const reader = new InputReader(input, invalid);
+    const arn = pipeArnOfInput(ctx, input);
+    const tags = reader.stringMap('Tags');
+    const requested = requestTagContext(tags);
+    return [
+      { action: 'pipes:CreatePipe', resource: arn, context: requested },
+      ...(Object.keys(tags).length > 0
+        ? [{ action: 'pipes:TagResource', resource: arn, context: requested }]
+        : []),
+      ...passRole(reader.string('RoleArn'), 'pipes.amazonaws.com'),
+    ];
+  },
+  DescribePipe: onPipe('DescribePipe'),
+  UpdatePipe: (input, ctx) => [
+    ...onPipe('UpdatePipe')(input, ctx),
+    ...passRole(new InputReader(input, invalid).string('RoleArn'), 'pipes.amazonaws.com'),
+  ],
+  DeletePipe: onPipe('DeletePipe'),
+  StartPipe: onPipe('StartPipe'),
+  StopPipe: onPipe('StopPipe'),
+  ListPipes: () => [{ action: 'pipes:ListPipes', resource: '*' }],
+};
 
 export const pipes: ServiceDefinition = {
   signingName: 'pipes',
@@ -378,6 +516,7 @@ export const pipes: ServiceDefinition = {
     StartPipe: (input, ctx) => changeDesiredState(input, ctx, 'RUNNING'),
     StopPipe: (input, ctx) => changeDesiredState(input, ctx, 'STOPPED'),
   },
+  authorize: pipesAuthorizers,
   // No per-call API rate for Pipes is published; a modest bucket of our choosing, throttled with
   // the model's ThrottlingException (429).
   rateLimits: { default: { burst: 100, refillPerSecond: 20 } },

@@ -11,7 +11,16 @@
  *   day-of-month or day-of-week field, `at(yyyy-mm-ddThh:mm:ss)`.
  * - UpdateSchedule replaces the whole definition, as the API reference warns.
  * - Query-string members use their wire names (`groupName`, `ScheduleGroup`, `NamePrefix`…).
+ * - IAM (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+ *   EventBridge Scheduler"): schedule operations on `schedule/<group>/<name>`, group and tag
+ *   operations on `schedule-group/<name>` with its tags; CreateSchedule and UpdateSchedule pass the
+ *   target's `RoleArn` (`iam:PassRole` to `scheduler.amazonaws.com`); CreateScheduleGroup with tags is
+ *   also `scheduler:TagResource`; DeleteScheduleGroup is also `scheduler:DeleteSchedule` on each
+ *   schedule the group holds (the reference names the dependent action, not its resource). The schedule's role is only used when a schedule fires,
+ *   which is not simulated, so nothing checks it here.
  */
+import { type AccessRequest, passRole, requestTagContext, resourceTagContext } from '../iam/access';
+import type { Authorizer } from '../kernel';
 import {
   AwsError,
   type OperationInput,
@@ -387,6 +396,94 @@ function untagResource(input: OperationInput, ctx: SimContext): unknown {
   return {};
 }
 
+/** A schedule named by the call: `Name` and the group (`GroupName` in a body, `groupName` in a query). */
+function scheduleArnOfInput(ctx: SimContext, input: OperationInput): string {
+  const reader = new InputReader(input, invalid);
+  const group = reader.string('groupName') ?? reader.string('GroupName') ?? DEFAULT_GROUP;
+  return scheduleArn(ctx, group, reader.string('Name') ?? '');
+}
+
+/** `aws:ResourceTag/…` of a schedule group by ARN (schedules themselves carry no tags). */
+function groupTags(ctx: SimContext, arn: string): Record<string, string> {
+  const group = ctx.store.get<ScheduleGroupResource>('schedule-group', arn.slice(arn.lastIndexOf('/') + 1));
+  return resourceTagContext(group?.arn === arn ? group.tags : undefined);
+}
+
+const onSchedule =
+  (action: string): Authorizer =>
+  (input, ctx) => [{ action: `scheduler:${action}`, resource: scheduleArnOfInput(ctx, input) }];
+
+/** CreateSchedule / UpdateSchedule: the schedule, and passing the target's role to Scheduler. */
+const onScheduleWithRole =
+  (action: string): Authorizer =>
+  (input, ctx) => {
+    const target = new InputReader(input, invalid).object('Target');
+    return [
+      ...onSchedule(action)(input, ctx),
+      ...passRole(target?.string('RoleArn'), 'scheduler.amazonaws.com'),
+    ];
+  };
+
+const onGroupNamed =
+  (action: string): Authorizer =>
+  (input, ctx) => {
+    const arn = groupArn(ctx, new InputReader(input, invalid).string('Name') ?? '');
+    return [{ action: `scheduler:${action}`, resource: arn, context: groupTags(ctx, arn) }];
+  };
+
+const onTaggedArn =
+  (action: string, extra: (reader: InputReader) => Record<string, string | string[]>): Authorizer =>
+  (input, ctx) => {
+    const reader = new InputReader(input, invalid);
+    const arn = reader.string('ResourceArn') ?? '';
+    return [
+      { action: `scheduler:${action}`, resource: arn, context: { ...groupTags(ctx, arn), ...extra(reader) } },
+    ];
+  };
+
+const onAnyResource =
+  (action: string): Authorizer =>
+  () => [{ action: `scheduler:${action}`, resource: '*' }];
+
+function createScheduleGroupRequests(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const reader = new InputReader(input, invalid);
+  const arn = groupArn(ctx, reader.string('Name') ?? '');
+  const tags = reader.tagList('Tags');
+  const requested = requestTagContext(tags);
+  return [
+    { action: 'scheduler:CreateScheduleGroup', resource: arn, context: requested },
+    ...(Object.keys(tags).length > 0
+      ? [{ action: 'scheduler:TagResource', resource: arn, context: requested }]
+      : []),
+  ];
+}
+
+const schedulerAuthorizers: Record<string, Authorizer> = {
+  CreateSchedule: onScheduleWithRole('CreateSchedule'),
+  GetSchedule: onSchedule('GetSchedule'),
+  UpdateSchedule: onScheduleWithRole('UpdateSchedule'),
+  DeleteSchedule: onSchedule('DeleteSchedule'),
+  ListSchedules: onAnyResource('ListSchedules'),
+  CreateScheduleGroup: createScheduleGroupRequests,
+  GetScheduleGroup: onGroupNamed('GetScheduleGroup'),
+  // Deleting a group deletes its schedules, which is authorised as DeleteSchedule on each of them.
+  DeleteScheduleGroup: (input, ctx) => {
+    const name = new InputReader(input, invalid).string('Name') ?? '';
+    const schedules = ctx.store.list<ScheduleResource>('schedule').filter((s) => s.groupName === name);
+    return [
+      ...onGroupNamed('DeleteScheduleGroup')(input, ctx),
+      ...schedules.map((schedule) => ({ action: 'scheduler:DeleteSchedule', resource: schedule.arn })),
+    ];
+  },
+  ListScheduleGroups: onAnyResource('ListScheduleGroups'),
+  ListTagsForResource: onTaggedArn('ListTagsForResource', () => ({})),
+  TagResource: onTaggedArn('TagResource', (reader) => requestTagContext(reader.tagList('Tags'))),
+  UntagResource: onTaggedArn('UntagResource', (reader): Record<string, string[]> => {
+    const keys = reader.strings('TagKeys');
+    return keys.length > 0 ? { 'aws:TagKeys': keys } : {};
+  }),
+};
+
 const GROUP_OPERATIONS = new Set([
   'CreateScheduleGroup',
   'DeleteScheduleGroup',
@@ -428,6 +525,7 @@ export const scheduler: ServiceDefinition = {
     TagResource: tagResource,
     UntagResource: untagResource,
   },
+  authorize: schedulerAuthorizers,
   // Scheduler quotas (us-east-1): schedule APIs 1,000 requests per second each; group and tag
   // APIs 10 per second.
   rateLimitCategory: (operation) =>

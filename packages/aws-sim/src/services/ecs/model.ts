@@ -156,6 +156,11 @@ export interface TaskResource extends SimResource {
   runningAt: number;
   /** When the essential container exits on its own (standalone tasks, failing images). */
   exitAt?: number;
+  /**
+   * The task never starts: its execution role may not pull the image, read a secret or create the log
+   * stream (./task-start.ts). It stops at `at` with `TaskFailedToStart` and ECS's `reason`.
+   */
+  startFailure?: { at: number; reason: string };
   exitCode?: number;
   targets: Array<{ targetGroupArn: string; port: number }>;
   stoppingAt?: number;

@@ -136,7 +136,9 @@ const failureThreshold = (desired: number) => Math.min(200, Math.max(3, Math.cei
 
 function taskFailed(ctx: SimContext, service: EcsServiceResource, task: TaskResource, at: number): void {
   const taskId = lastSegment(task.arn);
-  if (task.exitAt !== undefined) {
+  if (task.startFailure) {
+    stopTask(ctx, task, at, task.startFailure.reason, 'TaskFailedToStart');
+  } else if (task.exitAt !== undefined) {
     stopTask(ctx, task, at, 'Essential container in task exited', 'EssentialContainerExited');
   } else {
     const target = task.targets[0];
@@ -254,11 +256,17 @@ export function reconcileService(ctx: SimContext, service: EcsServiceResource): 
   service.reconciledAt = now;
 }
 
-/** Standalone tasks whose container has exited are stopped (from their exit time). */
+/**
+ * Standalone tasks whose container has exited are stopped (from their exit time), and those that
+ * failed to start from when they failed.
+ */
 export function reconcileCluster(ctx: SimContext, cluster: ClusterResource): void {
   for (const service of servicesOf(ctx, cluster.arn)) reconcileService(ctx, service);
   for (const task of tasksOf(ctx, cluster.arn)) {
-    if (task.serviceArn === undefined && task.exitAt !== undefined && ctx.clock.reached(task.exitAt)) {
+    if (task.serviceArn !== undefined) continue;
+    if (task.startFailure && ctx.clock.reached(task.startFailure.at)) {
+      stopTask(ctx, task, task.startFailure.at, task.startFailure.reason, 'TaskFailedToStart');
+    } else if (task.exitAt !== undefined && ctx.clock.reached(task.exitAt)) {
       stopTask(ctx, task, task.exitAt, 'Essential container in task exited', 'EssentialContainerExited');
     }
   }

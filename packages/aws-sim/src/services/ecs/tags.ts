@@ -13,11 +13,18 @@ const TAGGABLE_TYPES = [
   'ecs-container-instance',
 ] as const;
 
-function requireTaggable(ctx: SimContext, arn: string): SimResource {
+/** The ECS record an ARN names (any taggable type), if it exists. */
+export function findTaggable(ctx: SimContext, arn: string): SimResource | undefined {
   for (const type of TAGGABLE_TYPES) {
     const resource = ctx.store.get(type, arn);
     if (resource) return resource;
   }
+  return undefined;
+}
+
+function requireTaggable(ctx: SimContext, arn: string): SimResource {
+  const resource = findTaggable(ctx, arn);
+  if (resource) return resource;
   throw error('ResourceNotFoundException', 'The specified resource could not be found.');
 }
 

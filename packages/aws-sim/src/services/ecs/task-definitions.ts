@@ -58,6 +58,16 @@ export function resolveTaskDefinition(
     .sort((a, b) => b.revision - a.revision)[0];
 }
 
+/** The revision the family's next registration gets (revisions keep counting past deleted ones). */
+export function nextRevision(ctx: SimContext, family: string): number {
+  return (
+    ctx.store
+      .list<TaskDefinitionResource>('ecs-task-definition')
+      .filter((definition) => definition.family === family)
+      .reduce((highest, definition) => Math.max(highest, definition.revision), 0) + 1
+  );
+}
+
 function taskDefinitionOutput(definition: TaskDefinitionResource) {
   return {
     ...definition.body,
@@ -125,11 +135,7 @@ export function registerTaskDefinition(input: OperationInput, ctx: SimContext) {
       );
     }
   }
-  const revision =
-    ctx.store
-      .list<TaskDefinitionResource>('ecs-task-definition')
-      .filter((definition) => definition.family === family)
-      .reduce((highest, definition) => Math.max(highest, definition.revision), 0) + 1;
+  const revision = nextRevision(ctx, family);
   const arn = `${arnPrefix(ctx)}:task-definition/${family}:${revision}`;
   const { tags: _tags, ...echoed } = input;
   const fargateCompatible = networkMode === 'awsvpc' && fargateSizeValid;

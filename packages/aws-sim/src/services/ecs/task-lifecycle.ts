@@ -1,7 +1,8 @@
 /**
  * A task's life computed from the clock (PROVISIONING → PENDING → RUNNING → … → STOPPED): launching
  * one (ENI, target registration), stopping it, and when a simulated app fails or turns healthy. Used
- * by the service scheduler and by RunTask/StopTask; it calls neither.
+ * by the service scheduler and by RunTask/StopTask; it calls neither. A task whose execution role
+ * falls short (./task-start.ts) stops while PENDING instead of running.
  */
 import type { SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
@@ -25,6 +26,7 @@ import {
   type TaskDefinitionResource,
   type TaskResource,
 } from './model';
+import { startFailureReason } from './task-start';
 
 type TaskStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'STOPPED';
 
@@ -85,12 +87,18 @@ export function launchTask(ctx: SimContext, request: LaunchRequest): TaskResourc
   }
   const appHealth = appHealthOf(definition.containers.filter((c) => c.essential).map((c) => c.image));
   const runningAt = at + drawSeconds(ctx, ctx.latency.taskRunning) * 1000;
+  // The execution role is used once the task is PENDING (image pull, secrets, log stream).
+  const failureReason = startFailureReason(ctx, definition, arn);
+  const startFailure =
+    failureReason === undefined ? undefined : { at: (at + runningAt) / 2, reason: failureReason };
   let exitAt: number | undefined;
   let exitCode: number | undefined;
-  if (!request.service) {
+  // A task that never starts has no container to exit.
+  const starts = startFailure === undefined;
+  if (starts && !request.service) {
     exitAt = runningAt + STANDALONE_TASK_RUN_SECONDS * 1000;
     exitCode = appHealth === 'exits' ? 1 : 0;
-  } else if (appHealth === 'exits') {
+  } else if (starts && appHealth === 'exits') {
     exitAt = runningAt + FAILING_CONTAINER_RUN_SECONDS * 1000;
     exitCode = 1;
   }
@@ -122,13 +130,15 @@ export function launchTask(ctx: SimContext, request: LaunchRequest): TaskResourc
     appHealth,
     runningAt,
     ...(exitAt !== undefined ? { exitAt, exitCode } : {}),
+    ...(startFailure ? { startFailure } : {}),
     targets: [],
     ...(request.clientToken ? { clientToken: request.clientToken, fingerprint: request.fingerprint } : {}),
     version: 1,
     tags: request.tags,
     createdAt: at,
   });
-  if (request.service && privateIp) {
+  // Targets are registered once a task runs; one that fails to start never is.
+  if (request.service && privateIp && !startFailure) {
     for (const lb of request.service.loadBalancers) {
       registerTarget(ctx, lb.targetGroupArn, {
         id: privateIp,
@@ -189,6 +199,7 @@ export function failureAt(
   task: TaskResource,
 ): number | undefined {
   if (task.stoppingAt !== undefined) return undefined;
+  if (task.startFailure) return task.startFailure.at;
   if (task.exitAt !== undefined) return task.exitAt;
   if (task.appHealth !== 'unhealthy') return undefined;
   const verdicts = task.targets.flatMap((target) => {
@@ -203,6 +214,7 @@ export function failureAt(
 
 /** When a task counts as healthy for its deployment (RUNNING and healthy in every target group). */
 export function healthyAt(ctx: SimContext, task: TaskResource): number | undefined {
+  if (task.startFailure) return undefined;
   if (task.appHealth !== 'healthy' && task.targets.length > 0) return undefined;
   if (task.appHealth === 'exits') return undefined;
   const verdicts = task.targets.flatMap((target) => {
