@@ -15,6 +15,8 @@ import {
   type StartOptions as SimulatorStartOptions,
   startSimulator,
 } from '@berth/aws-sim/server';
+import { dynamodbGate } from '@berth/aws-sim/services/dynamodb-gate';
+import { services as registeredServices } from '@berth/aws-sim/services/index';
 import { LOCAL_ACCOUNT_ID } from '@berth/sfn-local/definitions';
 import { timeScaleFromEnvironment } from '@berth/sfn-local/engine';
 import { startStepFunctions } from '@berth/sfn-local/server';
@@ -163,16 +165,21 @@ async function startComponents(
 
   let functionCredentials: CredentialsByFunction | undefined;
   let runningSimulator: RunningSimulator | undefined;
+  let functionsDynamoDbEndpoint: string | undefined;
   const simulatedAws = async () => {
     const missing = SIMULATED_SERVICES.filter((service) => preset(service) === undefined);
     if (missing.length === 0) return;
+    // The functions reach DynamoDB through the simulator's IAM gate, which forwards to the table's endpoint.
+    const upstream = endpoints.DYNAMODB;
     const simulator = await startSimulator({
       ...options.simulator,
       port: options.awsPort ?? 4566,
       timeScale,
       region,
       accountId: LOCAL_ACCOUNT_ID,
+      ...(upstream ? { services: [...registeredServices, dynamodbGate({ upstream })] } : {}),
     });
+    if (upstream) functionsDynamoDbEndpoint = simulator.url;
     started.push({ name: 'simulated AWS', stop: () => simulator.close() });
     runningSimulator = simulator;
     for (const service of missing) endpoints[service] = simulator.url;
@@ -197,7 +204,8 @@ async function startComponents(
     const url = preset(service);
     if (url !== undefined) endpoints[service] = url;
   }
-  const [auth] = await Promise.all([issuer(), dynamodb(), simulatedAws()]);
+  // The simulated AWS gates the functions' table calls, so it starts once DynamoDB answers.
+  const [auth] = await Promise.all([issuer(), dynamodb().then(simulatedAws)]);
 
   // The Lambda invoke API of serverless-offline: Step Functions tasks call functions through it.
   endpoints.LAMBDA = preset('LAMBDA') ?? `http://127.0.0.1:${lambdaPort}`;
@@ -245,6 +253,7 @@ async function startComponents(
     ...Object.fromEntries(
       Object.entries(endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url]),
     ),
+    ...(functionsDynamoDbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint } : {}),
     AUTH_ISSUER: auth.issuer,
     AUTH_AUDIENCE: auth.audience,
     AUTH_JWKS_URL: auth.jwksUrl,

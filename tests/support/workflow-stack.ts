@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type RunningSimulator, type StartOptions, startSimulator } from '@berth/aws-sim/server';
+import { dynamodbGate } from '@berth/aws-sim/services/dynamodb-gate';
+import { services as registeredServices } from '@berth/aws-sim/services/index';
 import { loadServerlessProject } from '@berth/sfn-local/definitions';
 import type { ExecutionDescription } from '@berth/sfn-local/engine';
 import type { LambdaHandler } from '@berth/sfn-local/invokers';
@@ -92,12 +94,19 @@ export async function startWorkflowStack(
   } = {},
 ): Promise<WorkflowStack> {
   const timeScale = options.timeScale ?? 0.001;
-  const simulator = await startSimulator({ port: 0, timeScale, seed: 7, ...options.simulator });
+  // The step functions reach the table through the simulator's IAM gate in front of DynamoDB Local.
+  const simulator = await startSimulator({
+    port: 0,
+    timeScale,
+    seed: 7,
+    services: [...registeredServices, dynamodbGate({ upstream: testEndpoint() })],
+    ...options.simulator,
+  });
   const credentials = await issueFunctionCredentials(simulator.sim, SERVERLESS_YML, STAGE);
   const saved = { ...process.env };
   for (const service of SIMULATED_SERVICES) process.env[`AWS_ENDPOINT_URL_${service}`] = simulator.url;
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: testEndpoint(),
+    AWS_ENDPOINT_URL_DYNAMODB: simulator.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
