@@ -9,7 +9,7 @@
  * - Creation succeeds even when the source queue does not exist; the pipe then ends CREATE_FAILED
  *   with a StateReason, as AWS reports source problems after the call. So does a pipe whose role may
  *   not `sqs:ReceiveMessage` on the queue, with Pipes' own StateReason; an update ends UPDATE_FAILED
- *   and a start START_FAILED for the same reasons (docs/aws-facts.md, "IAM for Scheduler and Pipes").
+ *   and a start START_FAILED for the same reasons (docs/aws-facts.md#iam-for-scheduler-and-pipes).
  * - Changing a pipe in a transitional state is `ConflictException`.
  * - Tags are given at creation (a map, `Tags`) and answered by DescribePipe.
  *

@@ -14,7 +14,7 @@
  *   `role` to `ecs.amazonaws.com`;
  * - operations without a resource type (ListClusters, ListServices, ListTaskDefinitions,
  *   DescribeTaskDefinition, DeregisterTaskDefinition) are authorised on `*`.
- * See docs/aws-facts.md, "IAM for ECS".
+ * See docs/aws-facts.md#iam-for-ecs.
  */
 import { type AccessRequest, passRole, requestTagContext, resourceTagContext } from '../../iam/access';
 import type { Authorizer, OperationInput, SimContext } from '../../kernel';

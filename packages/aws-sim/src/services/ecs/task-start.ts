@@ -6,8 +6,8 @@
  * registry auth of ECR images, every secret the containers name (Secrets Manager, and the KMS key a
  * secret is encrypted with; SSM Parameter Store), to pull the image, and to create the `awslogs` log
  * stream. A missing permission is no API error: the task is placed, then stops with
- * `stopCode: TaskFailedToStart` and a `stoppedReason` in ECS's own wording (docs/aws-facts.md, "ECS
- * task start and the execution role"). This module asks the simulated IAM the same questions
+ * `stopCode: TaskFailedToStart` and a `stoppedReason` in ECS's own wording (see
+ * docs/aws-facts.md#ecs-task-start-and-the-execution-role). This module asks the simulated IAM the same questions
  * (`IamState.roleAllows`) and answers that wording, or nothing when the task starts.
  *
  * Only roles the simulator knows are checked (the template's roles and those made through the IAM
