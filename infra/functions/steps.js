@@ -482,10 +482,13 @@ module.exports = {
       ['pipes:CreatePipe', 'pipes:UpdatePipe', 'pipes:DescribePipe', 'pipes:DeletePipe', 'pipes:TagResource'],
       arn('pipes', 'pipe/berth-*'),
     ),
-    allow(
-      ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:TagResource'],
-      arn('ecs', 'task-definition/*'),
-    ),
+    // An image job's own task definition, as prepareService registers a service's. Resource '*': AWS
+    // supports no resource-level permissions for ecs:DescribeTaskDefinition.
+    allow('ecs:DescribeTaskDefinition', '*'),
+    allow('ecs:RegisterTaskDefinition', arn('ecs', 'task-definition/*'), requestTagBerth),
+    allow('ecs:TagResource', arn('ecs', 'task-definition/*'), {
+      StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+    }),
     allow(['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource'], berthLogGroups),
     // Scheduler and Pipes are handed the jobs role; an image job's task definition the execution role.
     allow('iam:PassRole', getAtt('JobsRole'), {
