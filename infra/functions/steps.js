@@ -346,6 +346,8 @@ module.exports = {
         ['scheduler:GetScheduleGroup', 'scheduler:DeleteScheduleGroup'],
         arn('scheduler', 'schedule-group/berth-*'),
       ),
+      // Deleting a group deletes its schedules, which Scheduler authorises as DeleteSchedule on each.
+      allow('scheduler:DeleteSchedule', arn('scheduler', 'schedule/berth-*/*')),
       allow(['pipes:DescribePipe', 'pipes:DeletePipe'], arn('pipes', 'pipe/berth-*')),
       allow(['sqs:GetQueueUrl', 'sqs:DeleteQueue'], arn('sqs', 'berth-*')),
       // Resource '*': ecs:ListTasks authorises against a container instance, which a cluster-wide listing

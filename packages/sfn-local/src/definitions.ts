@@ -367,9 +367,12 @@ class VariableResolver {
   private lookup(expression: string, where: string): JsonValue {
     const comma = expression.indexOf(',');
     const address = (comma < 0 ? expression : expression.slice(0, comma)).trim();
-    const fallback = comma < 0 ? undefined : parseFallback(expression.slice(comma + 1).trim());
+    const rest = comma < 0 ? undefined : expression.slice(comma + 1).trim();
     const value = this.lookupAddress(address);
     if (value !== undefined) return value;
+    // `${env:AWS_ACCOUNT_ID, aws:accountId}`: an unquoted fallback naming a variable source is another lookup.
+    if (rest !== undefined && /^(self|sls|opt|env|aws|param):/.test(rest)) return this.lookup(rest, where);
+    const fallback = rest === undefined ? undefined : parseFallback(rest);
     if (fallback !== undefined) return fallback;
     throw new Error(`serverless.yml: cannot resolve \${${expression}} at ${where}`);
   }
