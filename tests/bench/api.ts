@@ -278,6 +278,7 @@ export async function runApiSection(command: string): Promise<SectionResult> {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       LOG_LEVEL: 'SILENT',
       CIDR_POOL: '10.0.0.0/8',
+      TASK_ROLE_ARN_PATTERN: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-task-*`,
       EVENT_BUS_NAME: `berth-${stack.stage}`,
       AUTH_ISSUER: stack.auth.issuer,
       AUTH_AUDIENCE: stack.auth.audience,

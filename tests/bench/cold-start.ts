@@ -155,6 +155,7 @@ function functionEnvironment(yml: ServerlessYml): NodeJS.ProcessEnv {
   environment.NODE_OPTIONS = String(yml.provider?.environment?.NODE_OPTIONS ?? '');
   environment.QUOTA_DEFAULTS = '';
   environment.CIDR_POOL = '10.0.0.0/8';
+  environment.TASK_ROLE_ARN_PATTERN = 'arn:aws:iam::000000000000:role/berth-task-*';
   environment.AUTH_ISSUER = 'http://127.0.0.1:3010';
   environment.AUTH_JWKS_URL = 'http://127.0.0.1:3010/.well-known/jwks.json';
   environment.PROVISION_STATE_MACHINE_ARN =

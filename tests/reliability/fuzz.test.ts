@@ -90,6 +90,7 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = 'test';
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   process.env.SLACK_SIGNING_SECRET = TEST_SIGNING_SECRET;
+  process.env.TASK_ROLE_ARN_PATTERN = 'arn:aws:iam::000000000000:role/berth-task-*';
 
   const raw = new DynamoDBClient(testDynamoDbClientConfig());
   await createTable(raw, TABLE);

@@ -112,7 +112,8 @@ export async function startWorkflowStack(
     AWS_SECRET_ACCESS_KEY: 'test',
     TABLE_NAME: TEST_TABLE,
     CIDR_POOL: '10.0.0.0/8',
-    ECS_TASK_EXECUTION_ROLE_ARN: 'arn:aws:iam::000000000000:role/berth-test-ecs-task-execution',
+    // serverless.yml's default taskRoleArnPattern in the local account.
+    TASK_ROLE_ARN_PATTERN: 'arn:aws:iam::000000000000:role/berth-task-*',
     ECS_INSTANCE_PROFILE_ARN: 'arn:aws:iam::000000000000:instance-profile/berth-test-ecs-instance',
     JOBS_ROLE_ARN: 'arn:aws:iam::000000000000:role/berth-test-jobs',
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { type Role, rolesFromTemplate } from '@berth/aws-sim/iam/template';
+import { stackTemplate } from '../../local/function-identities';
 import { endpointPaths, routes } from '../../shared/http/routes';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -689,3 +691,28 @@ function zipEntries(zip: Buffer): string[] {
   }
   return names;
 }
+
+describe('the roles the local stack evaluates', () => {
+  it('are exactly the packaged roles, statement by statement', async () => {
+    // Prepare: what the local stack reads from serverless.yml for the simulated AWS's IAM (local/function-identities.ts).
+    const environment = { region: 'us-east-1', accountId: '000000000000', stackName: `berth-${STAGE}` };
+    const local = await stackTemplate(join(ROOT, 'serverless.yml'), STAGE);
+    const statementsOf = (roles: Map<string, Role>) =>
+      Object.fromEntries([...new Set(roles.values())].map((role) => [role.roleName, role.statements]));
+
+    // Act
+    const packaged = statementsOf(rolesFromTemplate(template, environment));
+    const read = statementsOf(rolesFromTemplate(local.template, environment));
+
+    // Assess: the state machines' roles (serverless-step-functions writes them) invoke Lambda, which
+    // the local Step Functions engine does without IAM; every other role is read exactly.
+    const onlyPackaged = Object.keys(packaged).filter((name) => !(name in read));
+    expect(onlyPackaged.sort()).toEqual([
+      'ProvisionStateMachineRole',
+      'TeardownStateMachineRole',
+      'UpdateStateMachineRole',
+    ]);
+    expect(Object.keys(read).length).toBeGreaterThan(40);
+    expect(read).toEqual(Object.fromEntries(Object.keys(read).map((name) => [name, packaged[name]])));
+  });
+});

@@ -312,18 +312,16 @@ describe("berth's packaged template", () => {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
   const berthTag = 'berth:managed-by';
 
-  it('loads every role of the template, ECS task execution and instance roles by their names', () => {
+  it('loads every role of the template, the ECS instance and jobs roles by their names', () => {
     // Act
     const names = [...new Set(roles.values())].map((role) => role.roleName);
 
     // Assess
     expect(names.length).toBeGreaterThan(40);
     expect(names).toEqual(
-      expect.arrayContaining(['CreateNetworkRole', 'berth-dev-ecs-task-execution', 'berth-dev-ecs-instance']),
+      expect.arrayContaining(['CreateNetworkRole', 'berth-dev-ecs-instance', 'berth-dev-jobs']),
     );
-    expect(roles.get('berth-dev-ecs-task-execution')?.roleArn).toBe(
-      `arn:aws:iam::${ACCOUNT}:role/berth-dev-ecs-task-execution`,
-    );
+    expect(roles.get('berth-dev-jobs')?.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/berth-dev-jobs`);
   });
 
   it('lets CreateNetworkRole create a VPC carrying the berth tag', () => {
@@ -385,25 +383,32 @@ describe("berth's packaged template", () => {
     expect([tagged, untagged]).toEqual(['Allow', 'ImplicitDeny']);
   });
 
-  it('lets PrepareServiceRole pass the task execution role only to ECS tasks', () => {
+  it("lets PrepareServiceRole pass environments' execution roles and the task-role pattern only to ECS tasks", () => {
     // Prepare
-    const executionRole = `arn:aws:iam::${ACCOUNT}:role/berth-dev-ecs-task-execution`;
+    const executionRole = `arn:aws:iam::${ACCOUNT}:role/berth-env-0123456789abcdefghijklmnop-execution`;
     const pass = (context: Request['context'], resource = executionRole) =>
       decide('PrepareServiceRole', { action: 'iam:PassRole', resource, context });
+    const toTasks = { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' };
 
     // Act
     const decisions = [
-      pass({ 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }),
+      pass(toTasks),
+      pass(toTasks, `arn:aws:iam::${ACCOUNT}:role/berth-task-payments-api`),
       pass({ 'iam:PassedToService': 'ec2.amazonaws.com' }),
       pass({}),
-      pass(
-        { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-        `arn:aws:iam::${ACCOUNT}:role/berth-dev-jobs`,
-      ),
+      pass(toTasks, `arn:aws:iam::${ACCOUNT}:role/berth-dev-jobs`),
+      pass(toTasks, `arn:aws:iam::${ACCOUNT}:role/payments-api-task`),
     ];
 
     // Assess
-    expect(decisions).toEqual(['Allow', 'ImplicitDeny', 'ImplicitDeny', 'ImplicitDeny']);
+    expect(decisions).toEqual([
+      'Allow',
+      'Allow',
+      'ImplicitDeny',
+      'ImplicitDeny',
+      'ImplicitDeny',
+      'ImplicitDeny',
+    ]);
   });
 
   it("lets GetTeamQuotasRole read the table's TEAM# items only", () => {
@@ -456,25 +461,16 @@ describe("berth's packaged template", () => {
     expect(decisions).toEqual([...allowed.map(() => 'Allow'), ...refused.map(() => 'ImplicitDeny')]);
   });
 
-  it('gives the ECS roles their managed policies (task execution pulls images, instance registers)', () => {
+  it('gives the ECS instance role its managed policy (it registers instances, it runs no tasks)', () => {
     // Act
-    const pull = decide('berth-dev-ecs-task-execution', {
-      action: 'ecr:BatchGetImage',
-      resource: '*',
-      context: {},
-    });
     const register = decide('berth-dev-ecs-instance', {
       action: 'ecs:RegisterContainerInstance',
       resource: '*',
       context: {},
     });
-    const runTask = decide('berth-dev-ecs-task-execution', {
-      action: 'ecs:RunTask',
-      resource: '*',
-      context: {},
-    });
+    const runTask = decide('berth-dev-ecs-instance', { action: 'ecs:RunTask', resource: '*', context: {} });
 
     // Assess
-    expect([pull, register, runTask]).toEqual(['Allow', 'Allow', 'ImplicitDeny']);
+    expect([register, runTask]).toEqual(['Allow', 'ImplicitDeny']);
   });
 });

@@ -414,7 +414,13 @@ class VariableResolver {
     const call = (value: unknown): unknown => {
       if (typeof value !== 'function' || called) return value;
       called = true;
-      return value({ options: { stage: this.stage, region: this.region } });
+      // osls also hands modules a resolver of other configuration properties (infra/stack.js reads
+      // provider.tracing.lambda with it, so the local roles carry the X-Ray grant the deployed ones do).
+      const resolveConfigurationProperty = async (keys: readonly string[]) => {
+        const found = pathLookup(this.document, keys.join('.'));
+        return found === undefined ? undefined : this.resolve(found, keys.join('.'));
+      };
+      return value({ options: { stage: this.stage, region: this.region }, resolveConfigurationProperty });
     };
     let current: unknown = call(require(filePath));
     for (const segment of address === undefined ? [] : address.split('.')) {
