@@ -170,26 +170,21 @@ module.exports = {
       ],
       '*',
     ),
-    allow(
-      [
-        'elasticloadbalancing:CreateListener',
-        'elasticloadbalancing:CreateRule',
-        'elasticloadbalancing:CreateTargetGroup',
-      ],
-      elbArns,
-      requestTagBerth,
-    ),
+    allow('elasticloadbalancing:CreateTargetGroup', elbArns, requestTagBerth),
+    // Listeners and rules: berth's tag in the request AND on the load balancer or listener they go on
+    // (ELB authorises them on that parent). As two statements either condition alone would do.
+    allow(['elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateRule'], elbArns, {
+      StringEquals: { ...requestTagBerth.StringEquals, ...resourceTagBerth.StringEquals },
+    }),
     allow('elasticloadbalancing:AddTags', elbArns, {
       StringEquals: {
         'elasticloadbalancing:CreateAction': ['CreateListener', 'CreateRule', 'CreateTargetGroup'],
       },
     }),
-    // Listeners and rules go only on berth's load balancers and listeners; changes only to berth's own.
+    // Changes only to berth's own listeners, rules and target groups.
     // DeleteRule: adding a certificate replaces the port-80 forward rules with the 80 → 443 redirect.
     allow(
       [
-        'elasticloadbalancing:CreateListener',
-        'elasticloadbalancing:CreateRule',
         'elasticloadbalancing:ModifyListener',
         'elasticloadbalancing:DeleteListener',
         'elasticloadbalancing:ModifyRule',

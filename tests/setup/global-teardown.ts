@@ -13,7 +13,10 @@ export default async function globalTeardown(): Promise<void> {
   const unused = unusedAcrossRun(directory);
   if (unused.length > 0) {
     process.stdout.write(
-      `\nIAM grants no test call exercised (${unused.length}; a run of selected suites lists more):\n` +
+      `\nIAM grants no test call exercised (${unused.length}; a run of selected suites lists more). ` +
+        "Some are used by AWS services rather than berth's code, which the local stack does not run: " +
+        "Lambda writing each function's logs and X-Ray segments, the ECS agent on EC2 instances " +
+        '(berth-*-ecs-instance), Scheduler and Pipes starting job tasks (berth-*-jobs).\n' +
         `${unused.map((line) => `  ${line}`).join('\n')}\n`,
     );
   }

@@ -411,6 +411,29 @@ describe("berth's packaged template", () => {
     ]);
   });
 
+  it("lets CreateRoutingRole add a listener only to berth's load balancers, and only tagged", () => {
+    // Prepare
+    const loadBalancer = arn('elasticloadbalancing', 'loadbalancer/app/shop-1234abcd/0123456789abcdef');
+    const createListener = (context: Request['context']) =>
+      decide('CreateRoutingRole', {
+        action: 'elasticloadbalancing:CreateListener',
+        resource: loadBalancer,
+        context,
+      });
+    const requestTag = { [`aws:RequestTag/${berthTag}`]: 'berth' };
+    const resourceTag = { [`aws:ResourceTag/${berthTag}`]: 'berth' };
+
+    // Act
+    const decisions = [
+      createListener({ ...requestTag, ...resourceTag }),
+      createListener(requestTag),
+      createListener(resourceTag),
+    ];
+
+    // Assess
+    expect(decisions).toEqual(['Allow', 'ImplicitDeny', 'ImplicitDeny']);
+  });
+
   it("lets GetTeamQuotasRole read the table's TEAM# items only", () => {
     // Prepare
     const table = arn('dynamodb', 'table/berth-dev');
