@@ -16,24 +16,11 @@ import {
   IAM_ROLE_NAME_MAX,
   names,
 } from '../../shared/domain/naming';
-import { environmentRequestSchema, PLACEHOLDER_ENVIRONMENT_ID } from '../../shared/domain/spec';
+import { PLACEHOLDER_ENVIRONMENT_ID } from '../../shared/domain/spec';
+import { shopSpec } from '../support/specs';
 
 const SCOPE: PolicyScope = { partition: 'aws', account: '123456789012', region: 'eu-west-1' };
 const ENV = { id: 'env-01jd0000000000000000a1b2c3', name: 'shop', team: 'payments' };
-
-function spec(services: Record<string, unknown>[]) {
-  return environmentRequestSchema.parse({
-    name: 'shop',
-    team: 'payments',
-    // Each service on its own path: two services may not route the same path pattern.
-    services: services.map((service, index) => ({
-      name: `svc${index}`,
-      image: 'nginx:1.27',
-      routing: { pathPatterns: [`/svc${index}/*`] },
-      ...service,
-    })),
-  });
-}
 
 const ECR_STATEMENTS = [
   { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -95,7 +82,7 @@ describe('the execution role policy', () => {
     ];
 
     // Act
-    const policy = executionRolePolicy(SCOPE, ENV, spec(services));
+    const policy = executionRolePolicy(SCOPE, ENV, shopSpec(services));
 
     // Assess
     expect(policy).toEqual({
@@ -122,7 +109,7 @@ describe('the execution role policy', () => {
 
   it('has no secret statement when no service has secrets', () => {
     // Act
-    const policy = executionRolePolicy(SCOPE, ENV, spec([{}, {}]));
+    const policy = executionRolePolicy(SCOPE, ENV, shopSpec([{}, {}]));
 
     // Assess
     expect(policy.Statement).toEqual([LOG_STATEMENT, ...ECR_STATEMENTS]);
@@ -133,7 +120,7 @@ describe('the execution role policy', () => {
     const services = [{ secrets: { KEY: 'arn:aws:ssm:eu-west-1:123456789012:parameter/k' } }];
 
     // Act
-    const policy = executionRolePolicy(SCOPE, ENV, spec(services));
+    const policy = executionRolePolicy(SCOPE, ENV, shopSpec(services));
 
     // Assess
     expect(policy.Statement.map((statement) => statement.Action)).toEqual([
@@ -152,7 +139,7 @@ describe('the execution role policy', () => {
     };
 
     // Act
-    const policy = executionRolePolicy(govCloud, { ...ENV, name: 'shop-2' }, spec([{}]));
+    const policy = executionRolePolicy(govCloud, { ...ENV, name: 'shop-2' }, shopSpec([{}]));
 
     // Assess
     expect(policy.Statement).toContainEqual({

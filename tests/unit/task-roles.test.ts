@@ -8,28 +8,15 @@ import { UseCaseError } from '../../shared/app/errors';
 import type { Dependencies } from '../../shared/app/ports';
 import { assertDeployable } from '../../shared/app/spec-request';
 import { updateEnvironment } from '../../shared/app/update';
-import { type EnvironmentSpec, environmentRequestSchema } from '../../shared/domain/spec';
+import { environmentRequestSchema } from '../../shared/domain/spec';
 import { executionPolicyProblems, matchesArnPattern, taskRoleProblems } from '../../shared/domain/task-roles';
 import type { EnvironmentStore, StoredEnvironment } from '../../shared/store/environments';
 import { memberOf } from '../support/callers';
+import { shopSpec } from '../support/specs';
 
 const PATTERN = 'arn:aws:iam::123456789012:role/berth-task-*';
 const ALLOWED = 'arn:aws:iam::123456789012:role/berth-task-payments-api';
 const OUTSIDE = 'arn:aws:iam::123456789012:role/admin';
-
-function spec(services: Record<string, unknown>[]): EnvironmentSpec {
-  return environmentRequestSchema.parse({
-    name: 'shop',
-    team: 'payments',
-    // Each service on its own path: two services may not route the same path pattern.
-    services: services.map((service, index) => ({
-      name: `svc${index}`,
-      image: 'nginx:1.27',
-      routing: { pathPatterns: [`/svc${index}/*`] },
-      ...service,
-    })),
-  });
-}
 
 /** What a use case threw, as the caller sees it (kind, field paths). */
 async function refusalOf(promise: Promise<unknown>): Promise<{ kind: string; paths: string[] }> {
@@ -109,7 +96,7 @@ describe('the task roles of a spec', () => {
     const services = [{ taskRoleArn: ALLOWED }, {}, { taskRoleArn: OUTSIDE }];
 
     // Act
-    const problems = taskRoleProblems(spec(services), PATTERN);
+    const problems = taskRoleProblems(shopSpec(services), PATTERN);
 
     // Assess
     expect(problems).toEqual([
@@ -119,7 +106,7 @@ describe('the task roles of a spec', () => {
 
   it('finds nothing when every task role is allowed or absent', () => {
     // Act
-    const problems = taskRoleProblems(spec([{ taskRoleArn: ALLOWED }, {}]), PATTERN);
+    const problems = taskRoleProblems(shopSpec([{ taskRoleArn: ALLOWED }, {}]), PATTERN);
 
     // Assess
     expect(problems).toEqual([]);
@@ -137,7 +124,7 @@ describe('the size of the execution role policy a spec needs', () => {
 
   it('accepts a spec with a few secrets', () => {
     // Act
-    const problems = executionPolicyProblems(spec([{ secrets: secrets(20) }]));
+    const problems = executionPolicyProblems(shopSpec([{ secrets: secrets(20) }]));
 
     // Assess
     expect(problems).toEqual([]);
@@ -145,7 +132,7 @@ describe('the size of the execution role policy a spec needs', () => {
 
   it("refuses a spec whose distinct secrets would not fit IAM's 10,240 characters, at /services", () => {
     // Act
-    const problems = executionPolicyProblems(spec([{ secrets: secrets(100) }]));
+    const problems = executionPolicyProblems(shopSpec([{ secrets: secrets(100) }]));
 
     // Assess
     expect(problems).toEqual([{ path: ['services'], message: expect.stringContaining('10240') }]);
