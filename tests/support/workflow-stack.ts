@@ -5,7 +5,7 @@
  * same AWS_ENDPOINT_URL_<SERVICE> variables a deployment leaves unset. Each function signs as its own
  * role from serverless.yml, and the simulated AWS refuses what that role does not allow.
  */
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type RunningSimulator, type StartOptions, startSimulator } from '@berth/aws-sim/server';
@@ -66,10 +66,7 @@ function functionHandlers(
     let real: LambdaHandler | undefined;
     const load = (): LambdaHandler => {
       if (!real) {
-        let loaded: unknown;
-        jest.isolateModules(() => {
-          loaded = Reflect.get(require(fn.modulePath) as object, fn.exportName);
-        });
+        const loaded: unknown = Reflect.get(loadInOwnRegistry(fn.modulePath), fn.exportName);
         if (typeof loaded !== 'function') throw new Error(`${fn.handler} is not a function`);
         real = loaded as LambdaHandler;
       }
@@ -82,6 +79,30 @@ function functionHandlers(
     );
   }
   return handlers;
+}
+
+/**
+ * A function's module with modules of its own: under jest an isolated registry; under tsx (the
+ * benchmarks) berth's own modules loaded afresh for it while node_modules stay shared — the SDK
+ * clients, and so their credentials, live in berth's modules (shared/aws/*, shared/wiring/*).
+ */
+function loadInOwnRegistry(modulePath: string): object {
+  if (typeof jest !== 'undefined') {
+    let loaded: object = {};
+    jest.isolateModules(() => {
+      loaded = require(modulePath) as object;
+    });
+    return loaded;
+  }
+  const berths = (key: string) => !key.includes(`${sep}node_modules${sep}`);
+  const saved = Object.entries(require.cache).filter(([key]) => berths(key));
+  for (const [key] of saved) delete require.cache[key];
+  try {
+    return require(modulePath) as object;
+  } finally {
+    for (const key of Object.keys(require.cache)) if (berths(key)) delete require.cache[key];
+    Object.assign(require.cache, Object.fromEntries(saved));
+  }
 }
 
 export async function startWorkflowStack(
