@@ -14,6 +14,7 @@ import type { EnvironmentRef } from '../domain/naming';
 import { isForward, type Status } from '../domain/status';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
 import { StaleVersionError } from '../store/environments';
+import { MAX_WRITE_ATTEMPTS, pauseBeforeRetry } from './contention';
 
 export interface StepEvent {
   environmentId: string;
@@ -179,7 +180,8 @@ async function recordFinish<E extends StepEvent, T>(
 ): Promise<void> {
   // Parallel branches finish at the same time: read, write conditional on the version, and on a
   // lost race read again. Losing to another owner is NotOwner (raised by the caller).
-  for (let attempt = 0; attempt < 8; attempt += 1) {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pauseBeforeRetry(attempt);
     const latest = attempt === 0 ? before : await repository.get(before.id);
     if (!latest || latest.owner !== event.execution) throw new NotOwner(event.environmentId, event.execution);
     const completedSteps = latest.progress.completedSteps.filter((entry) => entry.step !== definition.name);

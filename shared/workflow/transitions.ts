@@ -14,6 +14,7 @@ import { errorCode } from '../aws/errors';
 import type { Status } from '../domain/status';
 import { statusEventOf } from '../domain/status-event';
 import { type EnvironmentStore, StaleVersionError, type StoredEnvironment } from '../store/environments';
+import { MAX_WRITE_ATTEMPTS, pauseBeforeRetry } from './contention';
 import { NotOwner, type StepFailure, TransientError } from './step';
 
 /** The named transitions the workflows record (the status graph itself is in shared/domain/status). */
@@ -58,13 +59,14 @@ export async function applyTransition(
       return await applyTransitionOnce(store, request, notifier);
     } catch (error) {
       if (!(error instanceof StaleVersionError)) throw error;
-      if (attempt >= 8) {
+      if (attempt >= MAX_WRITE_ATTEMPTS) {
         throw new TransientError({
           step: `record-status:${request.transition}`,
           code: 'ProgressContention',
           message: 'the environment kept changing while its status was being recorded',
         });
       }
+      await pauseBeforeRetry(attempt);
     }
   }
 }
