@@ -30,6 +30,7 @@ import {
   REGION,
   type SimulatedAws,
   startSimulatedAws,
+  TIME_SCALE,
   tagsOf,
 } from './ecs-fixture';
 
@@ -406,24 +407,32 @@ describe('updateService', () => {
 describe('ensureService after a deletion', () => {
   it('answers draining while a deleted service of that name still stops its tasks', async () => {
     const deployed = await deploy('env-01J0000000000000000000SV8');
-    await aws.clients.ecs.send(
-      new DeleteServiceCommand({ cluster: deployed.clusterName, service: 'api', force: true }),
-    );
+    // Its tasks stop 15–45 AWS seconds after the delete: at the suite's scale that is 15–45 ms of wall
+    // time, which a busy machine can spend before the next call. Real time keeps the window open.
+    aws.running.sim.clock.setScale(1);
+    let again: Awaited<ReturnType<typeof ensureService>>;
+    try {
+      await aws.clients.ecs.send(
+        new DeleteServiceCommand({ cluster: deployed.clusterName, service: 'api', force: true }),
+      );
 
-    const again = await ensureService(
-      deployed.env,
-      deployed.service,
-      {
-        clusterName: deployed.clusterName,
-        taskDefinitionArn: deployed.taskDefinitionArn,
-        subnetIds: aws.network.subnetIds,
-        securityGroupId: aws.network.securityGroupId,
-        targetGroupArn: deployed.targetGroupArn,
-        capacity: 'FARGATE',
-        tags: tagsOf(deployed.env),
-      },
-      aws.clients,
-    );
+      again = await ensureService(
+        deployed.env,
+        deployed.service,
+        {
+          clusterName: deployed.clusterName,
+          taskDefinitionArn: deployed.taskDefinitionArn,
+          subnetIds: aws.network.subnetIds,
+          securityGroupId: aws.network.securityGroupId,
+          targetGroupArn: deployed.targetGroupArn,
+          capacity: 'FARGATE',
+          tags: tagsOf(deployed.env),
+        },
+        aws.clients,
+      );
+    } finally {
+      aws.running.sim.clock.setScale(TIME_SCALE);
+    }
 
     expect(again).toEqual({ state: 'draining', serviceArn: deployed.result.serviceArn });
   });
