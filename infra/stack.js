@@ -143,4 +143,5 @@ async function roles({ resolveConfigurationProperty } = {}) {
   return { Resources: { ...serviceRoles, ...functionRoles(tracing) } };
 }
 
-module.exports = { functions, roles };
+// logicalStem: the local stack names the resources osls generates for a function the same way.
+module.exports = { functions, roles, logicalStem };

@@ -22,11 +22,8 @@ export interface FunctionCredentials {
 /** Credentials by deployed function name (`berth-dev-createNetwork`). */
 export type CredentialsByFunction = Record<string, FunctionCredentials>;
 
-/** osls's logical-id stem of a function key (infra/stack.js `logicalStem`, osls's naming). */
-function logicalStem(functionKey: string): string {
-  const normalized = functionKey.replaceAll('-', 'Dash').replaceAll('_', 'Underscore');
-  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}`;
-}
+// infra/stack.js is CommonJS for osls; its naming of a function's logical ids is shared, not copied.
+const { logicalStem } = require('../infra/stack') as { logicalStem: (functionKey: string) => string };
 
 /**
  * The stack's resources as CloudFormation receives them, as far as roles need: serverless.yml's

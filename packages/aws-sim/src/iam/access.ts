@@ -48,13 +48,3 @@ export function passRole(roleArn: unknown, passedToService: string): AccessReque
   if (typeof roleArn !== 'string' || roleArn === '') return [];
   return [{ action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': passedToService } }];
 }
-
-/** A request on one resource, with the resource's tags as `aws:ResourceTag/…`. */
-export function onResource(
-  action: string,
-  resource: string,
-  tags: Readonly<Record<string, string>> | undefined,
-  extra: Readonly<Record<string, string | readonly string[]>> = {},
-): AccessRequest {
-  return { action, resource, context: { ...resourceTagContext(tags), ...extra } };
-}

@@ -112,10 +112,6 @@ export class IamState {
     }
   }
 
-  putRole(record: RoleRecord): void {
-    this.roles.set(record.roleName, record);
-  }
-
   /** The roles of the IAM API, looked up on demand (the last source given wins). */
   useApiRoles(source: ApiRoleSource): void {
     this.apiRoles = source;
@@ -237,14 +233,13 @@ export class IamState {
         };
       }
     }
-    if (decision.statement) this.recordUse(role.roleName, statements.indexOf(decision.statement), request);
+    if (decision.statement) {
+      this.recordUse(role.roleName, statements.indexOf(decision.statement), decision.statement, request);
+    }
     return decision;
   }
 
-  private recordUse(roleName: string, index: number, request: AccessRequest): void {
-    const role = this.role(roleName);
-    const statement = role ? statementsOf(role)[index] : undefined;
-    if (statement === undefined) return;
+  private recordUse(roleName: string, index: number, statement: Statement, request: AccessRequest): void {
     let byStatement = this.usage.get(roleName);
     if (!byStatement) {
       byStatement = new Map();

@@ -240,7 +240,20 @@ function arnParts(arn: string): string[] | undefined {
   return [...parts.slice(0, 5), parts.slice(5).join(':')];
 }
 
+/** Compiled patterns: every simulated call evaluates its role's patterns, so each is compiled once. */
+const compiled = new Map<string, RegExp>();
+
 function wildcard(pattern: string, ignoreCase: boolean): RegExp {
+  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let regex = compiled.get(key);
+  if (regex === undefined) {
+    regex = compileWildcard(pattern, ignoreCase);
+    compiled.set(key, regex);
+  }
+  return regex;
+}
+
+function compileWildcard(pattern: string, ignoreCase: boolean): RegExp {
   const body = pattern
     .split('')
     .map((character) => {
