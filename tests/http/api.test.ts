@@ -472,14 +472,22 @@ describe('Slack end to end', () => {
         return (got.body as { status: string }).status === 'DELETED';
       }, 'the environment deleted from Slack to be DELETED');
 
-      // Every status change was announced on the bus, once each, in order.
-      const events = (await (
-        await fetch(`${stack.endpoints.EVENTBRIDGE}/_local/events?bus=berth-httptest`)
-      ).json()) as { events: { detail?: { environmentId?: string; status?: string } }[] };
-      const statuses = events.events
-        .map((event) => event.detail ?? {})
-        .filter((detail) => detail.environmentId === id)
-        .map((detail) => detail.status);
+      // Every status change was announced on the bus, once each, in order. The step records the
+      // status before it announces it, so the last event may arrive just after the API shows it.
+      const announced = async () => {
+        const events = (await (
+          await fetch(`${stack.endpoints.EVENTBRIDGE}/_local/events?bus=berth-httptest`)
+        ).json()) as { events: { detail?: { environmentId?: string; status?: string } }[] };
+        return events.events
+          .map((event) => event.detail ?? {})
+          .filter((detail) => detail.environmentId === id)
+          .map((detail) => detail.status);
+      };
+      let statuses: (string | undefined)[] = [];
+      await until(async () => {
+        statuses = await announced();
+        return statuses.includes('DELETED');
+      }, 'the DELETED status event');
       expect(statuses).toEqual(['REQUESTED', 'PROVISIONING', 'READY', 'DELETING', 'DELETED']);
     } finally {
       await hooks.close();
