@@ -14,6 +14,7 @@ import {
   ListClustersCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
+  ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
@@ -304,7 +305,7 @@ describe('task definitions', () => {
 
     const latest = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'berth-dev-web' }));
     await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'berth-dev-web:1' }));
-    const active = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'berth-dev' }));
+    const active = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'berth-dev-web' }));
 
     expect(first).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/berth-dev-web:1');
     expect(second).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/berth-dev-web:2');
@@ -323,7 +324,10 @@ describe('task definitions', () => {
   });
 
   it('deletes only INACTIVE revisions, reporting ACTIVE, unknown and revision-less ones as failures', async () => {
+    await createCluster();
     const first = await registerWeb();
+    // A service still uses the first revision, so it stays DELETE_IN_PROGRESS.
+    await client.send(new CreateServiceCommand(serviceInput(first)));
     const second = await registerWeb();
     await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: first }));
 
@@ -360,6 +364,81 @@ describe('task definitions', () => {
     ]);
     expect(described.taskDefinition?.status).toBe('DELETE_IN_PROGRESS');
     expect(inProgress.taskDefinitionArns).toEqual([first]);
+  });
+
+  it('lists by the exact family in ListTaskDefinitions and by prefix only in ListTaskDefinitionFamilies', async () => {
+    // Prepare
+    const web = await registerWeb();
+    const worker = await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'berth-dev-web-worker',
+        containerDefinitions: [{ name: 'worker', image: 'nginx', memory: 128 }],
+      }),
+    );
+    await client.send(
+      new DeregisterTaskDefinitionCommand({ taskDefinition: worker.taskDefinition?.taskDefinitionArn }),
+    );
+
+    // Act
+    const byPrefix = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'berth-dev' }));
+    const byFamily = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'berth-dev-web' }));
+    const families = await client.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'berth-dev' }));
+    const inactiveFamilies = await client.send(
+      new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'berth-dev', status: 'INACTIVE' }),
+    );
+
+    // Assess
+    expect(byPrefix.taskDefinitionArns).toEqual([]);
+    expect(byFamily.taskDefinitionArns).toEqual([web]);
+    expect(families.families).toEqual(['berth-dev-web', 'berth-dev-web-worker']);
+    expect(inactiveFamilies.families).toEqual(['berth-dev-web-worker']);
+  });
+
+  it('forgets a revision submitted for deletion once nothing uses it, and keeps counting revisions', async () => {
+    // Prepare
+    const first = await registerWeb();
+    await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: first }));
+
+    // Act
+    await client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [first] }));
+    const described = await errorOf(
+      client.send(new DescribeTaskDefinitionCommand({ taskDefinition: first })),
+    );
+    const families = await client.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'berth-dev' }));
+    const inProgress = await client.send(new ListTaskDefinitionsCommand({ status: 'DELETE_IN_PROGRESS' }));
+    const next = await registerWeb();
+
+    // Assess
+    expect(described.name).toBe('ClientException');
+    expect(described.message).toBe('Unable to describe task definition.');
+    expect(families.families).toEqual([]);
+    expect(inProgress.taskDefinitionArns).toEqual([]);
+    expect(next).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/berth-dev-web:2');
+  });
+
+  it('refuses a task definition larger than 64 KiB with ClientException, and registers one just under', async () => {
+    // Prepare
+    const withEnvironment = (bytes: number) =>
+      new RegisterTaskDefinitionCommand({
+        family: 'berth-dev-big',
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'nginx',
+            memory: 128,
+            environment: [{ name: 'PADDING', value: 'x'.repeat(bytes) }],
+          },
+        ],
+      });
+
+    // Act
+    const refused = await errorOf(client.send(withEnvironment(65_600)));
+    const accepted = await client.send(withEnvironment(65_000));
+
+    // Assess
+    expect(refused.name).toBe('ClientException');
+    expect(refused.message).toMatch(/^Actual length: '\d+'\. Max allowed length is '65536' bytes\.$/);
+    expect(accepted.taskDefinition?.revision).toBe(1);
   });
 
   it('refuses to run a task from a revision submitted for deletion', async () => {

@@ -30,8 +30,10 @@
  *   ClientException for attached cluster-scoped capacity providers.
  * - ListClusters keeps listing a deleted (INACTIVE) cluster while DescribeClusters answers it.
  * - DeleteTaskDefinitions moves INACTIVE revisions to DELETE_IN_PROGRESS and reports ACTIVE, unknown
- *   and revision-less ones as `failures`. The records stay (AWS purges one once no task or deployment
- *   uses it; not simulated), so revision numbers keep counting.
+ *   and revision-less ones as `failures`; a revision no task or deployment uses is then gone (Describe
+ *   and the listings no longer answer it). The records stay, so revision numbers keep counting.
+ * - ListTaskDefinitions' `familyPrefix` is the exact family; only ListTaskDefinitionFamilies matches a
+ *   prefix. RegisterTaskDefinition refuses a request over 64 KiB.
  * - DeleteCapacityProvider of a provider still associated with a cluster does not throw: like AWS it
  *   answers the provider with `updateStatus: DELETE_FAILED` and the reason.
  * - Throttling is `ThrottlingException` / 400 with ECS's token buckets (docs/aws-facts.md#api-throttling).
@@ -70,6 +72,7 @@ import {
   deleteTaskDefinitions,
   deregisterTaskDefinition,
   describeTaskDefinition,
+  listTaskDefinitionFamilies,
   listTaskDefinitions,
   registerTaskDefinition,
 } from './ecs/task-definitions';
@@ -108,6 +111,7 @@ export const ecs: ServiceDefinition = {
     DeregisterTaskDefinition: deregisterTaskDefinition,
     DeleteTaskDefinitions: deleteTaskDefinitions,
     ListTaskDefinitions: listTaskDefinitions,
+    ListTaskDefinitionFamilies: listTaskDefinitionFamilies,
     CreateService: createService,
     DescribeServices: describeServices,
     UpdateService: updateService,

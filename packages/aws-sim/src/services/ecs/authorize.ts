@@ -13,7 +13,7 @@
  *   RunTask's overrides) as `iam:PassRole` to `ecs-tasks.amazonaws.com`; CreateService passes its
  *   `role` to `ecs.amazonaws.com`;
  * - operations without a resource type (ListClusters, ListServices, ListTaskDefinitions,
- *   DescribeTaskDefinition, DeregisterTaskDefinition) are authorised on `*`.
+ *   ListTaskDefinitionFamilies, DescribeTaskDefinition, DeregisterTaskDefinition) are authorised on `*`.
  * See docs/aws-facts.md#iam-for-ecs.
  */
 import { type AccessRequest, passRole, requestTagContext, resourceTagContext } from '../../iam/access';
@@ -216,6 +216,7 @@ export const ecsAuthorizers: Record<string, Authorizer> = {
       .strings('taskDefinitions')
       .map((reference) => onArn(ctx, 'DeleteTaskDefinitions', taskDefinitionArnOf(ctx, reference))),
   ListTaskDefinitions: onAnyResource('ListTaskDefinitions'),
+  ListTaskDefinitionFamilies: onAnyResource('ListTaskDefinitionFamilies'),
   CreateService: (input, ctx) => {
     const r = reader(input);
     const cluster = clusterOf(ctx, r);

@@ -1,22 +1,30 @@
 /**
- * Task definitions: registration with Fargate's CPU/memory combinations and revision numbering,
- * describe, deregister, DeleteTaskDefinitions (DELETE_IN_PROGRESS; records stay, so revisions keep
- * counting) and listing.
+ * Task definitions: registration with Fargate's CPU/memory combinations, the 64 KiB size limit and
+ * revision numbering, describe, deregister, DeleteTaskDefinitions (DELETE_IN_PROGRESS, then gone once
+ * no task or deployment uses the revision; records stay, so revisions keep counting) and listing:
+ * ListTaskDefinitions filters by the exact family, ListTaskDefinitionFamilies by a prefix
+ * (docs/aws-facts.md#task-definitions-ami-architecture-and-derived-names).
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { epochSeconds, InputReader, paginate } from '../operation-input';
 import {
   arnPrefix,
   clientException,
+  type EcsServiceResource,
   includes,
   invalidParameter,
   plain,
   reader,
   readTags,
   type TaskDefinitionResource,
+  type TaskResource,
   tagsOut,
   taskDefinitionNotFound,
 } from './model';
+import { taskStatus } from './task-lifecycle';
+
+/** RegisterTaskDefinition refuses a request larger than this many bytes (ClientException). */
+const MAX_TASK_DEFINITION_BYTES = 65536;
 
 /** Valid Fargate task sizes: CPU units → allowed memory (MiB), from "Task CPU and memory". */
 const FARGATE_SIZES: Record<string, number[]> = {
@@ -68,6 +76,33 @@ export function nextRevision(ctx: SimContext, family: string): number {
   );
 }
 
+/**
+ * True once a revision submitted for deletion is purged: ECS deletes it when no task that has not
+ * stopped and no service that is not INACTIVE still refers to it. Computed when asked, so no timer runs.
+ */
+function isPurged(ctx: SimContext, definition: TaskDefinitionResource): boolean {
+  if (definition.status !== 'DELETE_IN_PROGRESS') return false;
+  const runningTask = ctx.store
+    .list<TaskResource>('ecs-task')
+    .some((task) => task.taskDefinitionArn === definition.arn && taskStatus(ctx, task) !== 'STOPPED');
+  if (runningTask) return false;
+  return !ctx.store
+    .list<EcsServiceResource>('ecs-service')
+    .some(
+      (service) =>
+        service.status !== 'INACTIVE' &&
+        (service.taskDefinition === definition.arn ||
+          service.deployments.some((deployment) => deployment.taskDefinition === definition.arn)),
+    );
+}
+
+/** The revisions the account still has: every record but those purged after DeleteTaskDefinitions. */
+function existingDefinitions(ctx: SimContext): TaskDefinitionResource[] {
+  return ctx.store
+    .list<TaskDefinitionResource>('ecs-task-definition')
+    .filter((definition) => !isPurged(ctx, definition));
+}
+
 function taskDefinitionOutput(definition: TaskDefinitionResource) {
   return {
     ...definition.body,
@@ -81,6 +116,12 @@ function taskDefinitionOutput(definition: TaskDefinitionResource) {
 }
 
 export function registerTaskDefinition(input: OperationInput, ctx: SimContext) {
+  const size = Buffer.byteLength(JSON.stringify(input), 'utf8');
+  if (size > MAX_TASK_DEFINITION_BYTES) {
+    throw clientException(
+      `Actual length: '${size}'. Max allowed length is '${MAX_TASK_DEFINITION_BYTES}' bytes.`,
+    );
+  }
   const r = new InputReader(input, clientException);
   const family = r.requiredString('family');
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
@@ -182,7 +223,7 @@ export function registerTaskDefinition(input: OperationInput, ctx: SimContext) {
 export function describeTaskDefinition(input: OperationInput, ctx: SimContext) {
   const r = new InputReader(input, clientException);
   const definition = resolveTaskDefinition(ctx, r.requiredString('taskDefinition'));
-  if (!definition) throw taskDefinitionNotFound();
+  if (!definition || isPurged(ctx, definition)) throw taskDefinitionNotFound();
   return {
     taskDefinition: taskDefinitionOutput(definition),
     ...(includes(r, 'TAGS') ? { tags: tagsOut(definition.tags) } : {}),
@@ -245,14 +286,14 @@ export function deleteTaskDefinitions(input: OperationInput, ctx: SimContext) {
   return { taskDefinitions: deleted, failures };
 }
 
+/** ListTaskDefinitions: `familyPrefix` is the full family name, not a prefix, whatever its name says. */
 export function listTaskDefinitions(input: OperationInput, ctx: SimContext) {
   const r = reader(input);
-  const familyPrefix = r.string('familyPrefix');
+  const family = r.string('familyPrefix');
   const status = r.string('status') ?? 'ACTIVE';
-  const arns = ctx.store
-    .list<TaskDefinitionResource>('ecs-task-definition')
+  const arns = existingDefinitions(ctx)
     .filter((definition) => definition.status === status)
-    .filter((definition) => familyPrefix === undefined || definition.family.startsWith(familyPrefix))
+    .filter((definition) => family === undefined || definition.family === family)
     .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision)
     .map((definition) => definition.arn);
   if (r.string('sort') === 'DESC') arns.reverse();
@@ -264,4 +305,36 @@ export function listTaskDefinitions(input: OperationInput, ctx: SimContext) {
     100,
   );
   return { taskDefinitionArns: page, ...(nextToken ? { nextToken } : {}) };
+}
+
+/**
+ * ListTaskDefinitionFamilies: families whose name starts with `familyPrefix`. `status` ACTIVE keeps
+ * families with an ACTIVE revision, INACTIVE those without one, ALL (the default) both; a family
+ * whose every revision is purged is no longer listed.
+ */
+export function listTaskDefinitionFamilies(input: OperationInput, ctx: SimContext) {
+  const r = reader(input);
+  const prefix = r.string('familyPrefix') ?? '';
+  const status = r.string('status') ?? 'ALL';
+  if (!['ACTIVE', 'INACTIVE', 'ALL'].includes(status)) {
+    throw invalidParameter(`Invalid status: ${status}. Valid values are ACTIVE, INACTIVE and ALL.`);
+  }
+  const activeFamilies = new Set<string>();
+  const families = new Set<string>();
+  for (const definition of existingDefinitions(ctx)) {
+    if (!definition.family.startsWith(prefix)) continue;
+    families.add(definition.family);
+    if (definition.status === 'ACTIVE') activeFamilies.add(definition.family);
+  }
+  const listed = [...families]
+    .filter((family) => status === 'ALL' || (status === 'ACTIVE') === activeFamilies.has(family))
+    .sort();
+  const { page, nextToken } = paginate(
+    listed,
+    r.string('nextToken'),
+    r.number('maxResults'),
+    invalidParameter,
+    100,
+  );
+  return { families: page, ...(nextToken ? { nextToken } : {}) };
 }
