@@ -30,6 +30,11 @@ const SK = 'CIDR';
 /** Retries of one explicit CIDR when the transaction collides with another (TransactionConflict). */
 const CONFLICT_ATTEMPTS = 5;
 
+/**
+ * The message is what the requester sees (GET, events, callbacks, Slack): it names the requested
+ * CIDR and the block, never the environment or CIDR that holds it — another team's environment must
+ * look like any other taken address space. The holder stays on the error for operators' logs only.
+ */
 export class CidrOverlapError extends Error {
   constructor(
     readonly cidr: string,
@@ -38,8 +43,8 @@ export class CidrOverlapError extends Error {
     readonly block: string,
   ) {
     super(
-      `${cidr} overlaps the CIDR ${otherCidr ?? 'allocated'} of environment ${otherEnvironmentId}` +
-        ` (both need the /${LOCK_GRANULARITY} block ${block})`,
+      `${cidr} overlaps a CIDR already allocated to another environment (the /${LOCK_GRANULARITY} ` +
+        `block ${block} is taken); choose another CIDR or "auto"`,
     );
     this.name = 'CidrOverlapError';
   }

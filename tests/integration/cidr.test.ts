@@ -59,6 +59,27 @@ describe('CidrAllocator', () => {
     await expect(attempt).rejects.toMatchObject({ otherEnvironmentId: owner, otherCidr: vpc });
   });
 
+  it('names neither the other environment nor its CIDR in the message the requester sees', async () => {
+    // Prepare
+    const pool = newPool();
+    const owner = newEnvironmentId();
+    const vpc = pool.replace('/14', '/16');
+    await allocator.allocate(owner, vpc, pool);
+    const inside = vpc.replace('.0.0/16', '.48.0/20');
+
+    // Act
+    const error = await allocator
+      .allocate(newEnvironmentId(), inside, pool)
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(CidrOverlapError);
+    const { message } = error as CidrOverlapError;
+    expect(message).toContain(inside);
+    expect(message).not.toContain(owner);
+    expect(message).not.toContain(vpc);
+  });
+
   it('refuses a small explicit CIDR in a /20 another small CIDR already locks', async () => {
     const pool = newPool();
     const base = pool.replace('.0.0/14', '');
