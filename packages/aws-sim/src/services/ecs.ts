@@ -65,6 +65,7 @@ import {
   describeClusters,
   listClusters,
   putClusterCapacityProviders,
+  updateClusterSettings,
 } from './ecs/clusters';
 import { createService, deleteService, describeServices, listServices, updateService } from './ecs/services';
 import { listTagsForResource, tagResource, untagResource } from './ecs/tags';
@@ -103,6 +104,7 @@ export const ecs: ServiceDefinition = {
     ListClusters: listClusters,
     DeleteCluster: deleteCluster,
     PutClusterCapacityProviders: putClusterCapacityProviders,
+    UpdateClusterSettings: updateClusterSettings,
     CreateCapacityProvider: createCapacityProvider,
     DescribeCapacityProviders: describeCapacityProviders,
     DeleteCapacityProvider: deleteCapacityProvider,

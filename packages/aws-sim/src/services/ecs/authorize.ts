@@ -188,6 +188,7 @@ export const ecsAuthorizers: Record<string, Authorizer> = {
   ListClusters: onAnyResource('ListClusters'),
   DeleteCluster: onCluster('DeleteCluster'),
   PutClusterCapacityProviders: onCluster('PutClusterCapacityProviders'),
+  UpdateClusterSettings: onCluster('UpdateClusterSettings'),
   CreateCapacityProvider: (input, ctx) => {
     const r = reader(input);
     const arn = `${arnPrefix(ctx)}:capacity-provider/${r.string('name') ?? ''}`;

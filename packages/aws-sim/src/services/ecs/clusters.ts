@@ -1,5 +1,5 @@
 /**
- * Clusters: CreateCluster, DescribeClusters, ListClusters, DeleteCluster and
+ * Clusters: CreateCluster, DescribeClusters, ListClusters, DeleteCluster, UpdateClusterSettings and
  * PutClusterCapacityProviders. DeleteCluster checks services, container instances, tasks and attached
  * capacity providers in AWS's order; ListClusters keeps a deleted cluster while Describe answers it.
  */
@@ -79,6 +79,23 @@ function validateDefaultStrategy(strategy: StrategyItem[], providers: string[]):
   }
 }
 
+/** Cluster settings as CreateCluster and UpdateClusterSettings take them: only `containerInsights`. */
+function readSettings(r: ReturnType<typeof reader>): { name: string; value: string }[] {
+  const settings = r.objects('settings').map((setting) => ({
+    name: setting.requiredString('name'),
+    value: setting.requiredString('value'),
+  }));
+  for (const setting of settings) {
+    if (
+      setting.name !== 'containerInsights' ||
+      !['enabled', 'disabled', 'enhanced'].includes(setting.value)
+    ) {
+      throw invalidParameter(`The cluster setting ${setting.name}=${setting.value} is not valid.`);
+    }
+  }
+  return settings;
+}
+
 export function createCluster(input: OperationInput, ctx: SimContext) {
   const r = reader(input);
   const name = r.string('clusterName') ?? 'default';
@@ -95,18 +112,7 @@ export function createCluster(input: OperationInput, ctx: SimContext) {
   requireCapacityProviderNames(ctx, capacityProviders, arn);
   const defaultCapacityProviderStrategy = readStrategy(r, 'defaultCapacityProviderStrategy');
   validateDefaultStrategy(defaultCapacityProviderStrategy, capacityProviders);
-  const settings = r.objects('settings').map((setting) => ({
-    name: setting.requiredString('name'),
-    value: setting.requiredString('value'),
-  }));
-  for (const setting of settings) {
-    if (
-      setting.name !== 'containerInsights' ||
-      !['enabled', 'disabled', 'enhanced'].includes(setting.value)
-    ) {
-      throw invalidParameter(`The cluster setting ${setting.name}=${setting.value} is not valid.`);
-    }
-  }
+  const settings = readSettings(r);
   const cluster = ctx.store.put<ClusterResource>({
     type: 'ecs-cluster',
     id: arn,
@@ -120,6 +126,21 @@ export function createCluster(input: OperationInput, ctx: SimContext) {
     createdAt: ctx.clock.now(),
   });
   return { cluster: clusterOutput(ctx, cluster, true) };
+}
+
+/**
+ * UpdateClusterSettings: replaces the named settings of an ACTIVE cluster (ClusterNotFoundException
+ * otherwise); `settings` is required and each must be a valid containerInsights value.
+ */
+export function updateClusterSettings(input: OperationInput, ctx: SimContext) {
+  const r = reader(input);
+  const cluster = requireCluster(ctx, r.requiredString('cluster'));
+  if (!r.has('settings')) throw invalidParameter('settings can not be null or empty.');
+  const settings = readSettings(r);
+  if (settings.length === 0) throw invalidParameter('settings can not be null or empty.');
+  const names = new Set(settings.map((setting) => setting.name));
+  cluster.settings = [...cluster.settings.filter((setting) => !names.has(setting.name)), ...settings];
+  return { cluster: clusterOutput(ctx, cluster, false) };
 }
 
 export function describeClusters(input: OperationInput, ctx: SimContext) {
