@@ -22,6 +22,7 @@ import {
   paginateDescribeAutoScalingGroups,
   ResourceInUseFault,
   ScalingActivityInProgressFault,
+  UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
   type _InstanceType,
@@ -49,6 +50,7 @@ import {
   PutClusterCapacityProvidersCommand,
   paginateListClusters,
   paginateListTaskDefinitions,
+  UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
@@ -144,6 +146,32 @@ export async function ensureCluster(
     }),
   );
   return { clusterArn: required(cluster?.clusterArn, 'clusterArn'), clusterName };
+}
+
+/**
+ * Container Insights of an existing cluster follows the spec (UpdateClusterSettings, only when it
+ * differs; docs/aws-facts.md#what-an-update-applies-in-place). Answers whether it changed anything.
+ */
+export async function applyContainerInsights(
+  clusterName: string,
+  enabled: boolean,
+  ecs: ECSClient = defaultClients.ecs,
+): Promise<boolean> {
+  const { clusters = [] } = await ecs.send(
+    new DescribeClustersCommand({ clusters: [clusterName], include: ['SETTINGS'] }),
+  );
+  const cluster = clusters.find((candidate) => candidate.clusterName === clusterName);
+  if (cluster?.status !== 'ACTIVE') throw new Error(`cluster ${clusterName} is not ACTIVE`);
+  const current = cluster.settings?.find((setting) => setting.name === 'containerInsights')?.value;
+  // `enhanced` (set outside berth) is a kind of enabled: keep it rather than downgrade it.
+  if (enabled === (current === 'enabled' || current === 'enhanced')) return false;
+  await ecs.send(
+    new UpdateClusterSettingsCommand({
+      cluster: clusterName,
+      settings: [{ name: 'containerInsights', value: enabled ? 'enabled' : 'disabled' }],
+    }),
+  );
+  return true;
 }
 
 /** Every ACTIVE cluster tagged with the environment (normally one). */
@@ -377,6 +405,35 @@ export async function ensureEc2Capacity(
     );
   }
   return { launchTemplateId, autoScalingGroupArn, capacityProviderName };
+}
+
+/**
+ * The Auto Scaling group's size follows the spec. Min and max are reconciled on every update; the
+ * desired capacity only when the update changed it, because ECS managed scaling moves it between
+ * updates and resetting it would fight the capacity provider. Auto Scaling itself moves a desired
+ * capacity that falls outside new bounds (docs/aws-facts.md#what-an-update-applies-in-place).
+ * Answers whether it changed anything.
+ */
+export async function resizeEc2Capacity(
+  clusterName: string,
+  spec: Pick<Ec2CapacitySpec, 'minSize' | 'maxSize' | 'desiredCapacity'>,
+  options: { desiredCapacityChanged: boolean },
+  autoScaling: AutoScalingClient = defaultClients.autoScaling,
+): Promise<boolean> {
+  const name = ec2CapacityName(clusterName);
+  const group = await describeGroup(name, autoScaling);
+  if (!group || group.Status !== undefined) throw new Error(`Auto Scaling group ${name} is not in service`);
+  const setDesired = options.desiredCapacityChanged && group.DesiredCapacity !== spec.desiredCapacity;
+  if (group.MinSize === spec.minSize && group.MaxSize === spec.maxSize && !setDesired) return false;
+  await autoScaling.send(
+    new UpdateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      MinSize: spec.minSize,
+      MaxSize: spec.maxSize,
+      ...(setDesired ? { DesiredCapacity: spec.desiredCapacity } : {}),
+    }),
+  );
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

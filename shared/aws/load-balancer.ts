@@ -244,13 +244,22 @@ export async function ensureLoadBalancer(
   // Checked on both paths: with the same settings CreateLoadBalancer answers an existing ALB, whoever
   // made it, and without an error.
   await verifyOwnership(env, `load balancer ${name}`, ref.arn, client);
+  await setIdleTimeout(ref.arn, spec.idleTimeoutSeconds, client);
+  return ref;
+}
+
+/** The ALB's idle timeout (attribute `idle_timeout.timeout_seconds`, 1–4000 s); idempotent. */
+export async function setIdleTimeout(
+  arn: string,
+  seconds: number,
+  client: ElasticLoadBalancingV2Client = defaultClient,
+): Promise<void> {
   await client.send(
     new ModifyLoadBalancerAttributesCommand({
-      LoadBalancerArn: ref.arn,
-      Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: String(spec.idleTimeoutSeconds) }],
+      LoadBalancerArn: arn,
+      Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: String(seconds) }],
     }),
   );
-  return ref;
 }
 
 /** The ALB's state: the workflow waits for `active` (or stops at `failed`). */

@@ -619,6 +619,23 @@ export async function ensureSecurityGroups(
 }
 
 /**
+ * The load balancer group's ingress alone follows `allowedIngressCidrs` (80/443 from each CIDR):
+ * what an update applies in place. Added CIDRs are authorised and removed ones revoked; idempotent.
+ */
+export async function ensureLoadBalancerIngress(
+  env: EnvironmentRef,
+  albGroupId: string,
+  allowedIngressCidrs: readonly string[],
+  ec2: EC2Client = defaultEc2,
+): Promise<void> {
+  const [group] = await describeSecurityGroups([{ Name: 'group-id', Values: [albGroupId] }], ec2);
+  if (!group) throw new Error(`security group ${albGroupId} of the load balancer was not found`);
+  // Only the ALB group's rules are planned here; the other groups' sources are not needed for them.
+  const plan = planIngress({ allowedIngressCidrs, containerPorts: [], albGroupId, serviceGroupId: '' });
+  await ensureIngress(env, group, albGroupId, 'sg-alb', plan.alb, ec2);
+}
+
+/**
  * CreateNatGateway's ClientToken (≤ 64 ASCII characters): the same for every retry of one NAT, but a
  * new one once a previous attempt `failed`, or the token would hand back the failed gateway.
  */
