@@ -16,6 +16,12 @@
  *   POST /_local/iam/credentials            { roleName, sessionName } → credentials of a role session
  *   GET  /_local/iam/denials                the refusals since start or the last reset
  *   GET  /_local/iam/unused                 template grants that allowed no request
+ *   GET  /_local/egress                     { enforce }   PUT { enforce: false } lets tasks start without a way
+ *                                           out (no NAT, public IP or VPC endpoint; on by default, as on AWS)
+ *   GET  /_local/quotas                     { enforce, quotas: { "vpc/L-F678F1CE": { name, value, defaultValue } … } }
+ *   PUT  /_local/quotas                     { enforce?, quotas?: { "vpc/L-F678F1CE": 10 | null } } (reset: defaults, on)
+ *   GET  /_local/health-checks              { securityGroups }   PUT { securityGroups: false } makes ELB health
+ *                                           checks ignore security groups (on by default, as on AWS)
  *
  * Signatures are not verified. Credentials issued by `/_local/iam/credentials` act as their role and
  * are held to its policies (iam/identities.ts); any other access key is the account's operator.
@@ -27,6 +33,7 @@ import { parseFaultSpecs } from './faults';
 import type { SimRequest, SimResponse } from './protocols/index';
 import { recordedEvents } from './services/eventbridge';
 import { services as registeredServices } from './services/index';
+import { quotaSettings, updateQuotaSettings } from './services/quotas';
 import { Simulator, type SimulatorOptions } from './simulator';
 
 export interface StartOptions extends SimulatorOptions {
@@ -233,6 +240,33 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
       return jsonResponse(200, { denials: sim.iam.denials() });
     case 'GET /_local/iam/unused':
       return jsonResponse(200, { unused: sim.iam.unusedGrants() });
+    case 'GET /_local/egress':
+      return jsonResponse(200, { enforce: egressEnforced(sim.ctx) });
+    case 'PUT /_local/egress': {
+      const enforce = (jsonBody(request) as { enforce?: unknown }).enforce;
+      if (typeof enforce !== 'boolean') throw new HttpProblem(400, 'enforce must be true or false');
+      setEgressEnforced(sim.ctx, enforce);
+      return jsonResponse(200, { enforce });
+    }
+    case 'GET /_local/quotas':
+      return jsonResponse(200, quotaSettings(sim.ctx));
+    case 'PUT /_local/quotas':
+      try {
+        updateQuotaSettings(sim.ctx, jsonBody(request));
+      } catch (error) {
+        if (error instanceof HttpProblem) throw error;
+        throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
+      }
+      return jsonResponse(200, quotaSettings(sim.ctx));
+    case 'GET /_local/health-checks':
+      return jsonResponse(200, { securityGroups: securityGroupHealthChecks(sim.ctx) });
+    case 'PUT /_local/health-checks': {
+      const securityGroups = (jsonBody(request) as { securityGroups?: unknown }).securityGroups;
+      if (typeof securityGroups !== 'boolean')
+        throw new HttpProblem(400, 'securityGroups must be true or false');
+      setSecurityGroupHealthChecks(sim.ctx, securityGroups);
+      return jsonResponse(200, { securityGroups });
+    }
   }
   const faultId = /^DELETE \/_local\/faults\/([^/]+)$/.exec(route)?.[1];
   if (faultId) {

@@ -1,4 +1,9 @@
 import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
   CreateClusterCommand,
   CreateServiceCommand,
   type CreateServiceCommandInput,
@@ -59,6 +64,16 @@ afterAll(async () => {
 beforeEach(async () => {
   services.running.sim.reset();
   network = await createNetwork(services);
+  // The load balancer and the tasks share the fixture's group: it lets its own members in, or the
+  // health checks would time out (docs/aws-facts.md#security-groups-and-alb-health-checks).
+  const ec2Client = new EC2Client(services.clientConfig);
+  await ec2Client.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: network.securityGroupId,
+      IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: network.securityGroupId }] }],
+    }),
+  );
+  ec2Client.destroy();
 });
 
 const errorOf = (promise: Promise<unknown>) =>
@@ -81,7 +96,7 @@ async function createCluster(name = 'berth-dev') {
   );
 }
 
-async function registerWeb(image = 'public.ecr.aws/nginx/nginx:latest') {
+async function registerWeb(image = 'public.ecr.aws/nginx/nginx:latest', port = 8080) {
   const registered = await client.send(
     new RegisterTaskDefinitionCommand({
       family: 'berth-dev-web',
@@ -95,7 +110,7 @@ async function registerWeb(image = 'public.ecr.aws/nginx/nginx:latest') {
           name: 'web',
           image,
           essential: true,
-          portMappings: [{ containerPort: 8080 }],
+          portMappings: [{ containerPort: port }],
           logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/berth/dev/web' } },
         },
       ],
@@ -597,6 +612,67 @@ describe('services', () => {
 
     expect(done.taskDefinition).toBe(v2);
     expect(done.deployments?.[0]?.taskDefinition).toBe(v2);
+  });
+
+  it('refuses a revision without the load balancer container port unless loadBalancers name the new one', async () => {
+    await createCluster();
+    const v1 = await registerWeb();
+    const targetGroupArn = await createTargetGroupBehindAlb();
+    await client.send(new CreateServiceCommand(serviceInput(v1, targetGroupArn)));
+    const moved = await registerWeb('public.ecr.aws/nginx/nginx:latest', 9090);
+
+    const refused = await errorOf(
+      client.send(new UpdateServiceCommand({ cluster: 'berth-dev', service: 'web', taskDefinition: moved })),
+    );
+    const accepted = await client.send(
+      new UpdateServiceCommand({
+        cluster: 'berth-dev',
+        service: 'web',
+        taskDefinition: moved,
+        loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 9090 }],
+      }),
+    );
+
+    expect(refused).toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'The container web did not have a container port 8080 defined.',
+    });
+    expect(accepted.service?.loadBalancers).toEqual([
+      { targetGroupArn, containerName: 'web', containerPort: 9090 },
+    ]);
+  });
+
+  it('fails tasks the load balancer cannot reach through their security group, naming the timeout', async () => {
+    await createCluster();
+    const v1 = await registerWeb();
+    const targetGroupArn = await createTargetGroupBehindAlb();
+    const ec2Client = new EC2Client(services.clientConfig);
+    const closed = await ec2Client.send(
+      new CreateSecurityGroupCommand({
+        VpcId: network.vpcId,
+        GroupName: 'closed',
+        Description: 'no ingress',
+      }),
+    );
+    ec2Client.destroy();
+    const input = serviceInput(v1, targetGroupArn);
+
+    await client.send(
+      new CreateServiceCommand({
+        ...input,
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: network.subnetIds, securityGroups: [closed.GroupId ?? ''] },
+        },
+      }),
+    );
+    const failed = await eventually(async () => {
+      const service = await describeWeb();
+      return service.deployments?.[0]?.rolloutState === 'FAILED' ? service : undefined;
+    });
+
+    expect(failed.events?.map((event) => event.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/is unhealthy in .* \(reason Request timed out\)\.$/)]),
+    );
   });
 
   it('rolls back with the circuit breaker when the new revision fails its health checks', async () => {

@@ -8,6 +8,7 @@ import { readInteger, readRecordList, readString, readStringList } from '../../i
 import { AwsError, type OperationInput, type SimContext } from '../../kernel';
 import {
   applyFilters,
+  cidrContains,
   find,
   type NetworkInterface,
   notFound,
@@ -23,7 +24,7 @@ import {
   type Vpc,
 } from './model';
 
-type Direction = 'ingress' | 'egress';
+export type Direction = 'ingress' | 'egress';
 
 const protocolNames: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
 
@@ -346,4 +347,54 @@ export function deleteSecurityGroup(input: OperationInput, ctx: SimContext): unk
     throw new AwsError('DependencyViolation', `resource ${group.id} has a dependent object`);
   ctx.store.delete('security-group', group.id);
   return { return: true, groupId: group.id };
+}
+
+/** Who sends or receives the traffic a rule is checked against: its security groups and address ranges. */
+export interface TrafficPeer {
+  groupIds: readonly string[];
+  /** Every range must fall inside a CIDR rule for it to match (an ALB's subnets, a target's `/32`). */
+  cidrs: readonly string[];
+}
+
+function ruleAllows(rule: SecurityGroupRule, port: number, peer: TrafficPeer): boolean {
+  const protocolMatches =
+    rule.ipProtocol === '-1' ||
+    (rule.ipProtocol === 'tcp' &&
+      rule.fromPort !== undefined &&
+      rule.toPort !== undefined &&
+      rule.fromPort <= port &&
+      port <= rule.toPort);
+  if (!protocolMatches) return false;
+  if (rule.referencedGroupId !== undefined) return peer.groupIds.includes(rule.referencedGroupId);
+  const outer = rule.cidrIpv4 === undefined ? undefined : parseCidr(rule.cidrIpv4);
+  if (!outer || peer.cidrs.length === 0) return false;
+  return peer.cidrs.every((text) => {
+    const inner = parseCidr(text);
+    return inner !== undefined && cidrContains(outer, inner);
+  });
+}
+
+/**
+ * Whether any of `groupIds` lets TCP on `port` in from (`ingress`) or out to (`egress`) the peer: a
+ * rule for all traffic or a port range holding `port`, whose source is one of the peer's groups or a
+ * CIDR covering all of its ranges. Security groups only allow, so one matching rule is enough.
+ */
+export function securityGroupsAllow(
+  ctx: SimContext,
+  direction: Direction,
+  groupIds: readonly string[],
+  port: number,
+  peer: TrafficPeer,
+): boolean {
+  return groupIds.some((id) => {
+    const group = ctx.store.get<SecurityGroup>('security-group', id);
+    return group?.[direction].some((rule) => ruleAllows(rule, port, peer)) ?? false;
+  });
+}
+
+/** The VPC's default security group, which AWS gives a load balancer created without any. */
+export function defaultSecurityGroupOf(ctx: SimContext, vpcId: string): string | undefined {
+  return ctx.store
+    .list<SecurityGroup>('security-group')
+    .find((group) => group.vpcId === vpcId && group.isDefault)?.id;
 }

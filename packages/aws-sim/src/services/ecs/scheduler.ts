@@ -19,7 +19,7 @@ import {
   tasksOf,
 } from './model';
 import { resolveTaskDefinition } from './task-definitions';
-import { failureAt, healthyAt, launchTask, stopTask } from './task-lifecycle';
+import { failureAt, healthyAt, launchTask, reachable, stopTask } from './task-lifecycle';
 
 /** An ACTIVE cluster, reconciled up to now. */
 export function requireCluster(ctx: SimContext, nameOrArn: string | undefined): ClusterResource {
@@ -141,13 +141,16 @@ function taskFailed(ctx: SimContext, service: EcsServiceResource, task: TaskReso
   } else if (task.exitAt !== undefined) {
     stopTask(ctx, task, at, 'Essential container in task exited', 'EssentialContainerExited');
   } else {
-    const target = task.targets[0];
+    const target = task.targets.find((candidate) => !reachable(ctx, task, candidate)) ?? task.targets[0];
     if (target) {
+      const reason = reachable(ctx, task, target)
+        ? 'Health checks failed with these codes: [500]'
+        : 'Request timed out';
       addEvent(
         ctx,
         service,
         at,
-        `(port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason Health checks failed with these codes: [500]).`,
+        `(port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason ${reason}).`,
       );
     }
     stopTask(

@@ -253,6 +253,18 @@ export function updateService(input: OperationInput, ctx: SimContext) {
   const loadBalancers = r.has('loadBalancers')
     ? readServiceLoadBalancers(ctx, r, definition)
     : service.loadBalancers;
+  // The load balancers a service keeps must still name a port of the new revision's container
+  // (docs/aws-facts.md#security-groups-and-alb-health-checks): a changed port needs `loadBalancers`.
+  for (const lb of loadBalancers) {
+    const container = definition.containers.find((candidate) => candidate.name === lb.containerName);
+    if (!container)
+      throw invalidParameter(`The container ${lb.containerName} does not exist in the task definition.`);
+    if (!container.ports.includes(lb.containerPort)) {
+      throw invalidParameter(
+        `The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`,
+      );
+    }
+  }
   const grace = r.number('healthCheckGracePeriodSeconds');
   if (grace !== undefined && loadBalancers.length === 0) {
     throw invalidParameter(

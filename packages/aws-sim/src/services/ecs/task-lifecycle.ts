@@ -13,6 +13,7 @@ import {
   findTargetGroup,
   healthCheckVerdictAt,
   registerTarget,
+  targetReachable,
 } from '../elbv2/target-health';
 import {
   arnPrefix,
@@ -192,6 +193,16 @@ export function stopTask(
   }
 }
 
+/** Whether the load balancer's security groups let its health checks reach the task's target. */
+export function reachable(
+  ctx: SimContext,
+  task: TaskResource,
+  target: { targetGroupArn: string; port: number },
+): boolean {
+  const tg = findTargetGroup(ctx, target.targetGroupArn);
+  return !tg || task.privateIp === undefined || targetReachable(ctx, tg, task.privateIp, target.port);
+}
+
 /** When a service task's app is found failing: its container exits, or the ELB check fails. */
 export function failureAt(
   ctx: SimContext,
@@ -201,10 +212,12 @@ export function failureAt(
   if (task.stoppingAt !== undefined) return undefined;
   if (task.startFailure) return task.startFailure.at;
   if (task.exitAt !== undefined) return task.exitAt;
-  if (task.appHealth !== 'unhealthy') return undefined;
+  // A target the load balancer's security groups cannot reach fails like an unhealthy app (timeouts).
   const verdicts = task.targets.flatMap((target) => {
     const tg = findTargetGroup(ctx, target.targetGroupArn);
-    return tg ? [healthCheckVerdictAt(tg, task.runningAt, false)] : [];
+    if (!tg) return [];
+    const fails = task.appHealth === 'unhealthy' || !reachable(ctx, task, target);
+    return fails ? [healthCheckVerdictAt(tg, task.runningAt, false)] : [];
   });
   if (verdicts.length === 0) return undefined;
   // ECS ignores ELB health checks during the grace period.
@@ -217,6 +230,7 @@ export function healthyAt(ctx: SimContext, task: TaskResource): number | undefin
   if (task.startFailure) return undefined;
   if (task.appHealth !== 'healthy' && task.targets.length > 0) return undefined;
   if (task.appHealth === 'exits') return undefined;
+  if (task.targets.some((target) => !reachable(ctx, task, target))) return undefined;
   const verdicts = task.targets.flatMap((target) => {
     const tg = findTargetGroup(ctx, target.targetGroupArn);
     return tg ? [healthCheckVerdictAt(tg, task.runningAt, true)] : [];

@@ -2,9 +2,35 @@
  * Targets and their health, computed from the clock (initial → healthy or unhealthy; draining after
  * deregistration; unused when nothing forwards to the group). Also ECS's way in: the simulated ECS
  * registers and deregisters its tasks and reads health verdicts through these helpers.
+ *
+ * Health checks honour security groups (docs/aws-facts.md#security-groups-and-alb-health-checks): a
+ * target the load balancer cannot reach — no ingress on the health-check port from one of the ALB's
+ * groups or from a CIDR covering its subnets, or no egress from the ALB's groups to it — times out
+ * (`Target.Timeout`). The rules are read as they stand when asked, so a rule added later heals it.
  */
-import type { SimContext } from '../../kernel';
-import type { Action, ListenerResource, RuleResource, TargetGroupResource, TargetRecord } from './model';
+import type { ResourceStore, SimContext } from '../../kernel';
+import type { AutoScalingGroupResource } from '../autoscaling-model';
+import type { NetworkInterface, Subnet } from '../ec2/model';
+import { defaultSecurityGroupOf, securityGroupsAllow } from '../ec2/security-groups';
+import type {
+  Action,
+  ListenerResource,
+  LoadBalancerResource,
+  RuleResource,
+  TargetGroupResource,
+  TargetRecord,
+} from './model';
+
+/** Whether health checks honour security groups (on, as on AWS); the control API switches it. */
+const securityGroupChecks = new WeakMap<ResourceStore, boolean>();
+
+export function securityGroupHealthChecks(ctx: SimContext): boolean {
+  return securityGroupChecks.get(ctx.store) ?? true;
+}
+
+export function setSecurityGroupHealthChecks(ctx: SimContext, enabled: boolean): void {
+  securityGroupChecks.set(ctx.store, enabled);
+}
 
 export function findTargetGroup(ctx: SimContext, arn: string): TargetGroupResource | undefined {
   return ctx.store.get<TargetGroupResource>('target-group', arn);
@@ -45,6 +71,68 @@ export function loadBalancersOf(ctx: SimContext, targetGroupArn: string): string
     if (lb && targetGroupArnsOf(rule.actions).includes(targetGroupArn)) result.add(lb);
   }
   return [...result];
+}
+
+/** The port the group's health check connects to for a target registered on `targetPort`. */
+export function healthCheckPortOf(tg: TargetGroupResource, targetPort: number): number {
+  return tg.healthCheck.port === 'traffic-port' ? targetPort : Number(tg.healthCheck.port);
+}
+
+/** The security groups of a target: its ENI's (an `ip` target), or its instance's (an `instance` one). */
+function targetSecurityGroups(ctx: SimContext, tg: TargetGroupResource, id: string): string[] | undefined {
+  const interfaces = ctx.store.list<NetworkInterface>('network-interface');
+  if (tg.targetType === 'ip') {
+    return interfaces.find((eni) => eni.privateIpAddress === id && eni.vpcId === tg.vpcId)?.groups;
+  }
+  for (const group of ctx.store.list<AutoScalingGroupResource>('autoscaling-group')) {
+    const instance = group.instances.find((candidate) => candidate.instanceId === id);
+    if (instance) return interfaces.find((eni) => eni.id === instance.networkInterfaceId)?.groups;
+  }
+  return undefined;
+}
+
+function targetAddress(ctx: SimContext, tg: TargetGroupResource, id: string): string | undefined {
+  if (tg.targetType === 'ip') return id;
+  for (const group of ctx.store.list<AutoScalingGroupResource>('autoscaling-group')) {
+    const instance = group.instances.find((candidate) => candidate.instanceId === id);
+    if (instance) {
+      return ctx.store.get<NetworkInterface>('network-interface', instance.networkInterfaceId)
+        ?.privateIpAddress;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether every load balancer forwarding to the group may reach the target on its health-check port:
+ * the target's groups let it in from one of the ALB's groups (or a CIDR covering the ALB's subnets),
+ * and the ALB's groups let it out to the target. A target whose network interface the simulation
+ * does not know (an address registered by hand) is taken as reachable: nothing says otherwise.
+ */
+export function targetReachable(ctx: SimContext, tg: TargetGroupResource, id: string, port: number): boolean {
+  if (!securityGroupHealthChecks(ctx)) return true;
+  const targetGroups = targetSecurityGroups(ctx, tg, id);
+  const address = targetAddress(ctx, tg, id);
+  if (targetGroups === undefined || address === undefined) return true;
+  const checkPort = healthCheckPortOf(tg, port);
+  return loadBalancersOf(ctx, tg.arn).every((arn) => {
+    const lb = ctx.store.get<LoadBalancerResource>('load-balancer', arn);
+    if (!lb) return true;
+    const fallback = defaultSecurityGroupOf(ctx, lb.vpcId);
+    const lbGroups = lb.securityGroups.length > 0 ? lb.securityGroups : fallback ? [fallback] : [];
+    const lbSubnets = lb.zones.flatMap(
+      (zone) => ctx.store.get<Subnet>('subnet', zone.subnetId)?.cidrBlock ?? [],
+    );
+    const inbound = securityGroupsAllow(ctx, 'ingress', targetGroups, checkPort, {
+      groupIds: lbGroups,
+      cidrs: lbSubnets,
+    });
+    const outbound = securityGroupsAllow(ctx, 'egress', lbGroups, checkPort, {
+      groupIds: targetGroups,
+      cidrs: [`${address}/32`],
+    });
+    return inbound && outbound;
+  });
 }
 
 /** When a target registered at `registeredAt` passes (or fails) the group's health check. */
@@ -105,6 +193,9 @@ export function deregisterTarget(
 
 type HealthState = { State: string; Reason?: string; Description?: string };
 
+/** What a health check the security groups drop ends as: no answer within the timeout. */
+export const TIMED_OUT = { Reason: 'Target.Timeout', Description: 'Request timed out' } as const;
+
 export function targetHealth(
   ctx: SimContext,
   tg: TargetGroupResource,
@@ -132,14 +223,17 @@ export function targetHealth(
       Description: 'Health checks are disabled',
     };
   }
-  if (!ctx.clock.reached(healthCheckVerdictAt(tg, target.registeredAt, target.appHealthy))) {
+  const reachable = targetReachable(ctx, tg, target.id, target.port);
+  const passes = target.appHealthy && reachable;
+  if (!ctx.clock.reached(healthCheckVerdictAt(tg, target.registeredAt, passes))) {
     return {
       State: 'initial',
       Reason: 'Elb.RegistrationInProgress',
       Description: 'Target registration is in progress',
     };
   }
-  if (target.appHealthy) return { State: 'healthy' };
+  if (passes) return { State: 'healthy' };
+  if (!reachable) return { State: 'unhealthy', ...TIMED_OUT };
   return {
     State: 'unhealthy',
     Reason: 'Target.ResponseCodeMismatch',
