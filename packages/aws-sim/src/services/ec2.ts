@@ -143,5 +143,4 @@ export const ec2: ServiceDefinition = {
   },
   // What IAM evaluates for each operation (resource ARNs, tags, implicit CreateTags): ec2/authorization.ts.
   authorize: ec2Authorization,
-  seed: vpc.seedDefaultVpc,
 };
