@@ -301,4 +301,6 @@ export interface ServiceDefinition {
   authorize?: Record<string, Authorizer>;
   /** This service's refusal (default by protocol: EC2 `UnauthorizedOperation` 403, query `AccessDenied` 403, JSON `AccessDeniedException`). */
   accessDenied?: { code: string; status: number };
+  /** What the account holds before any call (EC2's default VPC): run at start and after every reset. */
+  seed?: (ctx: SimContext) => void;
 }

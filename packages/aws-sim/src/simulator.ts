@@ -96,6 +96,14 @@ export class Simulator {
       accountId: options.accountId ?? '000000000000',
       latency: { ...defaultLatencyModel, ...options.latency },
       random: this.random,
+      consistency: {
+        enabled: options.consistency !== false,
+        windowSeconds:
+          (typeof options.consistency === 'object' ? options.consistency.windowSeconds : undefined) ??
+          defaultConsistencyWindow,
+        // A stream of its own: switching the windows on or off leaves a seed's ids and latencies alone.
+        random: options.seed === undefined ? Math.random : seededRandom(options.seed ^ 0x5eed),
+      },
     };
     const rateLimits = options.rateLimits ?? true;
     this.limiter = new RateLimiter(this.clock, {
@@ -106,6 +114,12 @@ export class Simulator {
     this.faults.add(options.faults ?? []);
     for (const service of options.services) this.services.set(service.signingName, service);
     this.log = options.log ?? ((line) => console.error(line));
+    this.seed();
+  }
+
+  /** The resources an account has before anyone calls (each service's `seed`). */
+  private seed(): void {
+    for (const service of this.services.values()) service.seed?.(this.ctx);
   }
 
   serviceNames(): string[] {
@@ -287,13 +301,14 @@ export class Simulator {
     return unique.map((role) => role.roleName);
   }
 
-  /** Forget every resource, call count, fault and bucket level; the time scale stays. */
+  /** Forget every resource, call count, fault and bucket level (the account's seeded resources come back); the time scale stays. */
   reset(): void {
     this.store.reset();
     this.calls = new Map();
     this.faults.clear();
     this.limiter.reset();
     this.iam.reset();
+    this.seed();
   }
 }
 

@@ -46,6 +46,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type RunningSimulator, startSimulator } from '../src/server';
 import { createNetworkInterface, releaseNetworkInterface } from '../src/services/ec2';
+import { updateQuotaSettings } from '../src/services/quotas';
 
 let simulator: RunningSimulator;
 let ec2: EC2Client;
@@ -191,7 +192,9 @@ describe('VPCs', () => {
   });
 
   it('pages VPCs with MaxResults and NextToken', async () => {
-    for (let index = 0; index < 7; index += 1) await createVpc(`10.${index}.0.0/16`);
+    // Six of ours and the default VPC: past the default quota of five.
+    updateQuotaSettings(simulator.sim.ctx, { 'vpc/L-F678F1CE': 10 });
+    for (let index = 0; index < 6; index += 1) await createVpc(`10.${index}.0.0/16`);
     const first = await ec2.send(new DescribeVpcsCommand({ MaxResults: 5 }));
     expect(first.Vpcs).toHaveLength(5);
     expect(first.NextToken).toBeDefined();
@@ -573,7 +576,10 @@ describe('NAT gateways', () => {
     await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igwId, VpcId: vpcId }));
     await ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: igwId }));
     await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
-    expect((await ec2.send(new DescribeVpcsCommand({}))).Vpcs).toEqual([]);
+    expect(
+      (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['false'] }] })))
+        .Vpcs,
+    ).toEqual([]);
   });
 
   it('answers NatGatewayNotFound for an unknown id', async () => {

@@ -197,7 +197,8 @@ it('refuses a tagged VPC when the role may not tag on create, naming ec2:CreateT
   // Assess
   expect(refusal.name).toBe('UnauthorizedOperation');
   expect(refusal.message).toContain(notAuthorized('ec2:CreateTags', arn('ec2', 'vpc/*')));
-  expect(Object.keys(services.running.sim.inventory({ type: 'vpc' }))).toEqual([]);
+  // Only the account's default VPC (untagged) is left.
+  expect(services.running.sim.inventory({ type: 'vpc' }).vpc?.map((vpc) => vpc.tags)).toEqual([{}]);
 });
 
 it('creates a tagged subnet in a VPC carrying berth’s tag', async () => {
@@ -589,7 +590,7 @@ it('lists VPCs with a grant on `*`, and refuses a Describe granted only on VPC A
   const refusal = await refusalOf(scoped.send(new DescribeVpcsCommand({})));
 
   // Assess
-  expect(listed.Vpcs).toHaveLength(1);
+  expect(listed.Vpcs?.filter((vpc) => !vpc.IsDefault)).toHaveLength(1);
   expect(refusal.message).toContain(notAuthorized('ec2:DescribeVpcs', '*'));
   reader.destroy();
   scoped.destroy();

@@ -407,13 +407,19 @@ describe('control API', () => {
       cidrBlock: '10.0.0.0/16',
     });
     const all = (await control('GET', '/_local/resources')).json as { resources: Record<string, unknown[]> };
-    expect(all.resources['route-table']).toHaveLength(2);
+    // The two VPCs' main route tables and the default VPC's.
+    expect(all.resources['route-table']).toHaveLength(3);
     expect((await control('GET', '/_local/calls')).json).toMatchObject({
       total: 2,
       calls: { ec2: { CreateVpc: { count: 2 } } },
     });
     await control('POST', '/_local/reset');
-    expect((await control('GET', '/_local/resources')).json).toEqual({ resources: {} });
+    // Only the account's own resources come back: the default VPC, untagged.
+    const afterReset = (await control('GET', '/_local/resources?tag=berth:environment')).json;
+    expect(afterReset).toEqual({ resources: {} });
+    expect((await control('GET', '/_local/resources?type=vpc')).json).toMatchObject({
+      resources: { vpc: [expect.objectContaining({ isDefault: true })] },
+    });
     expect((await control('GET', '/_local/calls')).json).toEqual({ total: 0, calls: {} });
     client.destroy();
   });

@@ -143,4 +143,5 @@ export const ec2: ServiceDefinition = {
   },
   // What IAM evaluates for each operation (resource ARNs, tags, implicit CreateTags): ec2/authorization.ts.
   authorize: ec2Authorization,
+  seed: vpc.seedDefaultVpc,
 };

@@ -9,6 +9,7 @@ import { logs } from './logs';
 import { pipes } from './pipes';
 import { route53 } from './route53';
 import { scheduler } from './scheduler';
+import { serviceQuotas } from './service-quotas';
 import { sqs } from './sqs';
 import { ssm } from './ssm';
 import { sts } from './sts';
@@ -24,6 +25,7 @@ export const services: ServiceDefinition[] = [
   pipes,
   route53,
   scheduler,
+  serviceQuotas,
   sqs,
   ssm,
   sts,

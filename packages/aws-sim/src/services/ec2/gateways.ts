@@ -9,6 +9,8 @@
 import { readString, readStringList } from '../../input';
 import { AwsError, type OperationInput, type SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
+import { requireWithinQuota } from '../quotas';
+import { attachedInternetGateway, isVisible, visibleFrom } from './consistency';
 import {
   applyFilters,
   type ElasticIp,
@@ -44,6 +46,18 @@ function internetGatewayView(igw: InternetGateway, ctx: SimContext) {
 }
 
 export function createInternetGateway(input: OperationInput, ctx: SimContext): unknown {
+  // docs/aws-facts.md#account-quotas-and-the-service-quotas-api (the default VPC's gateway counts too)
+  requireWithinQuota(
+    ctx,
+    'vpc',
+    'L-A4707A72',
+    ctx.store.list<InternetGateway>('internet-gateway').length,
+    () =>
+      new AwsError(
+        'InternetGatewayLimitExceeded',
+        'The maximum number of internet gateways has been reached.',
+      ),
+  );
   const igw = ctx.store.put<InternetGateway>({
     type: 'internet-gateway',
     id: ctx.ids.ec2('igw'),
@@ -149,6 +163,13 @@ export function allocateAddress(input: OperationInput, ctx: SimContext): unknown
   const domain = readString(input, 'Domain') ?? 'vpc';
   if (domain !== 'vpc')
     throw new AwsError('InvalidParameterValue', `Value (${domain}) for parameter domain is invalid.`);
+  requireWithinQuota(
+    ctx,
+    'ec2',
+    'L-0263D0A3',
+    ctx.store.list<ElasticIp>('elastic-ip').length,
+    () => new AwsError('AddressLimitExceeded', 'The maximum number of addresses has been reached.'),
+  );
   const taken = new Set(ctx.store.list<ElasticIp>('elastic-ip').map((address) => address.publicIp));
   let publicIp: string;
   do {
@@ -307,6 +328,20 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
       );
     }
   }
+  // Pending, available and deleting NAT gateways count against the quota of their subnet's zone.
+  requireWithinQuota(
+    ctx,
+    'vpc',
+    'L-FE5A380F',
+    ctx.store
+      .list<NatGateway>('nat-gateway')
+      .filter(
+        (other) =>
+          natHoldsAddress(other, ctx) &&
+          ctx.store.get<Subnet>('subnet', other.subnetId)?.availabilityZone === subnet.availabilityZone,
+      ).length,
+    () => new AwsError('NatGatewayLimitExceeded', 'The maximum number of NAT gateways has been reached.'),
+  );
   const tags = tagsAtCreation(input, 'natgateway');
   const id = ctx.ids.ec2('nat');
   const now = ctx.clock.now();

@@ -16,6 +16,8 @@ export interface Vpc extends SimResource {
   /** The main route table and default security group made with the VPC (deleted with it). */
   mainRouteTableId: string;
   defaultSecurityGroupId: string;
+  /** The account's default VPC (seeded per Region; it counts toward the VPC quota). */
+  isDefault?: boolean;
 }
 
 export interface Subnet extends SimResource {

@@ -1,6 +1,7 @@
 /** Availability zones, VPCs and subnets. */
 import { readBoolean, readRecord, readString, readStringList } from '../../input';
 import { AwsError, type OperationInput, type SimContext } from '../../kernel';
+import { requireWithinQuota } from '../quotas';
 import {
   applyFilters,
   cidrContains,
@@ -94,7 +95,7 @@ function vpcView(vpc: Vpc, ctx: SimContext, state = 'available') {
         cidrBlockState: { state: 'associated' },
       },
     ],
-    isDefault: false,
+    isDefault: vpc.isDefault === true,
     tagSet: tagSet(vpc.tags),
   };
 }
@@ -112,6 +113,14 @@ export function createVpc(input: OperationInput, ctx: SimContext): unknown {
   if (!cidrText)
     throw new AwsError('MissingParameter', "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.");
   requireBlock(cidrText, (cidr) => new AwsError('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`));
+  // docs/aws-facts.md#account-quotas-and-the-service-quotas-api (the default VPC counts too)
+  requireWithinQuota(
+    ctx,
+    'vpc',
+    'L-F678F1CE',
+    ctx.store.list<Vpc>('vpc').length,
+    () => new AwsError('VpcLimitExceeded', 'The maximum number of VPCs has been reached.'),
+  );
   const tags = tagsAtCreation(input, 'vpc');
   const id = ctx.ids.ec2('vpc');
   const vpc = ctx.store.put<Vpc>({
@@ -130,6 +139,42 @@ export function createVpc(input: OperationInput, ctx: SimContext): unknown {
   return { vpc: vpcView(vpc, ctx, 'pending') };
 }
 
+/**
+ * The account's default VPC, as every account has one per Region: 172.31.0.0/16 with its main route
+ * table, default security group and an attached internet gateway routed from the main table. It
+ * carries no tags, so nothing that works by tag (berth's teardown) ever touches it.
+ */
+export function seedDefaultVpc(ctx: SimContext): void {
+  const id = ctx.ids.ec2('vpc');
+  const cidrBlock = '172.31.0.0/16';
+  const mainRouteTable = createMainRouteTable(ctx, id, cidrBlock);
+  ctx.store.put<Vpc>({
+    type: 'vpc',
+    id,
+    tags: {},
+    createdAt: ctx.clock.now(),
+    cidrBlock,
+    cidrAssociationId: ctx.ids.ec2('vpc-cidr-assoc'),
+    enableDnsSupport: true,
+    enableDnsHostnames: true,
+    mainRouteTableId: mainRouteTable.id,
+    defaultSecurityGroupId: createDefaultSecurityGroup(ctx, id).id,
+    isDefault: true,
+  });
+  const gateway = ctx.store.put<InternetGateway>({
+    type: 'internet-gateway',
+    id: ctx.ids.ec2('igw'),
+    tags: {},
+    createdAt: ctx.clock.now(),
+    attachedVpcId: id,
+  });
+  mainRouteTable.routes.push({
+    destinationCidrBlock: '0.0.0.0/0',
+    gatewayId: gateway.id,
+    origin: 'CreateRoute',
+  });
+}
+
 export function describeVpcs(input: OperationInput, ctx: SimContext): unknown {
   const vpcs = selectByIds(ctx.store.list<Vpc>('vpc'), readStringList(input, 'VpcId'), (id) =>
     notFound('vpc', id),
@@ -140,7 +185,7 @@ export function describeVpcs(input: OperationInput, ctx: SimContext): unknown {
     cidr: (vpc) => vpc.cidrBlock,
     'cidr-block-association.cidr-block': (vpc) => vpc.cidrBlock,
     state: () => 'available',
-    'is-default': () => 'false',
+    'is-default': (vpc) => String(vpc.isDefault === true),
     'owner-id': () => ctx.accountId,
     'dhcp-options-id': () => 'default',
   });

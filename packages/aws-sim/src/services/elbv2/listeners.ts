@@ -5,6 +5,7 @@
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { type InputReader, paginate } from '../operation-input';
+import { requireWithinQuota } from '../quotas';
 import {
   type Action,
   arnPrefix,
@@ -173,6 +174,13 @@ export function createListener(input: OperationInput, ctx: SimContext) {
       throw error('DuplicateListener', 'A listener already exists on this port for this load balancer');
     return { Listeners: [listenerOutput(existing)] };
   }
+  requireWithinQuota(
+    ctx,
+    'elasticloadbalancing',
+    'L-B6DF7632',
+    ctx.store.list<ListenerResource>('listener').filter((other) => other.loadBalancerArn === lb.arn).length,
+    () => error('TooManyListeners', "You've reached the limit on the number of listeners per load balancer."),
+  );
   const listenerHex = ctx.ids.hex(16);
   const arn = `${arnPrefix(ctx)}:listener/${lb.resourcePath}/${listenerHex}`;
   const listener = ctx.store.put<ListenerResource>({

@@ -7,6 +7,7 @@ import type { OperationInput, SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
 import { createNetworkInterface, releaseNetworkInterface } from '../ec2/network-interfaces';
 import { isoTimestamp, paginate } from '../operation-input';
+import { requireWithinQuota } from '../quotas';
 import {
   ALB_HOSTED_ZONES,
   arnPrefix,
@@ -108,6 +109,13 @@ export function createLoadBalancer(input: OperationInput, ctx: SimContext) {
   if (vpcIds.size !== 1 || vpcId === undefined)
     throw error('InvalidSubnet', 'The subnets must all be in the same VPC');
 
+  // docs/aws-facts.md#account-quotas-and-the-service-quotas-api
+  requireWithinQuota(ctx, 'elasticloadbalancing', 'L-53DA6B97', ctx.store.list('load-balancer').length, () =>
+    error(
+      'TooManyLoadBalancers',
+      "You've reached the limit on the number of load balancers for your AWS account.",
+    ),
+  );
   const hex = ctx.ids.hex(16);
   const resourcePath = `app/${name}/${hex}`;
   const arn = `${arnPrefix(ctx)}:loadbalancer/${resourcePath}`;

@@ -4,6 +4,7 @@
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { type InputReader, paginate } from '../operation-input';
+import { requireWithinQuota } from '../quotas';
 import { readActions } from './listeners';
 import {
   arnPrefix,
@@ -78,6 +79,21 @@ export function createRule(input: OperationInput, ctx: SimContext) {
   if (rulesOf(ctx, listener.arn).some((rule) => rule.priority === priority)) {
     throw error('PriorityInUse', `Priority '${priority}' is currently in use`);
   }
+  // The quota is per load balancer, over all its listeners; default rules are not counted.
+  const listenersOfBalancer = new Set(
+    ctx.store
+      .list<ListenerResource>('listener')
+      .filter((other) => other.loadBalancerArn === listener.loadBalancerArn)
+      .map((other) => other.arn),
+  );
+  requireWithinQuota(
+    ctx,
+    'elasticloadbalancing',
+    'L-7EED9B64',
+    ctx.store.list<RuleResource>('listener-rule').filter((rule) => listenersOfBalancer.has(rule.listenerArn))
+      .length,
+    () => error('TooManyRules', "You've reached the limit on the number of rules per load balancer."),
+  );
   const listenerPath = listener.arn.split(':listener/')[1] ?? '';
   const arn = `${arnPrefix(ctx)}:listener-rule/${listenerPath}/${ctx.ids.hex(16)}`;
   const rule = ctx.store.put<RuleResource>({

@@ -5,6 +5,7 @@
  */
 import type { OperationInput, SimContext, SimResource } from '../../kernel';
 import { type InputReader, paginate } from '../operation-input';
+import { requireWithinQuota } from '../quotas';
 import {
   arnPrefix,
   attributeList,
@@ -133,6 +134,12 @@ export function createTargetGroup(input: OperationInput, ctx: SimContext) {
   if (ctx.store.list('vpc').length > 0 && !ctx.store.get('vpc', vpcId)) {
     throw validationError(`The VPC ID '${vpcId}' is not found`);
   }
+  requireWithinQuota(ctx, 'elasticloadbalancing', 'L-B22855CB', ctx.store.list('target-group').length, () =>
+    error(
+      'TooManyTargetGroups',
+      "You've reached the limit on the number of target groups for your AWS account.",
+    ),
+  );
   const arn = `${arnPrefix(ctx)}:targetgroup/${name}/${ctx.ids.hex(16)}`;
   const tg = ctx.store.put<TargetGroupResource>({
     type: 'target-group',
