@@ -17,8 +17,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
+import { blockedAddressReason, callbackUrlProblem } from '../domain/callback-address';
 import type { StatusEvent } from '../domain/status-event';
+
+export { blockedAddressReason, callbackUrlProblem } from '../domain/callback-address';
 
 export const SIGNATURE_HEADER = 'Berth-Signature';
 
@@ -53,87 +56,8 @@ export function verifyCallbackSignature(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Which addresses a callback may reach.
+// Which addresses a callback may reach (the rules: shared/domain/callback-address.ts).
 // ---------------------------------------------------------------------------------------------
-
-function ipv4ToNumber(address: string): number {
-  return address.split('.').reduce((total, octet) => total * 256 + Number(octet), 0);
-}
-
-/** Non-public IPv4 ranges (RFC 6890 special-purpose registry), loopback listed apart. */
-const IPV4_BLOCKED: readonly [base: string, prefix: number][] = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
-
-function inIpv4Range(address: string, base: string, prefix: number): boolean {
-  const size = 2 ** (32 - prefix);
-  return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(base) / size);
-}
-
-/** The eight 16-bit groups of an IPv6 address (an embedded dotted quad becomes the last two). */
-function ipv6Groups(address: string): number[] {
-  let text = address.toLowerCase().split('%')[0] ?? '';
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
-  if (dotted) {
-    const value = ipv4ToNumber(dotted);
-    text = `${text.slice(0, -dotted.length)}${Math.floor(value / 65536).toString(16)}:${(value % 65536).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const parse = (part: string) =>
-    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
-  const front = parse(head);
-  const back = tail === undefined ? [] : parse(tail);
-  return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
-}
-
-/** The IPv4 address an IPv6 address carries (IPv4-mapped ::ffff:0:0/96, NAT64 64:ff9b::/96). */
-function embeddedIpv4(groups: number[]): string | undefined {
-  const [a, b, c, d, e, f, g = 0, h = 0] = groups;
-  const mapped = a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0xffff;
-  const nat64 = a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0;
-  if (!mapped && !nat64) return undefined;
-  return [g >> 8, g & 0xff, h >> 8, h & 0xff].join('.');
-}
-
-/**
- * Why a callback must not connect to `address` (an IP literal), or undefined when it is public.
- * Loopback passes only with `allowLoopback` (tests and local runs, never AWS).
- */
-export function blockedAddressReason(address: string, allowLoopback: boolean): string | undefined {
-  const version = isIP(address);
-  if (version === 4) {
-    if (inIpv4Range(address, '127.0.0.0', 8)) return allowLoopback ? undefined : `${address} is loopback`;
-    if (address === '255.255.255.255') return `${address} is broadcast`;
-    const range = IPV4_BLOCKED.find(([base, prefix]) => inIpv4Range(address, base, prefix));
-    return range ? `${address} is in the non-public range ${range[0]}/${range[1]}` : undefined;
-  }
-  if (version !== 6) return `${address} is not an IP address`;
-  const groups = ipv6Groups(address);
-  const embedded = embeddedIpv4(groups);
-  if (embedded) return blockedAddressReason(embedded, allowLoopback);
-  const [first = 0] = groups;
-  if (groups.every((group) => group === 0)) return `${address} is unspecified`;
-  if (groups.slice(0, 7).every((group) => group === 0) && groups[7] === 1) {
-    return allowLoopback ? undefined : `${address} is loopback`;
-  }
-  if ((first & 0xfe00) === 0xfc00) return `${address} is a unique local address (fc00::/7)`;
-  if ((first & 0xffc0) === 0xfe80) return `${address} is link-local (fe80::/10)`;
-  if ((first & 0xff00) === 0xff00) return `${address} is multicast (ff00::/8)`;
-  if (first === 0x2001 && groups[1] === 0x0db8) return `${address} is for documentation (2001:db8::/32)`;
-  return undefined;
-}
 
 export class CallbackRefused extends Error {
   constructor(message: string) {
@@ -159,24 +83,6 @@ export function guardedLookup(allowLoopback: boolean): LookupFunction {
       return callback(null, first.address, first.family);
     });
   };
-}
-
-/** Why `url` may not be called back at all (scheme, literal address), or undefined. */
-export function callbackUrlProblem(url: string, allowLoopback: boolean): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'is not a URL';
-  }
-  // Plain http only for a local receiver; https everywhere else, as the request schema demands.
-  if (parsed.protocol !== 'https:' && !(allowLoopback && parsed.protocol === 'http:')) return 'is not https';
-  if (parsed.username || parsed.password) return 'carries credentials';
-  // `[::1]` → `::1`; `localhost.` (fully qualified) is still localhost.
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  if (isIP(host)) return blockedAddressReason(host, allowLoopback);
-  if (host === 'localhost' || host.endsWith('.localhost')) return allowLoopback ? undefined : 'is loopback';
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
  * Defaults are applied by parsing, so `EnvironmentSpec` (the output) always has every defaulted
  * field present and re-parsing it gives the same value.
  */
+import { callbackUrlProblem } from './callback-address';
 import { DNS_LABEL, ENVIRONMENT_NAME_MAX, names, SERVICE_NAME_MAX, TEAM_NAME_MAX } from './naming';
 import * as z from './zod';
 
@@ -588,8 +589,16 @@ const environmentRequestObject = z.strictObject({
     { maxProperties: 40, description: 'Copied onto every resource; berth adds its own berth:* tags.' },
   ),
   ticket: z.meta(z.optional(z.string().check(z.minLength(1), z.maxLength(128))), { examples: ['OPS-1234'] }),
+  // The literal address is judged here, at request time (a refused URL is never accepted to be
+  // dropped at delivery); what a name resolves to is judged again by the delivering socket.
   callbackUrl: z.optional(
-    z.url({ protocol: /^https$/, error: 'must be an https URL' }).check(z.maxLength(2048)),
+    z.url({ protocol: /^https$/, error: 'must be an https URL', abort: true }).check(
+      z.maxLength(2048),
+      z.superRefine((url, ctx) => {
+        const problem = callbackUrlProblem(url, false);
+        if (problem) ctx.addIssue({ code: 'custom', message: `callbackUrl ${problem}` });
+      }),
+    ),
   ),
 });
 

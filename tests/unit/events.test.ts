@@ -194,6 +194,14 @@ describe('callback addresses', () => {
     ['::ffff:10.0.0.1'],
     ['::ffff:a00:1'],
     ['64:ff9b::a9fe:a9fe'],
+    ['::127.0.0.1'],
+    ['::a9fe:a9fe'],
+    ['::ffff:0:a9fe:a9fe'],
+    ['2002:a9fe:a9fe::1'],
+    ['64:ff9b:1::a9fe:a9fe'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2'],
+    ['fec0::1'],
+    ['100::1'],
   ])('refuses the non-public address %s', (address) => {
     expect(blockedAddressReason(address, true)).toEqual(expect.any(String));
   });

@@ -316,6 +316,10 @@ describe('field rules', () => {
     ['a ticket over 128 characters', ['ticket'], 'T'.repeat(129), '/ticket'],
     ['an http callback URL', ['callbackUrl'], 'http://hooks.example.com/x', '/callbackUrl'],
     ['a callback that is not a URL', ['callbackUrl'], 'hooks', '/callbackUrl'],
+    ['a callback to the metadata service', ['callbackUrl'], 'https://169.254.169.254/x', '/callbackUrl'],
+    ['a callback to 6to4 metadata', ['callbackUrl'], 'https://[2002:a9fe:a9fe::1]/x', '/callbackUrl'],
+    ['a callback to IPv4-compatible loopback', ['callbackUrl'], 'https://[::127.0.0.1]/x', '/callbackUrl'],
+    ['a callback to localhost', ['callbackUrl'], 'https://localhost/x', '/callbackUrl'],
     ['no services', ['services'], [], '/services'],
   ])('rejects %s at its path', (_case, path, value, expectedPath) => {
     // Prepare
