@@ -347,8 +347,9 @@ module.exports = {
       allow(['sqs:GetQueueUrl', 'sqs:DeleteQueue'], arn('sqs', 'berth-*')),
       // Resource '*': ecs:ListTasks authorises against a container instance, which a cluster-wide listing
       // names none of, so it takes '*' with the ecs:cluster condition (ECS guide, "List tasks" example);
-      // AWS supports no resource-level permissions for ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition,
-      // ecs:DeregisterTaskDefinition, nor for the EC2, ELB, Auto Scaling and Logs reads below
+      // AWS supports no resource-level permissions for ecs:ListTaskDefinitions,
+      // ecs:ListTaskDefinitionFamilies, ecs:DescribeTaskDefinition, ecs:DeregisterTaskDefinition, nor
+      // for the EC2, ELB, Auto Scaling and Logs reads below
       // (ec2:DescribeNetworkInterfaces, ec2:DescribeLaunchTemplates, autoscaling:DescribeAutoScalingGroups,
       // logs:DescribeLogGroups and the elasticloadbalancing:Describe* calls), nor for ecs:ListClusters,
       // the fallback when a cluster is not found by name (never created, or aged out of DescribeClusters).
@@ -357,6 +358,7 @@ module.exports = {
       allow(
         [
           'ecs:ListTaskDefinitions',
+          'ecs:ListTaskDefinitionFamilies',
           'ecs:DescribeTaskDefinition',
           'ecs:DeregisterTaskDefinition',
           'ec2:DescribeNetworkInterfaces',

@@ -41,15 +41,11 @@ import {
   CreateClusterCommand,
   DeleteCapacityProviderCommand,
   DeleteClusterCommand,
-  DeleteTaskDefinitionsCommand,
-  DeregisterTaskDefinitionCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
-  DescribeTaskDefinitionCommand,
   ECSClient,
   PutClusterCapacityProvidersCommand,
   paginateListClusters,
-  paginateListTaskDefinitions,
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -58,6 +54,7 @@ import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { ec2CapacityName, ecsTags, ecsTagValue } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
+import { deleteEnvironmentTaskDefinitions } from './task-definitions';
 import { type Blocker, messageOf, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
@@ -599,37 +596,6 @@ async function deleteLaunchTemplates(
   }
 }
 
-/**
- * Deregisters the revisions of the cluster's task families that carry the environment tag, then
- * deletes them: a deregistered (INACTIVE) revision otherwise stays in the account for good.
- */
-async function deregisterTaskDefinitions(
-  environmentId: string,
-  clusterName: string,
-  ecs: ECSClient,
-): Promise<void> {
-  const inactive: string[] = [];
-  for (const status of ['ACTIVE', 'INACTIVE'] as const) {
-    // Families are `<cluster>-<service>`; the prefix may also match another environment's longer
-    // cluster name, so the tag decides.
-    const pages = paginateListTaskDefinitions({ client: ecs }, { familyPrefix: `${clusterName}-`, status });
-    for await (const page of pages) {
-      for (const arn of page.taskDefinitionArns ?? []) {
-        const { tags } = await ecs.send(
-          new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
-        );
-        if (ecsTagValue(tags, TAG_ENVIRONMENT) !== environmentId) continue;
-        if (status === 'ACTIVE') await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
-        inactive.push(arn);
-      }
-    }
-  }
-  // DeleteTaskDefinitions takes at most 10 revisions a call.
-  for (let start = 0; start < inactive.length; start += 10) {
-    await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: inactive.slice(start, start + 10) }));
-  }
-}
-
 async function deleteCluster(cluster: Cluster, ecs: ECSClient, blocked: Blocker[]): Promise<void> {
   const arn = required(cluster.clusterArn, 'clusterArn');
   try {
@@ -644,7 +610,7 @@ async function deleteCluster(cluster: Cluster, ecs: ECSClient, blocked: Blocker[
 /**
  * One teardown pass of the environment's cluster (its services are deleted by the service module
  * first): detach and delete the capacity provider, force-delete the Auto Scaling group, delete the
- * launch template once the group is gone, deregister the task definitions, delete the cluster.
+ * launch template once the group is gone, deregister and delete the task definitions, delete the cluster.
  * Never waits; `done` when nothing of the environment is left.
  */
 export async function teardownClusterPass(
@@ -678,7 +644,9 @@ export async function teardownClusterPass(
 
   const clusterNames = new Set(clusters.flatMap((cluster) => cluster.clusterName ?? []));
   if (clusterName !== undefined) clusterNames.add(clusterName);
-  for (const name of clusterNames) await deregisterTaskDefinitions(environmentId, name, clients.ecs);
+  for (const name of clusterNames) {
+    await deleteEnvironmentTaskDefinitions(environmentId, name, clients.ecs, blocked);
+  }
   for (const cluster of clusters) await deleteCluster(cluster, clients.ecs, blocked);
   return { done: blocked.length === 0, blocked };
 }
