@@ -17,10 +17,21 @@ export interface AuthConfig {
   teamsClaim: string;
   /** The claim that, when boolean `true`, makes the caller an admin. */
   adminClaim: string;
+  /**
+   * The `typ` header tokens must carry (e.g. `at+jwt`, RFC 9068 §2.1; compared as jose does, the
+   * `application/` prefix and case ignored); unset accepts any. Setting it refuses ID tokens, which
+   * carry the same `aud` as an access token at many providers but are not meant for APIs.
+   */
+  tokenType?: string;
+  /** The clients (`azp`, or RFC 9068's `client_id`) whose tokens are accepted; unset accepts any. */
+  authorizedParties?: readonly string[];
+  /** Most teams one token may name: each team costs the handlers a query. */
+  maxTeams: number;
 }
 
 export const DEFAULT_TEAMS_CLAIM = 'teams';
 export const DEFAULT_ADMIN_CLAIM = 'berth_admin';
+export const DEFAULT_MAX_TEAMS = 50;
 
 /**
  * Asymmetric algorithms only. Allowing an HMAC algorithm would let anyone who has the provider's
@@ -31,14 +42,29 @@ export const ALLOWED_ALGORITHMS: readonly string[] = ['RS256', 'ES256'];
 /** Seconds of clock skew tolerated on `exp` and `nbf` between the provider and Lambda. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Reads AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL (required), AUTH_TEAMS_CLAIM, AUTH_ADMIN_CLAIM. */
+/**
+ * Reads AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL (required), AUTH_TEAMS_CLAIM, AUTH_ADMIN_CLAIM,
+ * AUTH_TOKEN_TYPE, AUTH_AUTHORIZED_PARTIES (comma-separated) and AUTH_MAX_TEAMS.
+ */
 export function authConfigFromEnv(): AuthConfig {
+  const tokenType = optionalEnv('AUTH_TOKEN_TYPE', '').trim();
+  const parties = optionalEnv('AUTH_AUTHORIZED_PARTIES', '')
+    .split(',')
+    .map((party) => party.trim())
+    .filter((party) => party !== '');
+  const maxTeams = Number(optionalEnv('AUTH_MAX_TEAMS', String(DEFAULT_MAX_TEAMS)));
+  if (!Number.isInteger(maxTeams) || maxTeams < 1) {
+    throw new Error(`AUTH_MAX_TEAMS must be a positive integer, not ${process.env.AUTH_MAX_TEAMS}`);
+  }
   return {
     issuer: requireEnv('AUTH_ISSUER'),
     audience: requireEnv('AUTH_AUDIENCE'),
     jwksUrl: requireEnv('AUTH_JWKS_URL'),
     teamsClaim: optionalEnv('AUTH_TEAMS_CLAIM', DEFAULT_TEAMS_CLAIM),
     adminClaim: optionalEnv('AUTH_ADMIN_CLAIM', DEFAULT_ADMIN_CLAIM),
+    ...(tokenType ? { tokenType } : {}),
+    ...(parties.length > 0 ? { authorizedParties: parties } : {}),
+    maxTeams,
   };
 }
 
@@ -104,6 +130,7 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ca
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       // A token without `exp` would never expire; one without `sub` names nobody.
       requiredClaims: ['sub', 'exp'],
+      ...(config.tokenType ? { typ: config.tokenType } : {}),
     }));
   } catch (error) {
     if (error instanceof errors.JOSEError && TOKEN_FAULTS.has(error.code)) {
@@ -119,11 +146,17 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ca
   if (typeof subject !== 'string' || subject === '') {
     throw new TokenRejectedError(errors.JWTClaimValidationFailed.code, 'sub');
   }
-  return {
-    subject,
-    teams: teamsFromClaim(payload[config.teamsClaim]),
-    admin: payload[config.adminClaim] === true,
-  };
+  if (config.authorizedParties) {
+    const party = payload.azp ?? payload.client_id;
+    if (typeof party !== 'string' || !config.authorizedParties.includes(party)) {
+      throw new TokenRejectedError(errors.JWTClaimValidationFailed.code, 'azp');
+    }
+  }
+  const teams = teamsFromClaim(payload[config.teamsClaim]);
+  if (teams.length > config.maxTeams) {
+    throw new TokenRejectedError('TOO_MANY_TEAMS', config.teamsClaim);
+  }
+  return { subject, teams, admin: payload[config.adminClaim] === true };
 }
 
 /**

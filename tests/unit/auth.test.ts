@@ -53,6 +53,7 @@ beforeAll(async () => {
     jwksUrl: server.jwksUrl,
     teamsClaim: 'teams',
     adminClaim: 'berth_admin',
+    maxTeams: 50,
   };
 });
 
@@ -283,6 +284,62 @@ describe('verifyToken', () => {
     expect(caller).toEqual({ subject: 'alice', teams: ['payments'], admin: true });
   });
 
+  it('rejects, when a token type is required, a token of another type (an ID token)', async () => {
+    // Prepare
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'alice',
+      iat: now,
+      exp: now + 3600,
+      teams: ['payments'],
+    };
+    const typed = (typ: string) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: trustedEs.alg, kid: trustedEs.kid, typ })
+        .sign(trustedEs.privateKey);
+    const strict = { ...config, tokenType: 'at+jwt' };
+
+    // Act
+    const idToken = verifyToken(await typed('JWT'), strict);
+    const accessToken = verifyToken(await typed('application/at+jwt'), strict);
+
+    // Assess
+    await expect(idToken).rejects.toMatchObject({ reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'typ' });
+    await expect(accessToken).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  it('rejects, when authorized parties are set, a token issued to another client', async () => {
+    // Prepare
+    const strict = { ...config, authorizedParties: ['berth-cli', 'ticket-bot'] };
+
+    // Act
+    const foreign = verifyToken(await sign({ azp: 'some-other-app' }), strict);
+    const missing = verifyToken(await sign(), strict);
+    const ours = verifyToken(await sign({ azp: 'berth-cli' }), strict);
+    const byClientId = verifyToken(await sign({ client_id: 'ticket-bot' }), strict);
+
+    // Assess
+    await expect(foreign).rejects.toMatchObject({ claim: 'azp' });
+    await expect(missing).rejects.toMatchObject({ claim: 'azp' });
+    await expect(ours).resolves.toMatchObject({ subject: 'alice' });
+    await expect(byClientId).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  it('rejects a token naming more teams than the cap', async () => {
+    // Prepare
+    const teams = Array.from({ length: 4 }, (_, index) => `team-${index}`);
+
+    // Act
+    const over = verifyToken(await sign({ teams }), { ...config, maxTeams: 3 });
+    const at = verifyToken(await sign({ teams }), { ...config, maxTeams: 4 });
+
+    // Assess
+    await expect(over).rejects.toMatchObject({ reason: 'TOO_MANY_TEAMS', claim: 'teams' });
+    await expect(at).resolves.toMatchObject({ teams });
+  });
+
   it('fails with an error other than a rejection when the key set cannot be fetched', async () => {
     const gone = await startJwksServer({ port: 0, keys: [] });
     await gone.close();
@@ -316,7 +373,42 @@ describe('authConfigFromEnv', () => {
       jwksUrl: 'https://idp.example.test/jwks',
       teamsClaim: 'teams',
       adminClaim: 'berth_admin',
+      maxTeams: 50,
     });
+  });
+
+  it('reads the optional token type, authorized parties and team cap', () => {
+    // Prepare
+    process.env.AUTH_ISSUER = ISSUER;
+    process.env.AUTH_AUDIENCE = AUDIENCE;
+    process.env.AUTH_JWKS_URL = 'https://idp.example.test/jwks';
+    process.env.AUTH_TOKEN_TYPE = 'at+jwt';
+    process.env.AUTH_AUTHORIZED_PARTIES = 'berth-cli, ticket-bot';
+    process.env.AUTH_MAX_TEAMS = '7';
+
+    // Act
+    const settings = authConfigFromEnv();
+
+    // Assess
+    expect(settings).toMatchObject({
+      tokenType: 'at+jwt',
+      authorizedParties: ['berth-cli', 'ticket-bot'],
+      maxTeams: 7,
+    });
+  });
+
+  it('refuses a team cap that is not a positive integer', () => {
+    // Prepare
+    process.env.AUTH_ISSUER = ISSUER;
+    process.env.AUTH_AUDIENCE = AUDIENCE;
+    process.env.AUTH_JWKS_URL = 'https://idp.example.test/jwks';
+    process.env.AUTH_MAX_TEAMS = '0';
+
+    // Act
+    const read = () => authConfigFromEnv();
+
+    // Assess
+    expect(read).toThrow(/AUTH_MAX_TEAMS/);
   });
 
   it('names the missing variable', () => {

@@ -49,6 +49,7 @@ const STAR_RESOURCE_ACTIONS = [
   'ecs:DescribeTaskDefinition',
   'ecs:ListServices',
   'ecs:ListTaskDefinitions',
+  'ecs:ListTaskDefinitionFamilies',
   'ecs:ListTasks',
   'autoscaling:DescribeAutoScalingGroups',
   'ecs:ListClusters',
@@ -552,7 +553,7 @@ describe('the REST API', () => {
     });
   });
 
-  it('uses a REQUEST authorizer on the Authorization header, cached for 300 s', () => {
+  it('uses a REQUEST authorizer on the Authorization header, cached for 60 s by default', () => {
     const authorizers = resourcesOfType('AWS::ApiGateway::Authorizer').map(
       ([, resource]) => resource.Properties,
     );
@@ -560,7 +561,7 @@ describe('the REST API', () => {
       expect.objectContaining({
         Type: 'REQUEST',
         IdentitySource: 'method.request.header.Authorization',
-        AuthorizerResultTtlInSeconds: 300,
+        AuthorizerResultTtlInSeconds: 60,
       }),
     ]);
   });
