@@ -54,16 +54,17 @@ import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { ec2CapacityName, ecsTags, ecsTagValue } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
+import { stepCalls, stepCallsToThrottledApis } from './retry-budget';
 import { deleteEnvironmentTaskDefinitions } from './task-definitions';
 import { type Blocker, messageOf, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_AUTO_SCALING`…). */
 const defaultClients: ClusterClients = {
-  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient({})),
-  autoScaling: /* @__PURE__ */ traced(/* @__PURE__ */ new AutoScalingClient({})),
-  ec2: /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client({})),
-  ssm: /* @__PURE__ */ traced(/* @__PURE__ */ new SSMClient({})),
+  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient(stepCalls)),
+  autoScaling: /* @__PURE__ */ traced(/* @__PURE__ */ new AutoScalingClient(stepCalls)),
+  ec2: /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client(stepCallsToThrottledApis)),
+  ssm: /* @__PURE__ */ traced(/* @__PURE__ */ new SSMClient(stepCalls)),
 };
 
 /** The SDK clients this module calls; tests pass their own. */

@@ -21,10 +21,11 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from '@aws-sdk/client-route-53';
+import { stepCalls } from './retry-budget';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_ROUTE_53`). */
-const defaultClient = /* @__PURE__ */ traced(/* @__PURE__ */ new Route53Client({}));
+const defaultClient = /* @__PURE__ */ traced(/* @__PURE__ */ new Route53Client(stepCalls));
 
 export interface AliasTarget {
   /** The ALB's DNS name. */

@@ -7,10 +7,11 @@
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE, type StatusEvent } from '../domain/status-event';
+import { requestCalls } from './retry-budget';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
 // Not traced: every API write publishes here (see shared/aws/tracing.ts).
-const defaultClient = /* @__PURE__ */ new EventBridgeClient({});
+const defaultClient = /* @__PURE__ */ new EventBridgeClient(requestCalls);
 
 /** EventBridge's PutEvents entry limit (docs/aws-facts.md#eventbridge-entry-size). */
 export const MAX_ENTRY_BYTES = 256 * 1024;

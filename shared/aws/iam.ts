@@ -32,11 +32,12 @@ import { type EnvironmentRef, environmentRoleNames, names, TAG_ENVIRONMENT, tagL
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode } from './errors';
 import { ResourceOwnedElsewhere } from './load-balancer';
+import { stepCalls } from './retry-budget';
 import { type Blocker, collect, messageOf, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_IAM`). */
-const defaultClient = /* @__PURE__ */ traced(/* @__PURE__ */ new IAMClient({}));
+const defaultClient = /* @__PURE__ */ traced(/* @__PURE__ */ new IAMClient(stepCalls));
 
 // IAM's Query protocol answers the code without the SDK's `Exception` suffix; match either spelling.
 const NO_SUCH_ENTITY = ['NoSuchEntity', 'NoSuchEntityException'];

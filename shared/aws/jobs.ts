@@ -49,20 +49,24 @@ import { required } from '../domain/required';
 import type { JobSpec } from '../domain/spec';
 import { type Capacity, capacityProviderStrategy, ecsTags, taskOverrides } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
+import { stepCalls } from './retry-budget';
 import { ensureLogGroup, ensureTaskDefinitionRevision } from './service';
 import { stopJobTasks } from './tasks';
 import type { Blocker, TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
+// The queue URL's host is the Region's SQS endpoint in AWS; elsewhere (AWS_ENDPOINT_URL_SQS) the
+// configured endpoint must win, or the SDK would call the host named in the URL. A constant apart, so
+// the client below stays droppable (esbuild keeps a pure call whose argument spreads an object).
+const sqsConfig = { ...stepCalls, useQueueUrlAsEndpoint: false };
+
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_SCHEDULER`, `…_SQS`, `…_PIPES`…). */
 const defaultClients: JobClients = {
-  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient({})),
-  logs: /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchLogsClient({})),
-  scheduler: /* @__PURE__ */ traced(/* @__PURE__ */ new SchedulerClient({})),
-  // The queue URL's host is the Region's SQS endpoint in AWS; elsewhere (AWS_ENDPOINT_URL_SQS) the
-  // configured endpoint must win, or the SDK would call the host named in the URL.
-  sqs: /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient({ useQueueUrlAsEndpoint: false })),
-  pipes: /* @__PURE__ */ traced(/* @__PURE__ */ new PipesClient({})),
+  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient(stepCalls)),
+  logs: /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchLogsClient(stepCalls)),
+  scheduler: /* @__PURE__ */ traced(/* @__PURE__ */ new SchedulerClient(stepCalls)),
+  sqs: /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient(sqsConfig)),
+  pipes: /* @__PURE__ */ traced(/* @__PURE__ */ new PipesClient(stepCalls)),
 };
 
 /** The SDK clients this module calls; tests pass their own. */

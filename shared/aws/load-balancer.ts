@@ -66,6 +66,7 @@ import {
 import { required } from '../domain/required';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
 import { isElbNotFound } from './elb-errors';
+import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
@@ -73,7 +74,9 @@ import { traced } from './tracing';
  * Region, credentials and endpoint come from the environment (`AWS_REGION`,
  * `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`).
  */
-const defaultClient = /* @__PURE__ */ traced(/* @__PURE__ */ new ElasticLoadBalancingV2Client({}));
+const defaultClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new ElasticLoadBalancingV2Client(stepCallsToThrottledApis),
+);
 
 export type LoadBalancerSpec = EnvironmentSpec['loadBalancer'];
 export type LoadBalancerState = 'provisioning' | 'active' | 'active_impaired' | 'failed';

@@ -78,11 +78,12 @@ import { chooseZones, type IngressRule, planIngress } from '../domain/network-ac
 import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
+import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoint come from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_EC2`). */
-const defaultEc2 = /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client({}));
+const defaultEc2 = /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client(stepCallsToThrottledApis));
 
 /** Which piece of the environment's network a resource is: how `ensure*` finds it again. */
 export const TAG_PART = 'berth:part';

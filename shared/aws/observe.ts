@@ -52,14 +52,15 @@ import type {
 import { type EnvironmentRef, names } from '../domain/naming';
 import { isElbNotFound } from './elb-errors';
 import { hasCode } from './errors';
+import { requestCalls } from './retry-budget';
 import { chunks, collect } from './teardown';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_<SERVICE>`). */
 const defaultClients: ObserveClients = {
-  ec2: /* @__PURE__ */ new EC2Client({}),
-  elbv2: /* @__PURE__ */ new ElasticLoadBalancingV2Client({}),
-  ecs: /* @__PURE__ */ new ECSClient({}),
-  logs: /* @__PURE__ */ new CloudWatchLogsClient({}),
+  ec2: /* @__PURE__ */ new EC2Client(requestCalls),
+  elbv2: /* @__PURE__ */ new ElasticLoadBalancingV2Client(requestCalls),
+  ecs: /* @__PURE__ */ new ECSClient(requestCalls),
+  logs: /* @__PURE__ */ new CloudWatchLogsClient(requestCalls),
 };
 
 /** The SDK clients this module calls; tests pass their own. */

@@ -51,14 +51,17 @@ import { type EnvironmentSpec, resolvePlacement, type ServiceSpec } from '../dom
 import { findEnvironmentClusters } from './cluster';
 import { type Capacity, capacityProviderStrategy, ecsTags, ecsTagValue } from './ecs-shapes';
 import { hasCode } from './errors';
+import { stepCalls, stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, chunks, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
-const defaultElbv2 = /* @__PURE__ */ traced(/* @__PURE__ */ new ElasticLoadBalancingV2Client({}));
+const defaultElbv2 = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new ElasticLoadBalancingV2Client(stepCallsToThrottledApis),
+);
 const defaultClients: ServiceClients = {
-  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient({})),
-  logs: /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchLogsClient({})),
+  ecs: /* @__PURE__ */ traced(/* @__PURE__ */ new ECSClient(stepCalls)),
+  logs: /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchLogsClient(stepCalls)),
   elbv2: defaultElbv2,
 };
 

@@ -15,9 +15,10 @@ import {
 import { required } from '../domain/required';
 import { type Capacity, capacityProviderStrategy, ecsTags, taskOverrides } from './ecs-shapes';
 import { hasCode } from './errors';
+import { requestCalls } from './retry-budget';
 
 /** Region, credentials and endpoint come from the environment (`AWS_ENDPOINT_URL_ECS`…). */
-const defaultEcs = /* @__PURE__ */ new ECSClient({});
+const defaultEcs = /* @__PURE__ */ new ECSClient(requestCalls);
 
 /** The SDK client this module calls; tests pass their own. */
 export interface TaskClients {
