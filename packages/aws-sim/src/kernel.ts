@@ -87,6 +87,11 @@ export interface SimResource {
    * inventory leaves such records out: they cost nothing and block nothing.
    */
   endedAt?: number;
+  /**
+   * Simulated time before which calls that name the resource's id answer its NotFound code, though
+   * it exists (read-after-create consistency; see `ConsistencyModel`). Absent: visible at once.
+   */
+  visibleAt?: number;
 }
 
 /** In-memory inventory shared by all simulated services (cross-service dependencies live here). */
@@ -197,6 +202,21 @@ export interface SimContext {
   readonly latency: LatencyModel;
   /** Random numbers for the latency model (seedable in tests). */
   readonly random: () => number;
+  /** Read-after-create consistency (switchable at run time through `/_local/consistency`). */
+  readonly consistency: ConsistencyModel;
+}
+
+/**
+ * Read-after-create consistency (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling):
+ * for a while after a create, AWS answers NotFound to calls that name the new id. The window of each
+ * new resource is drawn from `windowSeconds` (AWS seconds, scaled by the time scale like every other
+ * duration) with `random`, a stream apart from the latency model's, so that turning the windows on
+ * or off does not change the ids and latencies a seed gives.
+ */
+export interface ConsistencyModel {
+  enabled: boolean;
+  windowSeconds: [number, number];
+  readonly random: () => number;
 }
 
 /** Durations in AWS seconds, as [min, max]; a value is drawn uniformly for each resource. */
@@ -289,6 +309,11 @@ export interface ServiceDefinition {
    * because AWS buckets some calls by their shape (EC2: unfiltered, unpaginated Describe* cost more).
    */
   rateLimitCategory?: (operation: string, input: OperationInput) => string;
+  /**
+   * The bucket an operation draws from when it is not its category's own (EC2: one bucket per
+   * action, each sized by its category). Default: the category.
+   */
+  rateLimitBucket?: (operation: string, input: OperationInput) => string;
   rateLimits?: Record<string, RateLimit>;
   /** The throttling answer of this service (code and HTTP status), e.g. EC2 `RequestLimitExceeded` 503. */
   throttle?: { code: string; status: number; message: string };

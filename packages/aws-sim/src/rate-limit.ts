@@ -1,6 +1,8 @@
 /**
- * AWS request throttling as token buckets, one per service × category (EC2: `mutating`,
- * `describe`, `nat-gateway`…), with the numbers of each `ServiceDefinition.rateLimits`.
+ * AWS request throttling as token buckets, one per service × bucket, with the numbers of each
+ * `ServiceDefinition.rateLimits`: most services bucket by category (ECS: `service-mutate`…); EC2
+ * has one bucket per API action, sized by the action's category (`ec2:CreateVpc` takes `mutating`'s
+ * numbers).
  *
  * Buckets refill in *simulated* time. A scaled run (scale 0.01: everything 100× faster) therefore
  * also allows 100× the request rate: the ratio of requests to waits that AWS imposes — how many
@@ -12,7 +14,10 @@ import type { OperationInput, RateLimit, ServiceDefinition, SimClock } from './k
 export interface RateLimitOptions {
   /** `false` switches throttling off. */
   enabled: boolean;
-  /** Per-bucket overrides keyed `service:category` (`ec2:mutating`), merged over the service's numbers. */
+  /**
+   * Overrides merged over the service's numbers, keyed `service:bucket` (`ec2:CreateVpc`) or
+   * `service:category` (`ec2:mutating`: every bucket of the category); the bucket's key wins.
+   */
   overrides: Record<string, Partial<RateLimit>>;
 }
 
@@ -30,16 +35,23 @@ export class RateLimiter {
     public options: RateLimitOptions = { enabled: true, overrides: {} },
   ) {}
 
-  /** The bucket key an operation draws from (`ec2:describe`). */
-  category(service: ServiceDefinition, operation: string, input: OperationInput): string {
-    return `${service.signingName}:${service.rateLimitCategory?.(operation, input) ?? 'default'}`;
+  /** The bucket key an operation draws from (`ec2:CreateVpc`, `ecs:service-mutate`). */
+  bucket(service: ServiceDefinition, operation: string, input: OperationInput): string {
+    const bucket = service.rateLimitBucket?.(operation, input) ?? this.categoryOf(service, operation, input);
+    return `${service.signingName}:${bucket}`;
   }
 
-  /** The limit of a bucket, with overrides applied; undefined when the service sets none. */
-  limit(service: ServiceDefinition, key: string): RateLimit | undefined {
-    const category = key.slice(key.indexOf(':') + 1);
+  private categoryOf(service: ServiceDefinition, operation: string, input: OperationInput): string {
+    return service.rateLimitCategory?.(operation, input) ?? 'default';
+  }
+
+  /** The limit of an operation's bucket, with overrides applied; undefined when the service sets none. */
+  limit(service: ServiceDefinition, operation: string, input: OperationInput): RateLimit | undefined {
+    const category = this.categoryOf(service, operation, input);
     const base = service.rateLimits?.[category] ?? service.rateLimits?.default;
-    const override = this.options.overrides[key];
+    const override =
+      this.options.overrides[this.bucket(service, operation, input)] ??
+      this.options.overrides[`${service.signingName}:${category}`];
     if (!base && !override) return undefined;
     return {
       burst: override?.burst ?? base?.burst ?? Number.POSITIVE_INFINITY,
@@ -50,8 +62,8 @@ export class RateLimiter {
   /** Takes a token for the call; false when the bucket is empty (the caller answers the throttle error). */
   tryTake(service: ServiceDefinition, operation: string, input: OperationInput): boolean {
     if (!this.options.enabled) return true;
-    const key = this.category(service, operation, input);
-    const limit = this.limit(service, key);
+    const key = this.bucket(service, operation, input);
+    const limit = this.limit(service, operation, input);
     if (!limit) return true;
     const now = this.clock.now();
     const bucket = this.buckets.get(key) ?? { tokens: limit.burst, refilledAt: now };

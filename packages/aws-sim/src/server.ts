@@ -5,6 +5,9 @@
  *   GET  /_local/health                     status, services, time scale, simulated time
  *   GET  /_local/time-scale                 { scale }      PUT { scale: 0.01 } changes it without a time jump
  *   GET  /_local/rate-limits                { enabled, overrides }   PUT the same shape to change them
+ *                                           (overrides keyed `ec2:<Action>` per API, or `ec2:mutating` per category)
+ *   GET  /_local/consistency                { enabled, windowSeconds: [min, max] }   PUT either field to change
+ *                                           EC2's read-after-create windows (on by default, 1–3 AWS seconds)
  *   GET  /_local/faults                     installed faults
  *   POST /_local/faults                     one fault or an array (see faults.ts) → 201 { faults }
  *   DELETE /_local/faults[/<id>]            all faults, or one
@@ -137,6 +140,19 @@ function jsonBody(request: SimRequest): unknown {
   }
 }
 
+function consistencySettings(sim: Simulator) {
+  return { enabled: sim.ctx.consistency.enabled, windowSeconds: sim.ctx.consistency.windowSeconds };
+}
+
+function isWindow(value: unknown): value is [number, number] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((item) => typeof item === 'number' && Number.isFinite(item) && item >= 0) &&
+    value[0] <= value[1]
+  );
+}
+
 function control(sim: Simulator, request: SimRequest): SimResponse {
   const route = `${request.method} ${request.path.replace(/\/+$/, '')}`;
   switch (route) {
@@ -169,6 +185,20 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
       }
       sim.limiter.reset();
       return jsonResponse(200, sim.limiter.options);
+    }
+    case 'GET /_local/consistency':
+      return jsonResponse(200, consistencySettings(sim));
+    case 'PUT /_local/consistency': {
+      const body = jsonBody(request) as { enabled?: unknown; windowSeconds?: unknown };
+      const { enabled, windowSeconds } = body;
+      if (enabled !== undefined && typeof enabled !== 'boolean')
+        throw new HttpProblem(400, 'enabled must be true or false');
+      if (windowSeconds !== undefined && !isWindow(windowSeconds)) {
+        throw new HttpProblem(400, 'windowSeconds must be [min, max] AWS seconds with 0 <= min <= max');
+      }
+      if (typeof enabled === 'boolean') sim.ctx.consistency.enabled = enabled;
+      if (isWindow(windowSeconds)) sim.ctx.consistency.windowSeconds = [windowSeconds[0], windowSeconds[1]];
+      return jsonResponse(200, consistencySettings(sim));
     }
     case 'GET /_local/faults':
       return jsonResponse(200, { faults: sim.faults.list() });

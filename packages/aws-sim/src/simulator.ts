@@ -43,7 +43,15 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
   /** IAM: enforcement (default on) for role sessions whose credentials the simulator issued. */
   iam?: { enforce?: boolean };
+  /**
+   * Read-after-create consistency windows (default on, 1–3 AWS seconds per new EC2 id); `false`
+   * switches them off.
+   */
+  consistency?: boolean | { windowSeconds?: [number, number] };
 }
+
+/** How long a new EC2 id stays unknown to calls naming it, in AWS seconds (AWS publishes no figure). */
+export const defaultConsistencyWindow: [number, number] = [1, 3];
 
 export interface CallCount {
   /** Every call that named this operation, including throttled, faulted and failed ones. */

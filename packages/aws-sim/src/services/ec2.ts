@@ -18,8 +18,9 @@
  *   availabilityZones(ctx) → [{ zoneName, zoneId }]
  *   resourceById(ctx, id) → { resource, prefix }          any EC2 id, for tagging (`i-` → store type `instance`)
  */
-import type { OperationInput, ServiceDefinition, SimContext } from '../kernel';
+import type { Operation, OperationInput, ServiceDefinition, SimContext } from '../kernel';
 import { ec2Authorization } from './ec2/authorization';
+import { withReadAfterCreate } from './ec2/consistency';
 import * as gateways from './ec2/gateways';
 import * as launchTemplates from './ec2/launch-templates';
 import { find, type SecurityGroup, type Subnet, type Vpc } from './ec2/model';
@@ -64,27 +65,63 @@ export function findVpc(ctx: SimContext, id: string): Vpc {
 }
 
 /**
- * AWS's published EC2 throttling buckets (per account and Region). Unfiltered, unpaginated
- * Describe* calls have a smaller bucket than filtered or paginated ones.
+ * EC2 throttles each API action in a bucket of its own, sized by the action's category; some actions
+ * have their own numbers, and a handful of Describe* calls draw from a smaller bucket when they are
+ * neither filtered nor paginated (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling).
+ * A `/_local/rate-limits` override keyed `ec2:<Action>` sets one action's bucket; one keyed by a
+ * category (`ec2:mutating`) sets every bucket of that category.
  */
 const rateLimits = {
+  'non-mutating': { burst: 100, refillPerSecond: 20 },
+  'unfiltered-non-mutating': { burst: 50, refillPerSecond: 10 },
   mutating: { burst: 50, refillPerSecond: 5 },
-  describe: { burst: 100, refillPerSecond: 20 },
-  'describe-unfiltered': { burst: 50, refillPerSecond: 10 },
-  'nat-gateway': { burst: 10, refillPerSecond: 1 },
-  'authorize-security-group-ingress': { burst: 50, refillPerSecond: 5 },
-  'create-tags': { burst: 100, refillPerSecond: 10 },
+  'resource-intensive': { burst: 50, refillPerSecond: 5 },
+  // The uncategorized actions berth's network calls, with the numbers AWS lists for each.
+  CreateNatGateway: { burst: 10, refillPerSecond: 1 },
+  DeleteNatGateway: { burst: 10, refillPerSecond: 1 },
+  CreateTags: { burst: 100, refillPerSecond: 10 },
+  DeleteTags: { burst: 100, refillPerSecond: 10 },
+  DeleteNetworkInterface: { burst: 100, refillPerSecond: 5 },
+  CreateVpcEndpoint: { burst: 4, refillPerSecond: 0.3 },
+  DeleteVpcEndpoints: { burst: 4, refillPerSecond: 0.3 },
+  ModifyVpcEndpoint: { burst: 4, refillPerSecond: 0.3 },
+  ModifyLaunchTemplate: { burst: 100, refillPerSecond: 5 },
+  CreateLaunchTemplateVersion: { burst: 100, refillPerSecond: 5 },
 };
 
+const resourceIntensive = new Set(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress']);
+const smallerWhenUnfiltered = new Set([
+  'DescribeInstances',
+  'DescribeInstanceStatus',
+  'DescribeNetworkInterfaces',
+  'DescribeSecurityGroups',
+  'DescribeSnapshots',
+  'DescribeSpotInstanceRequests',
+  'DescribeVolumes',
+]);
+const nonMutating = /^(Describe|List|Search|Get)/;
+
+/** Neither filtered nor paginated: only `DryRun` (or nothing) besides the action. */
+function unfiltered(input: OperationInput): boolean {
+  return !Object.keys(input).some((key) => key !== 'DryRun');
+}
+
 function rateLimitCategory(operation: string, input: OperationInput): string {
-  if (operation === 'CreateNatGateway' || operation === 'DeleteNatGateway') return 'nat-gateway';
-  if (operation === 'AuthorizeSecurityGroupIngress') return 'authorize-security-group-ingress';
-  if (operation === 'CreateTags') return 'create-tags';
-  if (operation.startsWith('Describe')) {
-    const narrowed = Object.keys(input).some((key) => key !== 'DryRun');
-    return narrowed ? 'describe' : 'describe-unfiltered';
-  }
-  return 'mutating';
+  if (operation in rateLimits) return operation;
+  if (resourceIntensive.has(operation)) return 'resource-intensive';
+  if (smallerWhenUnfiltered.has(operation) && unfiltered(input)) return 'unfiltered-non-mutating';
+  return nonMutating.test(operation) ? 'non-mutating' : 'mutating';
+}
+
+/** Each action its own bucket; the small unfiltered buckets apart from the same action's usual one. */
+function rateLimitBucket(operation: string, input: OperationInput): string {
+  return smallerWhenUnfiltered.has(operation) && unfiltered(input) ? `${operation}/unfiltered` : operation;
+}
+
+function withReadAfterCreateWindows(operations: Record<string, Operation>): Record<string, Operation> {
+  return Object.fromEntries(
+    Object.entries(operations).map(([name, run]) => [name, withReadAfterCreate(name, run)]),
+  );
 }
 
 export const ec2: ServiceDefinition = {
@@ -94,7 +131,9 @@ export const ec2: ServiceDefinition = {
   throttle: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' },
   rateLimits,
   rateLimitCategory,
-  operations: {
+  rateLimitBucket,
+  // Read-after-create windows around every operation (ec2/consistency.ts).
+  operations: withReadAfterCreateWindows({
     AllocateAddress: gateways.allocateAddress,
     AssociateRouteTable: routes.associateRouteTable,
     AttachInternetGateway: gateways.attachInternetGateway,
@@ -140,7 +179,7 @@ export const ec2: ServiceDefinition = {
     ReplaceRoute: routes.replaceRoute,
     RevokeSecurityGroupEgress: securityGroups.revokeSecurityGroupEgress,
     RevokeSecurityGroupIngress: securityGroups.revokeSecurityGroupIngress,
-  },
+  }),
   // What IAM evaluates for each operation (resource ARNs, tags, implicit CreateTags): ec2/authorization.ts.
   authorize: ec2Authorization,
   seed: vpc.seedDefaultVpc,

@@ -96,6 +96,7 @@ export function attachInternetGateway(input: OperationInput, ctx: SimContext): u
     throw new AwsError('InvalidParameterValue', `Network ${vpc.id} already has an internet gateway attached`);
   }
   igw.attachedVpcId = vpc.id;
+  igw.attachmentVisibleAt = visibleFrom(ctx);
   return { return: true };
 }
 
@@ -116,6 +117,7 @@ export function detachInternetGateway(input: OperationInput, ctx: SimContext): u
     );
   }
   igw.attachedVpcId = undefined;
+  igw.attachmentVisibleAt = undefined;
   return { return: true };
 }
 
@@ -247,9 +249,10 @@ function natHoldsAddress(nat: NatGateway, ctx: SimContext): boolean {
 /** The NAT gateway if Describe can see it yet (see the module comment). */
 export function visibleNatGateway(ctx: SimContext, id: string): NatGateway | undefined {
   const nat = ctx.store.get<NatGateway>('nat-gateway', id);
-  return nat && ctx.clock.reached(nat.visibleAt) ? nat : undefined;
+  return nat && isVisible(ctx, nat) ? nat : undefined;
 }
 
+/** DescribeNatGateways' and DeleteNatGateway's code (CreateRoute answers `InvalidNatGatewayID.NotFound`). */
 function natNotFound(id: string): AwsError {
   return new AwsError('NatGatewayNotFound', `NAT gateway ${id} was not found`);
 }
@@ -346,14 +349,19 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
   const id = ctx.ids.ec2('nat');
   const now = ctx.clock.now();
   const settlesAt = now + drawSeconds(ctx, ctx.latency.natGatewayAvailable) * 1000;
-  const hasGateway = ctx.store
-    .list<InternetGateway>('internet-gateway')
-    .some((igw) => igw.attachedVpcId === subnet.vpcId);
+  // The gateway takes its address and finds the VPC's internet gateway after the call returns: one
+  // still inside its read-after-create window makes it end `failed` (NatGateway.failureMessage's wording).
+  const address = allocationId ? ctx.store.get<ElasticIp>('elastic-ip', allocationId) : undefined;
   let failure: NatGateway['failure'];
-  if (connectivityType === 'public' && !hasGateway) {
+  if (connectivityType === 'public' && attachedInternetGateway(ctx, subnet.vpcId) !== 'visible') {
     failure = {
       code: 'Gateway.NotAttached',
       message: `Network ${subnet.vpcId} has no Internet gateway attached`,
+    };
+  } else if (address && !isVisible(ctx, address)) {
+    failure = {
+      code: 'InvalidAllocationID.NotFound',
+      message: `Elastic IP address ${address.id} could not be associated with this NAT gateway`,
     };
   } else if (ctx.random() < ctx.latency.natGatewayFailureRate) {
     failure = {
@@ -381,6 +389,7 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
     networkInterfaceId: eni.id,
     privateIp: eni.privateIpAddress,
     clientToken,
+    // Invisible to Describe until then, while the consistency windows are on.
     visibleAt: now + drawSeconds(ctx, ctx.latency.natGatewayVisible) * 1000,
     settlesAt,
     failure,
@@ -391,7 +400,7 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
 }
 
 export function describeNatGateways(input: OperationInput, ctx: SimContext): unknown {
-  const visible = ctx.store.list<NatGateway>('nat-gateway').filter((nat) => ctx.clock.reached(nat.visibleAt));
+  const visible = ctx.store.list<NatGateway>('nat-gateway').filter((nat) => isVisible(ctx, nat));
   const selected = selectByIds(visible, readStringList(input, 'NatGatewayId'), natNotFound);
   const filtered = applyFilters(selected, readFilters(input), {
     'nat-gateway-id': (nat) => nat.id,

@@ -34,6 +34,8 @@ export interface Subnet extends SimResource {
 export interface InternetGateway extends SimResource {
   type: 'internet-gateway';
   attachedVpcId?: string;
+  /** Simulated time from which NAT gateways and load balancers see the attachment (consistency.ts). */
+  attachmentVisibleAt?: number;
 }
 
 export interface Route {
@@ -71,8 +73,6 @@ export interface NatGateway extends SimResource {
   networkInterfaceId: string;
   privateIp: string;
   clientToken?: string;
-  /** Simulated time before which Describe does not see it (eventual consistency). */
-  visibleAt: number;
   /** Simulated time at which it leaves `pending`. */
   settlesAt: number;
   failure?: { code: string; message: string };

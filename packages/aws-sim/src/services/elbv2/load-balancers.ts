@@ -5,6 +5,7 @@
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
+import { attachedInternetGateway } from '../ec2/consistency';
 import { createNetworkInterface, releaseNetworkInterface } from '../ec2/network-interfaces';
 import { isoTimestamp, paginate } from '../operation-input';
 import { requireWithinQuota } from '../quotas';
@@ -108,6 +109,10 @@ export function createLoadBalancer(input: OperationInput, ctx: SimContext) {
   const [vpcId] = vpcIds;
   if (vpcIds.size !== 1 || vpcId === undefined)
     throw error('InvalidSubnet', 'The subnets must all be in the same VPC');
+  // Right after AttachInternetGateway, ELB may not see the gateway yet (read-after-create consistency,
+  // docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling).
+  if (scheme === 'internet-facing' && attachedInternetGateway(ctx, vpcId) === 'attaching')
+    throw error('InvalidSubnet', `VPC ${vpcId} has no internet gateway`);
 
   // docs/aws-facts.md#account-quotas-and-the-service-quotas-api
   requireWithinQuota(ctx, 'elasticloadbalancing', 'L-53DA6B97', ctx.store.list('load-balancer').length, () =>
