@@ -29,7 +29,15 @@ export interface FunctionSpec {
   exportName: string;
   /** The logical id (or ARN) of the function's IAM role, when serverless.yml names one. */
   role?: string;
+  /**
+   * Lambda's timeout for the function: its `timeout`, else `provider.timeout`, else the framework's 6 s.
+   * A local invocation that runs longer fails as Lambda reports it (invokers.ts).
+   */
+  timeoutSeconds: number;
 }
+
+/** The Serverless Framework's default function timeout when neither the function nor the provider sets one. */
+const FRAMEWORK_DEFAULT_TIMEOUT_SECONDS = 6;
 
 /** One state machine with its definition fully resolved (plain Amazon States Language JSON). */
 export interface StateMachineSpec {
@@ -68,7 +76,17 @@ export function loadServerlessProject(serverlessYmlPath: string, options: LoadOp
   const resolver = new VariableResolver(document, baseDir, options);
 
   const service = resolver.resolveString(serviceName(document.service), 'service');
-  const functions = readFunctions(resolver.resolveSection('functions'), resolver, service, baseDir);
+  const provider = resolver.resolveSection('provider');
+  const defaultTimeout =
+    timeoutOf(isJsonObject(provider) ? provider.timeout : undefined, resolver, 'provider.timeout') ??
+    FRAMEWORK_DEFAULT_TIMEOUT_SECONDS;
+  const functions = readFunctions(
+    resolver.resolveSection('functions'),
+    resolver,
+    service,
+    baseDir,
+    defaultTimeout,
+  );
   const stateMachines = readStateMachines(resolver.resolveSection('stepFunctions'), resolver, functions);
   return { service, stage: options.stage, region: resolver.region, baseDir, functions, stateMachines };
 }
@@ -196,6 +214,7 @@ function readFunctions(
   resolver: VariableResolver,
   service: string,
   baseDir: string,
+  defaultTimeout: number,
 ): Record<string, FunctionSpec> {
   const functions: Record<string, FunctionSpec> = {};
   if (!isJsonObject(section)) return functions;
@@ -215,12 +234,27 @@ function readFunctions(
       handler,
       modulePath: path.resolve(baseDir, handler.slice(0, dot)),
       exportName: handler.slice(dot + 1),
+      timeoutSeconds: timeoutOf(value.timeout, resolver, `functions.${key}.timeout`) ?? defaultTimeout,
       ...(typeof value.role === 'string'
         ? { role: resolver.resolveString(value.role, `functions.${key}.role`) }
         : {}),
     };
   }
   return functions;
+}
+
+/** A `timeout` setting in seconds (a number, or a variable that resolves to one). */
+function timeoutOf(
+  value: JsonValue | undefined,
+  resolver: VariableResolver,
+  where: string,
+): number | undefined {
+  const resolved = value === undefined ? undefined : resolver.resolve(value, where);
+  if (resolved === undefined || resolved === null) return undefined;
+  const seconds = Number(resolved);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error(`serverless.yml: ${where} must be a number of seconds`);
+  return seconds;
 }
 
 function readStateMachines(

@@ -8,7 +8,9 @@
  * Both fail the same way Step Functions sees a Lambda fail: an error whose `name` is the
  * function's `errorType` (what Retry/Catch `ErrorEquals` match) and whose `message` is the Cause
  * Step Functions reports — the function's error payload as a JSON string
- * (`{"errorType":…,"errorMessage":…,"trace":[…]}`).
+ * (`{"errorType":…,"errorMessage":…,"trace":[…]}`). In process, a handler that runs past its
+ * function's timeout fails as Lambda reports it, `Sandbox.Timedout`
+ * (docs/aws-facts.md#throttling-at-scale-retry-budgets); serverless-offline enforces no timeout.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -142,6 +144,10 @@ export function inProcessInvoker(options: InProcessOptions): TaskInvoker {
       : functionName;
   };
 
+  /** The function's Lambda timeout, when serverless.yml declares the function. */
+  const timeoutFor = (functionName: string): number | undefined =>
+    functions[keyFor(functionName)]?.timeoutSeconds;
+
   const handlerFor = (functionName: string): Promise<LambdaHandler> => {
     const key = keyFor(functionName);
     const explicit = handlers[key] ?? handlers[functionName];
@@ -166,11 +172,13 @@ export function inProcessInvoker(options: InProcessOptions): TaskInvoker {
       const handler = await handlerFor(functionName);
       // Lambda hands the function a deserialized copy of the payload, never a shared object.
       const event = toJsonValue(payload);
+      const timeoutSeconds = timeoutFor(functionName);
+      const lambda = lambdaContext(functionName, context, region, timeoutSeconds);
       let result: unknown;
       try {
-        result = await handler(event, lambdaContext(functionName, context, region));
+        result = await withinTimeout(Promise.resolve(handler(event, lambda)), timeoutSeconds, lambda);
       } catch (error) {
-        throw functionFailure(error);
+        throw error instanceof TaskFailure ? error : functionFailure(error);
       }
       return toJsonValue(result);
     },
@@ -241,9 +249,41 @@ function functionFailure(thrown: unknown): TaskFailure {
   );
 }
 
-function lambdaContext(functionName: string, invocation: InvocationContext, region: string): Context {
-  // Step Functions' own default task timeout is far longer; 60 s is the package's default.
-  const deadline = Date.now() + (invocation.timeoutSeconds ?? 60) * 1000;
+/**
+ * The handler's result, or Lambda's timeout error once the function's timeout has passed. Lambda
+ * then stops the sandbox; a promise cannot be stopped, so a late handler runs on here and its
+ * result is dropped (steps are idempotent, so the retried run and the late one agree).
+ */
+function withinTimeout(
+  run: Promise<unknown>,
+  timeoutSeconds: number | undefined,
+  context: Context,
+): Promise<unknown> {
+  if (timeoutSeconds === undefined) return run;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // What the Lambda runtime returns (FunctionError Unhandled) for an invocation past its timeout.
+      const errorMessage = `RequestId: ${context.awsRequestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
+      reject(
+        new TaskFailure(SANDBOX_TIMEDOUT, JSON.stringify({ errorType: SANDBOX_TIMEDOUT, errorMessage })),
+      );
+    }, timeoutSeconds * 1000);
+  });
+  return Promise.race([run, timedOut]).finally(() => clearTimeout(timer));
+}
+
+/** The error type Lambda reports for an invocation that ran past the function's timeout. */
+export const SANDBOX_TIMEDOUT = 'Sandbox.Timedout';
+
+function lambdaContext(
+  functionName: string,
+  invocation: InvocationContext,
+  region: string,
+  functionTimeoutSeconds: number | undefined,
+): Context {
+  // The function's own timeout bounds it; without one, the state's TimeoutSeconds or 60 s.
+  const deadline = Date.now() + (functionTimeoutSeconds ?? invocation.timeoutSeconds ?? 60) * 1000;
   const unsupported = (): never => {
     throw new Error('context.done/fail/succeed are not supported locally: return or throw instead');
   };
