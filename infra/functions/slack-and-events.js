@@ -15,6 +15,9 @@ const { tableWrite, putEvents, stopExecutions } = grants;
 const slackEnvironment = {
   SLACK_SIGNING_SECRET: "${param:slackSigningSecret, env:SLACK_SIGNING_SECRET, ''}",
   SLACK_ADMIN_CONTACT: "${param:slackAdminContact, env:SLACK_ADMIN_CONTACT, 'a berth admin'}",
+  // Where a command's or click's response_url may point (comma-separated origins); Slack's own host.
+  SLACK_RESPONSE_URL_ORIGINS:
+    "${param:slackResponseUrlOrigins, env:SLACK_RESPONSE_URL_ORIGINS, 'https://hooks.slack.com'}",
 };
 
 module.exports = {

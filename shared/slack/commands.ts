@@ -32,7 +32,7 @@ import {
 } from './messages';
 import type { SlackDependencies } from './ports';
 import { readSignedForm } from './request';
-import { RESPONSE_URL_LIFETIME_MS } from './response-url';
+import { RESPONSE_URL_LIFETIME_MS, responseUrlAllowed } from './response-url';
 
 /** The fields of Slack's slash-command request that berth reads (it sends more). */
 const slashCommandSchema = z.object({
@@ -55,6 +55,9 @@ export async function handleSlashCommand(
   const parsed = slashCommandSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
     throw new HttpProblem('bad-request', 'Bad Request', 'the body is not a Slack slash command');
+  }
+  if (!responseUrlAllowed(parsed.data.response_url, deps.responseUrlOrigins)) {
+    throw new HttpProblem('bad-request', 'Bad Request', "the response_url is not on Slack's host");
   }
   return { status: 200, body: await answer(deps, parsed.data) };
 }

@@ -23,7 +23,7 @@ import {
 } from './messages';
 import type { SlackInteractionDependencies } from './ports';
 import { readSignedForm } from './request';
-import { postToResponseUrl, RESPONSE_URL_LIFETIME_MS } from './response-url';
+import { postToResponseUrl, RESPONSE_URL_LIFETIME_MS, responseUrlAllowed } from './response-url';
 
 /** The parts of a `block_actions` payload berth reads. */
 const blockActionsSchema = z.object({
@@ -50,6 +50,9 @@ export async function handleInteraction(
   const parsed = blockActionsSchema.safeParse(json);
   // Other interaction types (shortcuts, views) are not berth's: acknowledge and do nothing.
   if (!parsed.success) return { status: 200 };
+  if (!responseUrlAllowed(parsed.data.response_url, deps.responseUrlOrigins)) {
+    throw new HttpProblem('bad-request', 'Bad Request', "the response_url is not on Slack's host");
+  }
   const message = await answer(deps, parsed.data);
   await postToResponseUrl(parsed.data.response_url, message);
   return { status: 200 };

@@ -11,6 +11,12 @@ export interface SlackSettings {
   signingSecret: string;
   /** Whom an unmapped user should ask to be mapped, e.g. `#platform-help`. */
   adminContact: string;
+  /**
+   * Where a `response_url` may point: origins such as `https://hooks.slack.com` (the default),
+   * matched on scheme and host, and on port when the entry names one. Anything else is refused
+   * before berth acts, so a signed request cannot make berth post to an address of its choosing.
+   */
+  responseUrlOrigins: readonly string[];
 }
 
 interface SlackFrontDoor extends SlackUserDependencies, SlackRequestConfig, SlackSettings {}

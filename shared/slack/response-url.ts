@@ -14,6 +14,35 @@ const POST_TIMEOUT_MS = 2_500;
 export const RESPONSE_URL_MESSAGES = 5;
 export const RESPONSE_URL_LIFETIME_MS = 30 * 60 * 1000;
 
+/** Where Slack's response_urls point (`https://hooks.slack.com/commands/…`, `…/actions/…`). */
+export const SLACK_RESPONSE_URL_ORIGIN = 'https://hooks.slack.com';
+
+/**
+ * Whether `responseUrl` is under one of `origins`: same scheme and host, and the same port when the
+ * origin names one. An origin that is not a URL matches nothing.
+ */
+export function responseUrlAllowed(responseUrl: string, origins: readonly string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(responseUrl);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  return origins.some((origin) => {
+    try {
+      const allowed = new URL(origin);
+      return (
+        allowed.protocol === url.protocol &&
+        allowed.hostname === url.hostname &&
+        (allowed.port === '' || allowed.port === url.port)
+      );
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Posts the message; true when Slack took it. */
 export async function postToResponseUrl(responseUrl: string, message: SlackMessage): Promise<boolean> {
   try {

@@ -34,7 +34,11 @@ beforeAll(async () => {
     stepFunctionsPort: 0,
     authPort: 0,
     timeScale: 0.001,
-    env: { ...process.env, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET },
+    env: {
+      ...process.env,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_RESPONSE_URL_ORIGINS: 'http://127.0.0.1',
+    },
   });
 }, 240_000);
 

@@ -63,6 +63,8 @@ beforeEach(async () => {
     workflows: new RecordingWorkflows(),
     signingSecret: TEST_SIGNING_SECRET,
     adminContact: '#platform-help',
+    // The test's response_url receiver listens on 127.0.0.1 (any port), over http.
+    responseUrlOrigins: ['http://127.0.0.1'],
   };
   workspace = slackId('T');
   user = slackId('U');
@@ -198,6 +200,44 @@ describe('the signature check', () => {
     );
 
     expect(result.statusCode).toBe(401);
+    expect((await store.get(id))?.status).toBe('REQUESTED');
+  });
+
+  it('answers 400 to a command whose response_url is not on an allowed origin, and creates nothing', async () => {
+    // Prepare
+    const body = commandBody({
+      team: workspace,
+      user,
+      text: 'create elsewhere image=nginx:1.27',
+      responseUrl: 'https://attacker.example.com/collect',
+    });
+
+    // Act
+    const result = await invoke(commands, signedEvent(body));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ detail: "the response_url is not on Slack's host" });
+    expect(await environmentsOf(team)).toEqual([]);
+    expect(deps.workflows.started).toEqual([]);
+  });
+
+  it('answers 400 to a click whose response_url is not on an allowed origin, and deletes nothing', async () => {
+    // Prepare
+    const id = await createDirectly('stays');
+    const body = clickBody({
+      team: workspace,
+      user,
+      actionId: DELETE_ACTION,
+      value: id,
+      responseUrl: 'http://169.254.169.254/latest/meta-data/',
+    });
+
+    // Act
+    const result = await invoke(interactions, signedEvent(body, { path: '/slack/interactions' }));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
     expect((await store.get(id))?.status).toBe('REQUESTED');
   });
 

@@ -114,6 +114,7 @@ beforeAll(async () => {
     slack: new SlackStore(client, TABLE),
     signingSecret: TEST_SIGNING_SECRET,
     adminContact: 'a berth admin',
+    responseUrlOrigins: ['http://127.0.0.1'],
   });
   const load = async (functionKey: string): Promise<Handler> => {
     const { module, exportName } = handlerOf(functionKey);

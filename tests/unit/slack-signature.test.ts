@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { responseUrlAllowed, SLACK_RESPONSE_URL_ORIGIN } from '../../shared/slack/response-url';
 import { signSlackRequest, slackSignatureProblem } from '../../shared/slack/signature';
 
 // The worked example of Slack's "Verifying requests from Slack".
@@ -80,5 +81,34 @@ describe('Slack request signatures', () => {
   it('refuses a timestamp that is not Unix seconds', () => {
     expect(check({ timestamp: '1531420618.5' })).toBe('malformed-timestamp');
     expect(check({ timestamp: 'yesterday' })).toBe('malformed-timestamp');
+  });
+});
+
+describe('responseUrlAllowed', () => {
+  it.each([
+    ['https://hooks.slack.com/commands/T1/123/abc', true],
+    ['https://hooks.slack.com/actions/T1/123/abc', true],
+    ['http://hooks.slack.com/commands/T1/123/abc', false],
+    ['https://hooks.slack.com.attacker.example/x', false],
+    ['https://user:pw@hooks.slack.com/x', false],
+    ['https://169.254.169.254/latest', false],
+    ['not a url', false],
+  ])('judges %s against the default origin: %s', (url, allowed) => {
+    // Prepare / Act
+    const verdict = responseUrlAllowed(url, [SLACK_RESPONSE_URL_ORIGIN]);
+
+    // Assess
+    expect(verdict).toBe(allowed);
+  });
+
+  it('matches the port only when the origin names one', () => {
+    // Prepare
+    const anyPort = ['http://127.0.0.1'];
+    const onePort = ['http://127.0.0.1:9000'];
+
+    // Act / Assess
+    expect(responseUrlAllowed('http://127.0.0.1:4321/hook', anyPort)).toBe(true);
+    expect(responseUrlAllowed('http://127.0.0.1:4321/hook', onePort)).toBe(false);
+    expect(responseUrlAllowed('http://127.0.0.1:9000/hook', onePort)).toBe(true);
   });
 });
