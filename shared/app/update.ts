@@ -5,7 +5,7 @@
 import type { Caller } from '../domain/caller';
 import { estimateMonthlyCost } from '../domain/cost';
 import type { Environment } from '../domain/environment';
-import { applyMergePatch, immutableChanges } from '../domain/patch';
+import { applyMergePatch, changedSettings, immutableChanges, immutableReason } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import { canUpdate } from '../domain/status';
 import { usageChange, usageOf } from '../domain/usage';
@@ -42,7 +42,10 @@ export async function updateEnvironment(
       'unprocessable',
       'Field cannot change in place',
       `these fields cannot change on an existing environment: ${immutable.join(', ')}; create a new environment instead`,
-      immutable.map((path) => ({ path: `/${path.replaceAll('.', '/')}`, message: 'cannot change in place' })),
+      immutable.map((path) => ({
+        path: `/${path.replaceAll('.', '/')}`,
+        message: `cannot change in place: ${immutableReason(path)}`,
+      })),
     );
   }
   assertDeployable(spec, deps);
@@ -71,7 +74,8 @@ export async function updateEnvironment(
     updated = await deps.store.update(
       id,
       { version: expectedVersion, status: environment.status },
-      { spec, status: 'UPDATING', owner, cost, ...(quota ? { quotaUsage: usage } : {}) },
+      // The ticket follows the spec (undefined removes it), so status events carry the one now in force.
+      { spec, status: 'UPDATING', owner, cost, ticket: spec.ticket, ...(quota ? { quotaUsage: usage } : {}) },
       { type: 'update-requested', status: 'UPDATING', message: `update requested by ${caller.subject}` },
       quota,
     );
@@ -84,7 +88,11 @@ export async function updateEnvironment(
   // From here the change is recorded and cannot be taken back: a lost event is logged, not fatal.
   await announceStatus(deps.notifier, updated, environment.status);
   try {
-    await deps.workflows.start('update', owner, { environmentId: id, execution: owner });
+    await deps.workflows.start('update', owner, {
+      environmentId: id,
+      execution: owner,
+      changed: changedSettings(environment.spec, spec),
+    });
   } catch (error) {
     const failed = await deps.store.update(
       id,

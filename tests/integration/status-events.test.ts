@@ -128,7 +128,7 @@ it('announces UPDATING with the status it left', async () => {
     deps,
     caller,
     environment.id,
-    { tags: { cost: 'shop' } },
+    { loadBalancer: { idleTimeoutSeconds: 90 } },
     `"${provisioning.version + 1}"`,
   );
 

@@ -133,7 +133,13 @@ it('lets one of a racing DELETE and PATCH win; the other gets 409 or 412', async
 
   const results = await Promise.allSettled([
     deleteEnvironment(stack.deps, caller, environment.id),
-    updateEnvironment(stack.deps, caller, environment.id, { tags: { x: 'y' } }, `"${environment.version}"`),
+    updateEnvironment(
+      stack.deps,
+      caller,
+      environment.id,
+      { loadBalancer: { idleTimeoutSeconds: 90 } },
+      `"${environment.version}"`,
+    ),
   ]);
 
   const won = results.filter((result) => result.status === 'fulfilled');
