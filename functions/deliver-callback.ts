@@ -8,7 +8,12 @@
  * timeouts of this function, not the team's endpoint.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type DeliveryOptions, type DeliveryResult, deliverCallback } from '../shared/app/callbacks';
+import {
+  type DeliveryOptions,
+  type DeliveryResult,
+  deliverCallback,
+  teamCallbackSecret,
+} from '../shared/app/callbacks';
 import { optionalEnv, requireEnv } from '../shared/config';
 import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE } from '../shared/domain/status-event';
 import { statusEventSchema } from '../shared/domain/status-event-schema';
@@ -37,7 +42,8 @@ export function createHandler(tuning: DelivererTuning = {}) {
     const statusEvent = parsed.data.detail;
     const result = await deliverCallback(statusEvent, {
       ...tuning,
-      secret: requireEnv('CALLBACK_SIGNING_SECRET'),
+      // Each team's receivers verify with their own secret, derived from the stage's master.
+      secret: teamCallbackSecret(requireEnv('CALLBACK_SIGNING_SECRET'), statusEvent.team),
       allowLoopback: optionalEnv('BERTH_ALLOW_LOOPBACK_CALLBACKS', 'false') === 'true',
     });
     const context = {

@@ -25,6 +25,17 @@ export { blockedAddressReason, callbackUrlProblem } from '../domain/callback-add
 
 export const SIGNATURE_HEADER = 'Berth-Signature';
 
+/**
+ * The secret one team's callbacks are signed with: hex HMAC-SHA256 of `berth-callback-v1:<team>`
+ * keyed with the stage's master secret (CALLBACK_SIGNING_SECRET). A receiver holds only its team's
+ * secret, so team A can neither sign an event that B's receiver accepts nor, by pointing its own
+ * `callbackUrl` at B's receiver, get B to accept A's events. The platform team hands each team its
+ * secret (`npm run callback-secret -- --team <team>`); the master never leaves the deliverer.
+ */
+export function teamCallbackSecret(masterSecret: string, team: string): string {
+  return createHmac('sha256', masterSecret).update(`berth-callback-v1:${team}`).digest('hex');
+}
+
 /** HMAC-SHA256 of `<timestamp>.<body>` as the `Berth-Signature` header value. */
 export function signCallback(body: string, secret: string, timestampSeconds: number): string {
   const digest = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');

@@ -7,10 +7,12 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHandler } from '../../functions/deliver-callback';
-import { verifyCallbackSignature } from '../../shared/app/callbacks';
+import { teamCallbackSecret, verifyCallbackSignature } from '../../shared/app/callbacks';
 import type { StatusEvent } from '../../shared/domain/status-event';
 
 const SECRET = 'test-signing-secret';
+/** What the payments team's receiver holds: its own secret, derived from the stage's. */
+const PAYMENTS_SECRET = teamCallbackSecret(SECRET, 'payments');
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -100,11 +102,37 @@ it('retries a failing endpoint with backoff and delivers the signed event on the
     expect(request.headers['berth-event-id']).toBe(event.id);
     const signature = String(request.headers['berth-signature']);
     const [, timestamp, digest] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature) ?? [];
-    expect(digest).toBe(createHmac('sha256', SECRET).update(`${timestamp}.${request.body}`).digest('hex'));
+    expect(digest).toBe(
+      createHmac('sha256', PAYMENTS_SECRET).update(`${timestamp}.${request.body}`).digest('hex'),
+    );
     expect(
-      verifyCallbackSignature(signature, request.body, SECRET, { nowSeconds: Math.floor(Date.now() / 1000) }),
+      verifyCallbackSignature(signature, request.body, PAYMENTS_SECRET, {
+        nowSeconds: Math.floor(Date.now() / 1000),
+      }),
     ).toBe(true);
   }
+});
+
+it("signs each team's events with that team's secret, which another team's receiver refuses", async () => {
+  // Prepare: the same receiver gets one event of payments and one of search.
+  const payments = statusEvent(`${baseUrl}/hooks/payments`);
+  const search = { ...statusEvent(`${baseUrl}/hooks/search`), team: 'search' };
+
+  // Act
+  await deliver(ruleEvent(payments));
+  await deliver(ruleEvent(search));
+
+  // Assess
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const [forPayments, forSearch] = received;
+  const verify = (request: Received | undefined, secret: string) =>
+    verifyCallbackSignature(String(request?.headers['berth-signature']), request?.body ?? '', secret, {
+      nowSeconds,
+    });
+  expect(verify(forPayments, PAYMENTS_SECRET)).toBe(true);
+  expect(verify(forSearch, teamCallbackSecret(SECRET, 'search'))).toBe(true);
+  expect(verify(forSearch, PAYMENTS_SECRET)).toBe(false);
+  expect(verify(forPayments, SECRET)).toBe(false);
 });
 
 it('gives up after the bounded number of attempts when the endpoint stays down', async () => {
