@@ -19,6 +19,8 @@
  *   POST /_local/iam/credentials            { roleName, sessionName } → credentials of a role session
  *   GET  /_local/iam/denials                the refusals since start or the last reset
  *   GET  /_local/iam/unused                 template grants that allowed no request
+ *   GET  /_local/capacity                   { subnetAddresses, instanceEnis }   PUT either to switch the
+ *                                           subnet-address and per-instance ENI limits (services/capacity.ts)
  *   GET  /_local/health-checks              { securityGroups }   PUT { securityGroups: false } makes ELB health
  *                                           checks ignore security groups (on by default, as on AWS)
  *
@@ -31,6 +33,7 @@ import type { AddressInfo } from 'node:net';
 import { parseFaultSpecs } from './faults';
 import type { SimRequest, SimResponse } from './protocols/index';
 import { securityGroupHealthChecks, setSecurityGroupHealthChecks } from './services/elbv2/target-health';
+import { capacitySettings, updateCapacitySettings } from './services/capacity';
 import { recordedEvents } from './services/eventbridge';
 import { services as registeredServices } from './services/index';
 import { Simulator, type SimulatorOptions } from './simulator';
@@ -266,6 +269,15 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
       return jsonResponse(200, { denials: sim.iam.denials() });
     case 'GET /_local/iam/unused':
       return jsonResponse(200, { unused: sim.iam.unusedGrants() });
+    case 'GET /_local/capacity':
+      return jsonResponse(200, { ...capacitySettings(sim.ctx) });
+    case 'PUT /_local/capacity':
+      try {
+        return jsonResponse(200, updateCapacitySettings(sim.ctx, jsonBody(request)));
+      } catch (error) {
+        if (error instanceof HttpProblem) throw error;
+        throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
+      }
     case 'GET /_local/health-checks':
       return jsonResponse(200, { securityGroups: securityGroupHealthChecks(sim.ctx) });
     case 'PUT /_local/health-checks': {

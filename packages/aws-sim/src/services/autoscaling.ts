@@ -91,8 +91,28 @@ function readLaunchTemplate(ctx: SimContext, r: InputReader) {
     },
     instanceType: data.string('InstanceType') ?? 't3.micro',
     securityGroups: data.strings('SecurityGroupId'),
+    principalArn: instanceProfileRoleArn(ctx, data),
     clusterName: clusterNameFromUserData(data.string('UserData')),
   };
+}
+
+/**
+ * The role of the template's instance profile, which the ECS agent registers as (its `awsvpcTrunking`
+ * setting counts). The simulator keeps no instance profiles: a profile's role has its name.
+ */
+function instanceProfileRoleArn(ctx: SimContext, data: InputReader): string | undefined {
+  const profile = data.object('IamInstanceProfile');
+  const arn = profile?.string('Arn');
+  const name = arn ? arn.slice(arn.lastIndexOf('/') + 1) : profile?.string('Name');
+  if (!name) return undefined;
+  return ctx.iam.role(name)?.roleArn ?? `arn:aws:iam::${ctx.accountId}:role/${name}`;
+}
+
+/** What a launch needs of the launch template. */
+interface LaunchSettings {
+  securityGroups: string[];
+  instanceType: string;
+  principalArn?: string | undefined;
 }
 
 function readSubnets(ctx: SimContext, zoneIdentifier: string | undefined): string[] {
@@ -123,21 +143,21 @@ function launchInstances(
   ctx: SimContext,
   group: AutoScalingGroupResource,
   count: number,
-  securityGroups: string[],
-  instanceType: string,
+  launch: LaunchSettings,
 ): void {
+  const { securityGroups, instanceType } = launch;
   const propagated: Record<string, string> = {};
   for (const tag of group.groupTags) if (tag.PropagateAtLaunch) propagated[tag.Key] = tag.Value;
   for (let i = 0; i < count; i += 1) {
     const subnetId = group.subnets[group.launched % group.subnets.length] ?? '';
     group.launched += 1;
     const instanceId = ctx.ids.ec2('i');
-    const eni = createNetworkInterface(ctx, {
-      subnetId,
-      groups: securityGroups,
-      description: '',
-      tags: { ...propagated, 'aws:autoscaling:groupName': group.name },
+    const eni = launchInterface(ctx, subnetId, securityGroups, {
+      ...propagated,
+      'aws:autoscaling:groupName': group.name,
     });
+    // A full subnet launches nothing (EC2 answers InsufficientFreeAddressesInSubnet to the launch).
+    if (!eni) continue;
     const inServiceAt = ctx.clock.deadline(drawSeconds(ctx, ctx.latency.ec2InstanceRunning));
     group.instances.push({
       instanceId,
@@ -154,8 +174,22 @@ function launchInstances(
         ec2InstanceId: instanceId,
         registeredAt: inServiceAt,
         tags: propagated,
+        instanceType,
+        availabilityZone: eni.availabilityZone,
+        subnetId,
+        ...(launch.principalArn ? { principalArn: launch.principalArn } : {}),
       });
     }
+  }
+}
+
+/** The primary ENI of a new instance, or undefined when its subnet has no free address. */
+function launchInterface(ctx: SimContext, subnetId: string, groups: string[], tags: Record<string, string>) {
+  try {
+    return createNetworkInterface(ctx, { subnetId, groups, description: '', tags });
+  } catch (error) {
+    if (error instanceof AwsError && error.code === 'InsufficientFreeAddressesInSubnet') return undefined;
+    throw error;
   }
 }
 
@@ -170,15 +204,10 @@ function terminateInstance(ctx: SimContext, instance: GroupInstance): void {
 }
 
 /** Launches or terminates (unprotected, newest first) instances to reach the desired capacity. */
-function scaleToDesired(
-  ctx: SimContext,
-  group: AutoScalingGroupResource,
-  securityGroups: string[],
-  instanceType: string,
-): void {
+function scaleToDesired(ctx: SimContext, group: AutoScalingGroupResource, launch: LaunchSettings): void {
   const live = liveInstances(ctx, group).filter((instance) => instance.terminatingAt === undefined);
   if (live.length < group.desiredCapacity) {
-    launchInstances(ctx, group, group.desiredCapacity - live.length, securityGroups, instanceType);
+    launchInstances(ctx, group, group.desiredCapacity - live.length, launch);
     return;
   }
   let excess = live.length - group.desiredCapacity;
@@ -239,7 +268,7 @@ function createAutoScalingGroup(input: OperationInput, ctx: SimContext) {
     tags: Object.fromEntries(groupTags.map((tag) => [tag.Key, tag.Value])),
     createdAt: ctx.clock.now(),
   });
-  scaleToDesired(ctx, group, template.securityGroups, template.instanceType);
+  scaleToDesired(ctx, group, template);
   return {};
 }
 
@@ -344,7 +373,7 @@ function updateAutoScalingGroup(input: OperationInput, ctx: SimContext) {
     r.boolean('NewInstancesProtectedFromScaleIn') ?? group.newInstancesProtectedFromScaleIn;
   group.healthCheckType = r.string('HealthCheckType') ?? group.healthCheckType;
   group.healthCheckGracePeriod = r.number('HealthCheckGracePeriod') ?? group.healthCheckGracePeriod;
-  scaleToDesired(ctx, group, template.securityGroups, template.instanceType);
+  scaleToDesired(ctx, group, template);
   return {};
 }
 

@@ -53,6 +53,12 @@
  * (`model.ts` is what they share; `scheduler.ts` and `task-lifecycle.ts` the simulated scheduler).
  */
 import type { ServiceDefinition } from '../kernel';
+import {
+  deleteAccountSetting,
+  listAccountSettings,
+  putAccountSetting,
+  putAccountSettingDefault,
+} from './ecs/account-settings';
 import { ecsAuthorizers } from './ecs/authorize';
 import {
   createCapacityProvider,
@@ -126,6 +132,10 @@ export const ecs: ServiceDefinition = {
     TagResource: tagResource,
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,
+    PutAccountSetting: putAccountSetting,
+    PutAccountSettingDefault: putAccountSettingDefault,
+    DeleteAccountSetting: deleteAccountSetting,
+    ListAccountSettings: listAccountSettings,
   },
   authorize: ecsAuthorizers,
   rateLimitCategory: (operation) =>

@@ -3,12 +3,18 @@
  * task's, an instance's) and make them with `createNetworkInterface`; when their owner goes they call
  * `releaseNetworkInterface`, and the ENI lingers (status `available`) until `goneAt`, blocking
  * DeleteSubnet / DeleteSecurityGroup / DeleteVpc with `DependencyViolation` as in AWS.
+ *
+ * Every ENI, lingering ones included, holds one address of its subnet; a subnet offers its size less
+ * the five AWS reserves, and an ENI in a full subnet is refused with `InsufficientFreeAddressesInSubnet`
+ * (docs/aws-facts.md#subnet-addresses-and-eni-capacity; off with `PUT /_local/capacity`).
  */
 import { readStringList } from '../../input';
 import { AwsError, type OperationInput, type SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
+import { capacitySettings } from '../capacity';
 import {
   applyFilters,
+  cidrSize,
   find,
   ipv4,
   type NetworkInterface,
@@ -35,7 +41,45 @@ export interface NewNetworkInterface {
   tags?: Record<string, string>;
 }
 
-/** Makes an in-use ENI with the next free private address of the subnet. Throws EC2's NotFound errors. */
+/** AWS keeps the first four addresses of a subnet and its last one. */
+const RESERVED_ADDRESSES = 5;
+
+/** Addresses a subnet still offers: its size less the five AWS reserves and one per live ENI. */
+export function freeAddresses(ctx: SimContext, subnet: Subnet): number {
+  const cidr = parseCidr(subnet.cidrBlock);
+  const used = networkInterfacesOf(ctx, { subnetId: subnet.id }).length;
+  return (cidr ? cidrSize(cidr) : 0) - RESERVED_ADDRESSES - used;
+}
+
+/** EC2's answer when a subnet has no address left for an ENI. */
+export function insufficientAddresses(): AwsError {
+  return new AwsError(
+    'InsufficientFreeAddressesInSubnet',
+    'The specified subnet does not have enough free addresses to satisfy the request.',
+  );
+}
+
+/**
+ * The lowest address of the subnet no live ENI holds (a released one is handed out again). A full
+ * subnet refuses, unless the capacity model is off: then addresses run on past the end, as before.
+ */
+function freeHost(ctx: SimContext, subnet: Subnet): string {
+  const cidr = parseCidr(subnet.cidrBlock);
+  if (!cidr) return '0.0.0.0';
+  const held = new Set(networkInterfacesOf(ctx, { subnetId: subnet.id }).map((eni) => eni.privateIpAddress));
+  for (let host = 4; host < cidrSize(cidr) - 1; host += 1) {
+    const address = ipv4(cidr.network + host);
+    if (!held.has(address)) return address;
+  }
+  if (capacitySettings(ctx).subnetAddresses) throw insufficientAddresses();
+  subnet.nextHost = Math.max(subnet.nextHost, cidrSize(cidr)) + 1;
+  return ipv4(cidr.network + subnet.nextHost - 1);
+}
+
+/**
+ * Makes an in-use ENI with the lowest free private address of the subnet. Throws EC2's NotFound
+ * errors, and `InsufficientFreeAddressesInSubnet` when the subnet is full.
+ */
 export function createNetworkInterface(ctx: SimContext, spec: NewNetworkInterface): NetworkInterface {
   const subnet = find<Subnet>(ctx, 'subnet', spec.subnetId);
   for (const groupId of spec.groups ?? []) {
@@ -47,9 +91,7 @@ export function createNetworkInterface(ctx: SimContext, spec: NewNetworkInterfac
       );
     }
   }
-  const cidr = parseCidr(subnet.cidrBlock);
-  const host = subnet.nextHost;
-  subnet.nextHost += 1;
+  const host = freeHost(ctx, subnet);
   const mac = Array.from({ length: 5 }, () =>
     Math.floor(ctx.random() * 256)
       .toString(16)
@@ -69,7 +111,7 @@ export function createNetworkInterface(ctx: SimContext, spec: NewNetworkInterfac
     requesterId: spec.requesterId,
     requesterManaged: spec.requesterId !== undefined,
     status: 'in-use',
-    privateIpAddress: cidr ? ipv4(cidr.network + host) : '0.0.0.0',
+    privateIpAddress: host,
     macAddress: ['0e', ...mac].join(':'),
   });
 }

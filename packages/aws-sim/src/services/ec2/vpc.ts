@@ -5,7 +5,6 @@ import { requireWithinQuota } from '../quotas';
 import {
   applyFilters,
   cidrContains,
-  cidrSize,
   cidrsOverlap,
   find,
   type InternetGateway,
@@ -24,6 +23,7 @@ import {
   tagsAtCreation,
   type Vpc,
 } from './model';
+import { freeAddresses } from './network-interfaces';
 import { createMainRouteTable } from './routes';
 import { createDefaultSecurityGroup } from './security-groups';
 
@@ -245,20 +245,11 @@ export function deleteVpc(input: OperationInput, ctx: SimContext): unknown {
   return { return: true };
 }
 
-/** Addresses a subnet still offers: its size less the five AWS reserves and one per ENI. */
-function availableAddresses(subnet: Subnet, ctx: SimContext): number {
-  const cidr = parseCidr(subnet.cidrBlock);
-  const used = ctx.store
-    .list<NetworkInterface>('network-interface')
-    .filter((eni) => eni.subnetId === subnet.id).length;
-  return (cidr ? cidrSize(cidr) : 0) - 5 - used;
-}
-
 function subnetView(subnet: Subnet, ctx: SimContext) {
   return {
     availabilityZone: subnet.availabilityZone,
     availabilityZoneId: subnet.availabilityZoneId,
-    availableIpAddressCount: availableAddresses(subnet, ctx),
+    availableIpAddressCount: Math.max(0, freeAddresses(ctx, subnet)),
     cidrBlock: subnet.cidrBlock,
     defaultForAz: false,
     mapPublicIpOnLaunch: subnet.mapPublicIpOnLaunch,

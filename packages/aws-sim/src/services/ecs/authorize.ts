@@ -13,7 +13,8 @@
  *   RunTask's overrides) as `iam:PassRole` to `ecs-tasks.amazonaws.com`; CreateService passes its
  *   `role` to `ecs.amazonaws.com`;
  * - operations without a resource type (ListClusters, ListServices, ListTaskDefinitions,
- *   ListTaskDefinitionFamilies, DescribeTaskDefinition, DeregisterTaskDefinition) are authorised on `*`.
+ *   ListTaskDefinitionFamilies, DescribeTaskDefinition, DeregisterTaskDefinition, the account
+ *   settings operations) are authorised on `*`.
  * See docs/aws-facts.md#iam-for-ecs.
  */
 import { type AccessRequest, passRole, requestTagContext, resourceTagContext } from '../../iam/access';
@@ -269,6 +270,11 @@ export const ecsAuthorizers: Record<string, Authorizer> = {
     const cluster = clusterOf(ctx, r);
     return [onArn(ctx, 'StopTask', taskArnOf(ctx, cluster.name, r.string('task') ?? ''), cluster.arn)];
   },
+  // Account settings have no resource type: IAM authorises them on `*`.
+  PutAccountSetting: onAnyResource('PutAccountSetting'),
+  PutAccountSettingDefault: onAnyResource('PutAccountSettingDefault'),
+  DeleteAccountSetting: onAnyResource('DeleteAccountSetting'),
+  ListAccountSettings: onAnyResource('ListAccountSettings'),
   TagResource: onResourceArn('TagResource', (input) => requestTagContext(requestedTags(reader(input)))),
   UntagResource: onResourceArn('UntagResource', (input): Record<string, string[]> => {
     const keys = reader(input).strings('tagKeys');

@@ -40,6 +40,14 @@ export interface ContainerInstanceResource extends SimResource {
   ec2InstanceId: string;
   /** The agent registers once the instance has booted. */
   registeredAt: number;
+  instanceType?: string;
+  /** The zone and subnet of the instance's primary ENI: its `awsvpc` tasks use a subnet of this zone. */
+  availabilityZone?: string;
+  subnetId?: string;
+  /** `awsvpc` tasks the instance takes (ENIs beyond the primary, or branch ENIs); absent: no limit. */
+  taskEniLimit?: number;
+  /** The trunk ENI ECS attaches when `awsvpcTrunking` was on for the instance's role at launch. */
+  trunkNetworkInterfaceId?: string;
 }
 
 export interface CapacityProviderResource extends SimResource {
@@ -147,6 +155,8 @@ export interface TaskResource extends SimResource {
   memory?: string;
   containers: Array<{ name: string; image: string; arn: string }>;
   networkInterfaceId?: string;
+  /** The EC2 container instance the task was placed on (EC2 capacity only). */
+  containerInstanceArn?: string;
   attachmentId: string;
   privateIp?: string;
   subnetId?: string;

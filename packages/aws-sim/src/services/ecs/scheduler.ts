@@ -4,11 +4,12 @@
  * tasks exiting, deployments completing or tripping the circuit breaker) — no timers.
  */
 import type { SimContext } from '../../kernel';
+import { chooseContainerInstance } from './container-instances';
 import {
   type ClusterResource,
+  type ContainerInstanceResource,
   clusterArnOf,
   clusterNotFound,
-  containerInstancesOf,
   type Deployment,
   type EcsServiceResource,
   lastSegment,
@@ -95,11 +96,6 @@ function scaleTo(ctx: SimContext, service: EcsServiceResource, at: number): void
   const cluster = ctx.store.get<ClusterResource>('ecs-cluster', service.clusterArn);
   const definition = resolveTaskDefinition(ctx, primary.taskDefinition);
   if (!cluster || !definition) return;
-  if (!service.placement.fargate && containerInstancesOf(ctx, cluster.arn, at).length === 0) {
-    const message = 'was unable to place a task because no container instance met all of its requirements.';
-    if (!service.events[0]?.message.endsWith(message)) addEvent(ctx, service, at, message);
-    return;
-  }
   const tags =
     service.propagateTags === 'SERVICE'
       ? service.tags
@@ -108,6 +104,11 @@ function scaleTo(ctx: SimContext, service: EcsServiceResource, at: number): void
         : {};
   const started: string[] = [];
   for (let i = 0; i < missing; i += 1) {
+    const choice = chooseContainerInstance(ctx, cluster, { placement: service.placement, definition }, at);
+    if (choice.kind === 'no-instance' || choice.kind === 'no-eni') {
+      addPlacementFailure(ctx, service, at, choice);
+      break;
+    }
     const task = launchTask(ctx, {
       cluster,
       definition,
@@ -119,11 +120,32 @@ function scaleTo(ctx: SimContext, service: EcsServiceResource, at: number): void
       deploymentId: primary.id,
       tags: { ...tags },
       index: service.launchedTasks,
+      ...(choice.kind === 'placed' ? { containerInstance: choice.instance } : {}),
     });
     service.launchedTasks += 1;
     started.push(lastSegment(task.arn));
   }
-  addEvent(ctx, service, at, `has started ${started.length} tasks: (task ${started.join(') (task ')}).`);
+  if (started.length > 0) {
+    addEvent(ctx, service, at, `has started ${started.length} tasks: (task ${started.join(') (task ')}).`);
+  }
+}
+
+/**
+ * ECS's service event for a task it cannot place (docs/aws-facts.md#subnet-addresses-and-eni-capacity),
+ * not repeated while it is the latest event.
+ */
+function addPlacementFailure(
+  ctx: SimContext,
+  service: EcsServiceResource,
+  at: number,
+  choice: { kind: 'no-instance' } | { kind: 'no-eni'; closest: ContainerInstanceResource },
+): void {
+  const unplaced = 'was unable to place a task because no container instance met all of its requirements.';
+  const message =
+    choice.kind === 'no-instance'
+      ? unplaced
+      : `${unplaced} The closest matching (container-instance ${lastSegment(choice.closest.arn)}) encountered error "RESOURCE:ENI". For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`;
+  if (!service.events[0]?.message.endsWith(message)) addEvent(ctx, service, at, message);
 }
 
 interface SchedulerEvent {

@@ -4,7 +4,7 @@
  * by the service scheduler and by RunTask/StopTask; it calls neither. A task whose execution role
  * falls short (./task-start.ts) stops while PENDING instead of running.
  */
-import type { SimContext } from '../../kernel';
+import { AwsError, type SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
 import type { Subnet } from '../ec2/model';
 import { createNetworkInterface, releaseNetworkInterface } from '../ec2/network-interfaces';
@@ -18,6 +18,7 @@ import {
 import {
   arnPrefix,
   type ClusterResource,
+  type ContainerInstanceResource,
   type EcsServiceResource,
   FAILING_CONTAINER_RUN_SECONDS,
   lastSegment,
@@ -63,6 +64,27 @@ interface LaunchRequest {
   fingerprint?: string;
   /** Round-robin position among the subnets. */
   index: number;
+  /** The EC2 container instance it is placed on (./container-instances.ts chooses it). */
+  containerInstance?: ContainerInstanceResource;
+}
+
+/** The subnet of a task: round robin, among those in its container instance's zone when it has one. */
+function subnetOf(ctx: SimContext, request: LaunchRequest): Subnet | undefined {
+  const subnets = request.placement.subnets.flatMap((id) => ctx.store.get<Subnet>('subnet', id) ?? []);
+  const zone = request.containerInstance?.availabilityZone;
+  const inZone = zone === undefined ? [] : subnets.filter((subnet) => subnet.availabilityZone === zone);
+  const pool = inZone.length > 0 ? inZone : subnets;
+  return pool[request.index % Math.max(1, pool.length)];
+}
+
+/**
+ * ECS's `stoppedReason` for a task whose ENI its subnet has no address for
+ * (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
+ */
+function eniFailureReason(placement: Placement, subnetId: string): string {
+  const awsvpc = placement.networkConfiguration?.awsvpcConfiguration as Record<string, unknown> | undefined;
+  const publicIp = awsvpc?.assignPublicIp === 'ENABLED' ? ' with public IP assignment enabled' : '';
+  return `Unexpected EC2 error while attempting to Create Network Interface${publicIp} in subnet '${subnetId}': InsufficientFreeAddressesInSubnet`;
 }
 
 /** Starts one task at `at` (its ENI, its registration in the service's target groups). */
@@ -71,25 +93,31 @@ export function launchTask(ctx: SimContext, request: LaunchRequest): TaskResourc
   const clusterName = cluster.name;
   const arn = `${arnPrefix(ctx)}:task/${clusterName}/${ctx.ids.hex(32)}`;
   const attachmentId = ctx.ids.uuid();
-  const subnetId = placement.subnets[request.index % Math.max(1, placement.subnets.length)];
-  const subnet = subnetId === undefined ? undefined : ctx.store.get<Subnet>('subnet', subnetId);
+  const subnet = subnetOf(ctx, request);
   let networkInterfaceId: string | undefined;
   let privateIp: string | undefined;
+  let eniFailure: string | undefined;
   if (definition.networkMode === 'awsvpc' && subnet) {
-    const eni = createNetworkInterface(ctx, {
-      subnetId: subnet.id,
-      groups: placement.securityGroups,
-      description: `arn:aws:ecs:${ctx.region}:${ctx.accountId}:attachment/${attachmentId}`,
-      interfaceType: 'interface',
-      requesterId: 'AROAJ2OUJJ3NIPBFDV2BA:ecs-tasks',
-    });
-    networkInterfaceId = eni.id;
-    privateIp = eni.privateIpAddress;
+    try {
+      const eni = createNetworkInterface(ctx, {
+        subnetId: subnet.id,
+        groups: placement.securityGroups,
+        description: `arn:aws:ecs:${ctx.region}:${ctx.accountId}:attachment/${attachmentId}`,
+        interfaceType: 'interface',
+        requesterId: 'AROAJ2OUJJ3NIPBFDV2BA:ecs-tasks',
+      });
+      networkInterfaceId = eni.id;
+      privateIp = eni.privateIpAddress;
+    } catch (error) {
+      // The task is placed and then fails to start: ECS reports EC2's refusal as its stoppedReason.
+      if (!(error instanceof AwsError && error.code === 'InsufficientFreeAddressesInSubnet')) throw error;
+      eniFailure = eniFailureReason(placement, subnet.id);
+    }
   }
   const appHealth = appHealthOf(definition.containers.filter((c) => c.essential).map((c) => c.image));
   const runningAt = at + drawSeconds(ctx, ctx.latency.taskRunning) * 1000;
   // The execution role is used once the task is PENDING (image pull, secrets, log stream).
-  const failureReason = startFailureReason(ctx, definition, arn);
+  const failureReason = eniFailure ?? startFailureReason(ctx, definition, arn);
   const startFailure =
     failureReason === undefined ? undefined : { at: (at + runningAt) / 2, reason: failureReason };
   let exitAt: number | undefined;
@@ -124,6 +152,7 @@ export function launchTask(ctx: SimContext, request: LaunchRequest): TaskResourc
       arn: `${arnPrefix(ctx)}:container/${clusterName}/${lastSegment(arn)}/${ctx.ids.uuid()}`,
     })),
     ...(networkInterfaceId ? { networkInterfaceId } : {}),
+    ...(request.containerInstance ? { containerInstanceArn: request.containerInstance.arn } : {}),
     attachmentId,
     ...(privateIp ? { privateIp } : {}),
     ...(subnet ? { subnetId: subnet.id } : {}),

@@ -4,6 +4,7 @@
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { epochSeconds, paginate } from '../operation-input';
+import { chooseContainerInstance } from './container-instances';
 import {
   arnPrefix,
   type ClusterResource,
@@ -36,6 +37,7 @@ function taskOutput(ctx: SimContext, task: TaskResource, withTags: boolean) {
     desiredStatus: desiredStatus(ctx, task),
     ...(task.launchType ? { launchType: task.launchType } : {}),
     ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
+    ...(task.containerInstanceArn ? { containerInstanceArn: task.containerInstanceArn } : {}),
     ...(task.cpu ? { cpu: task.cpu } : {}),
     ...(task.memory ? { memory: task.memory } : {}),
     group: task.group,
@@ -114,20 +116,36 @@ export function runTask(input: OperationInput, ctx: SimContext) {
   const propagateTags = r.string('propagateTags') ?? 'NONE';
   const tags = { ...(propagateTags === 'TASK_DEFINITION' ? definition.tags : {}), ...readTags(r) };
   const startedBy = r.string('startedBy');
-  const tasks = Array.from({ length: count }, (_, index) =>
-    launchTask(ctx, {
-      cluster,
-      definition,
-      placement,
-      at: ctx.clock.now(),
-      group: r.string('group') ?? `family:${definition.family}`,
-      ...(startedBy ? { startedBy } : {}),
-      tags: { ...tags },
-      ...(clientToken ? { clientToken, fingerprint } : {}),
-      index,
-    }),
-  );
-  return { tasks: tasks.map((task) => taskOutput(ctx, task, false)), failures: [] };
+  const tasks: TaskResource[] = [];
+  const failures: Array<{ arn: string; reason: string }> = [];
+  for (let index = 0; index < count; index += 1) {
+    const at = ctx.clock.now();
+    // A task no instance has room for is a `failures` entry, as ECS answers (RESOURCE:ENI …).
+    const choice = chooseContainerInstance(ctx, cluster, { placement, definition }, at);
+    if (choice.kind === 'no-eni') {
+      failures.push({ arn: choice.closest.arn, reason: 'RESOURCE:ENI' });
+      continue;
+    }
+    if (choice.kind === 'no-instance') {
+      failures.push({ arn: cluster.arn, reason: 'ATTRIBUTE' });
+      continue;
+    }
+    tasks.push(
+      launchTask(ctx, {
+        cluster,
+        definition,
+        placement,
+        at,
+        group: r.string('group') ?? `family:${definition.family}`,
+        ...(startedBy ? { startedBy } : {}),
+        tags: { ...tags },
+        ...(clientToken ? { clientToken, fingerprint } : {}),
+        index,
+        ...(choice.kind === 'placed' ? { containerInstance: choice.instance } : {}),
+      }),
+    );
+  }
+  return { tasks: tasks.map((task) => taskOutput(ctx, task, false)), failures };
 }
 
 function taskArnOf(cluster: ClusterResource, ctx: SimContext, idOrArn: string): string {

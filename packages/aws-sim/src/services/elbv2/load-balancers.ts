@@ -1,12 +1,15 @@
 /**
  * Load balancers: CreateLoadBalancer (idempotent by name, `provisioning` until the latency model's
- * `loadBalancerActive`, one ENI per subnet), DescribeLoadBalancers, DeleteLoadBalancer (listeners and
+ * `loadBalancerActive`, one ENI per subnet, `InvalidSubnet` for a subnet with fewer than 8 free
+ * addresses), DescribeLoadBalancers, DeleteLoadBalancer (listeners and
  * rules at once, the ALB and then its ENIs later) and their attributes.
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
+import { capacitySettings } from '../capacity';
 import { attachedInternetGateway } from '../ec2/consistency';
-import { createNetworkInterface, releaseNetworkInterface } from '../ec2/network-interfaces';
+import type { Subnet } from '../ec2/model';
+import { createNetworkInterface, freeAddresses, releaseNetworkInterface } from '../ec2/network-interfaces';
 import { isoTimestamp, paginate } from '../operation-input';
 import { requireWithinQuota } from '../quotas';
 import {
@@ -28,6 +31,9 @@ import {
   validateName,
   validationError,
 } from './model';
+
+/** Free addresses CreateLoadBalancer asks of each subnet. */
+const ELB_FREE_ADDRESSES = 8;
 
 function loadBalancerState(ctx: SimContext, lb: LoadBalancerResource): string {
   return ctx.clock.reached(lb.activeAt) ? 'active' : 'provisioning';
@@ -113,6 +119,18 @@ export function createLoadBalancer(input: OperationInput, ctx: SimContext) {
   // docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling).
   if (scheme === 'internet-facing' && attachedInternetGateway(ctx, vpcId) === 'attaching')
     throw error('InvalidSubnet', `VPC ${vpcId} has no internet gateway`);
+  // ELB scales into free addresses of each subnet (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
+  if (capacitySettings(ctx).subnetAddresses) {
+    for (const { subnetId } of placements) {
+      const subnet = ctx.store.get<Subnet>('subnet', subnetId);
+      if (subnet && freeAddresses(ctx, subnet) < ELB_FREE_ADDRESSES) {
+        throw error(
+          'InvalidSubnet',
+          `Not enough IP space available in ${subnetId}. ELB requires at least ${ELB_FREE_ADDRESSES} free IP addresses in each subnet.`,
+        );
+      }
+    }
+  }
 
   // docs/aws-facts.md#account-quotas-and-the-service-quotas-api
   requireWithinQuota(ctx, 'elasticloadbalancing', 'L-53DA6B97', ctx.store.list('load-balancer').length, () =>
