@@ -19,6 +19,8 @@
  *   POST /_local/iam/credentials            { roleName, sessionName } → credentials of a role session
  *   GET  /_local/iam/denials                the refusals since start or the last reset
  *   GET  /_local/iam/unused                 template grants that allowed no request
+ *   GET  /_local/egress                     { enforce }   PUT { enforce: false } lets tasks start without a way
+ *                                           out (no NAT, public IP or VPC endpoint; on by default, as on AWS)
  *   GET  /_local/capacity                   { subnetAddresses, instanceEnis }   PUT either to switch the
  *                                           subnet-address and per-instance ENI limits (services/capacity.ts)
  *   GET  /_local/health-checks              { securityGroups }   PUT { securityGroups: false } makes ELB health
@@ -34,6 +36,7 @@ import { parseFaultSpecs } from './faults';
 import type { SimRequest, SimResponse } from './protocols/index';
 import { securityGroupHealthChecks, setSecurityGroupHealthChecks } from './services/elbv2/target-health';
 import { capacitySettings, updateCapacitySettings } from './services/capacity';
+import { egressEnforced, setEgressEnforced } from './services/ec2/vpc-endpoints';
 import { recordedEvents } from './services/eventbridge';
 import { services as registeredServices } from './services/index';
 import { Simulator, type SimulatorOptions } from './simulator';
@@ -269,6 +272,14 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
       return jsonResponse(200, { denials: sim.iam.denials() });
     case 'GET /_local/iam/unused':
       return jsonResponse(200, { unused: sim.iam.unusedGrants() });
+    case 'GET /_local/egress':
+      return jsonResponse(200, { enforce: egressEnforced(sim.ctx) });
+    case 'PUT /_local/egress': {
+      const enforce = (jsonBody(request) as { enforce?: unknown }).enforce;
+      if (typeof enforce !== 'boolean') throw new HttpProblem(400, 'enforce must be true or false');
+      setEgressEnforced(sim.ctx, enforce);
+      return jsonResponse(200, { enforce });
+    }
     case 'GET /_local/capacity':
       return jsonResponse(200, { ...capacitySettings(sim.ctx) });
     case 'PUT /_local/capacity':

@@ -1,6 +1,7 @@
 /**
  * Simulated Amazon EC2: the VPC networking berth provisions and tears down (VPCs, subnets, internet
- * and NAT gateways, Elastic IPs, route tables, security groups, ENIs, launch templates, tags).
+ * and NAT gateways, Elastic IPs, route tables, security groups, ENIs, launch templates, tags, VPC
+ * endpoints).
  * Implementation in `./ec2/`; AWS's error codes, dependency checks and eventual consistency are kept.
  *
  * Helpers for the other simulated services (ELBv2, ECS, Auto Scaling) — all take the `SimContext`
@@ -29,6 +30,7 @@ import * as routes from './ec2/routes';
 import * as securityGroups from './ec2/security-groups';
 import * as tags from './ec2/tags';
 import * as vpc from './ec2/vpc';
+import * as vpcEndpoints from './ec2/vpc-endpoints';
 
 export { natState } from './ec2/gateways';
 export { findLaunchTemplate } from './ec2/launch-templates';
@@ -51,6 +53,7 @@ export {
 } from './ec2/network-interfaces';
 export { resourceById } from './ec2/tags';
 export { availabilityZones } from './ec2/vpc';
+export { egressEnforced, egressOf, setEgressEnforced, type TaskNetwork } from './ec2/vpc-endpoints';
 
 export function findSubnet(ctx: SimContext, id: string): Subnet {
   return find<Subnet>(ctx, 'subnet', id);
@@ -148,6 +151,7 @@ export const ec2: ServiceDefinition = {
     CreateSubnet: vpc.createSubnet,
     CreateTags: tags.createTags,
     CreateVpc: vpc.createVpc,
+    CreateVpcEndpoint: vpcEndpoints.createVpcEndpoint,
     DeleteInternetGateway: gateways.deleteInternetGateway,
     DeleteLaunchTemplate: launchTemplates.deleteLaunchTemplate,
     DeleteNatGateway: gateways.deleteNatGateway,
@@ -158,6 +162,7 @@ export const ec2: ServiceDefinition = {
     DeleteSubnet: vpc.deleteSubnet,
     DeleteTags: tags.deleteTags,
     DeleteVpc: vpc.deleteVpc,
+    DeleteVpcEndpoints: vpcEndpoints.deleteVpcEndpoints,
     DescribeAddresses: gateways.describeAddresses,
     DescribeAvailabilityZones: vpc.describeAvailabilityZones,
     DescribeInternetGateways: gateways.describeInternetGateways,
@@ -171,6 +176,7 @@ export const ec2: ServiceDefinition = {
     DescribeTags: tags.describeTags,
     DescribeVpcAttribute: vpc.describeVpcAttribute,
     DescribeVpcs: vpc.describeVpcs,
+    DescribeVpcEndpoints: vpcEndpoints.describeVpcEndpoints,
     DetachInternetGateway: gateways.detachInternetGateway,
     DisassociateRouteTable: routes.disassociateRouteTable,
     ModifySubnetAttribute: vpc.modifySubnetAttribute,

@@ -233,6 +233,29 @@ function inVpc(operation: string): (input: OperationInput, ctx: SimContext) => A
   return (input, ctx) => onExisting(ctx, `ec2:${operation}`, 'vpc', readString(input, 'VpcId'));
 }
 
+/**
+ * CreateVpcEndpoint (SAR): the new `vpc-endpoint/*` with the request tags, then the VPC and each
+ * subnet, security group and route table named, then the implicit CreateTags.
+ */
+function vpcEndpointParents(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const action = 'ec2:CreateVpcEndpoint';
+  const each = (prefix: ResourcePrefix, member: string) =>
+    readStringList(input, member).flatMap((id) => onExisting(ctx, action, prefix, id));
+  return [
+    ...onExisting(ctx, action, 'vpc', readString(input, 'VpcId')),
+    ...each('subnet', 'SubnetId'),
+    ...each('sg', 'SecurityGroupId'),
+    ...each('rtb', 'RouteTableId'),
+  ];
+}
+
+/** DeleteVpcEndpoints: the action on each endpoint named. */
+function deleteVpcEndpoints(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  return readStringList(input, 'VpcEndpointId').flatMap((id) =>
+    onExisting(ctx, 'ec2:DeleteVpcEndpoints', 'vpce', id),
+  );
+}
+
 /** Every operation the simulated EC2 serves, with the requests EC2 evaluates for it. */
 export const ec2Authorization: Record<string, Authorizer> = {
   AllocateAddress: creating('AllocateAddress', 'elastic-ip'),
@@ -251,6 +274,7 @@ export const ec2Authorization: Record<string, Authorizer> = {
   CreateSubnet: creating('CreateSubnet', 'subnet', inVpc('CreateSubnet')),
   CreateTags: tagging('CreateTags'),
   CreateVpc: creating('CreateVpc', 'vpc'),
+  CreateVpcEndpoint: creating('CreateVpcEndpoint', 'vpc-endpoint', vpcEndpointParents),
   DeleteInternetGateway: onMembers('DeleteInternetGateway', ['igw', 'InternetGatewayId']),
   DeleteLaunchTemplate: (input, ctx) =>
     onExisting(ctx, 'ec2:DeleteLaunchTemplate', 'lt', launchTemplateOf(input, ctx)?.id),
@@ -263,6 +287,7 @@ export const ec2Authorization: Record<string, Authorizer> = {
   DeleteSubnet: onMembers('DeleteSubnet', ['subnet', 'SubnetId']),
   DeleteTags: tagging('DeleteTags'),
   DeleteVpc: onMembers('DeleteVpc', ['vpc', 'VpcId']),
+  DeleteVpcEndpoints: deleteVpcEndpoints,
   DescribeAddresses: onEverything('DescribeAddresses'),
   DescribeAvailabilityZones: onEverything('DescribeAvailabilityZones'),
   DescribeInternetGateways: onEverything('DescribeInternetGateways'),
@@ -277,6 +302,7 @@ export const ec2Authorization: Record<string, Authorizer> = {
   // Unlike the other Describe calls, the SAR gives this one the vpc resource type.
   DescribeVpcAttribute: onMembers('DescribeVpcAttribute', ['vpc', 'VpcId']),
   DescribeVpcs: onEverything('DescribeVpcs'),
+  DescribeVpcEndpoints: onEverything('DescribeVpcEndpoints'),
   DetachInternetGateway: onMembers('DetachInternetGateway', ['igw', 'InternetGatewayId'], ['vpc', 'VpcId']),
   DisassociateRouteTable: disassociateRouteTable,
   ModifySubnetAttribute: onMembers('ModifySubnetAttribute', ['subnet', 'SubnetId']),

@@ -174,6 +174,12 @@ export const resourceKinds = {
     tagType: 'launch-template',
   },
   i: { type: 'instance', notFound: 'InvalidInstanceID.NotFound', noun: 'instance', tagType: 'instance' },
+  vpce: {
+    type: 'vpc-endpoint',
+    notFound: 'InvalidVpcEndpointId.NotFound',
+    noun: 'vpcEndpoint',
+    tagType: 'vpc-endpoint',
+  },
 } as const;
 
 export type ResourcePrefix = keyof typeof resourceKinds;

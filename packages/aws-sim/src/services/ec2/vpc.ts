@@ -26,6 +26,7 @@ import {
 import { freeAddresses } from './network-interfaces';
 import { createMainRouteTable } from './routes';
 import { createDefaultSecurityGroup } from './security-groups';
+import { vpcHasEndpoints } from './vpc-endpoints';
 
 const zoneLetters = ['a', 'b', 'c', 'd', 'e', 'f'];
 
@@ -236,7 +237,9 @@ export function deleteVpc(input: OperationInput, ctx: SimContext): unknown {
       .some((group) => group.vpcId === vpc.id && !group.isDefault) ||
     ctx.store
       .list<RouteTable>('route-table')
-      .some((table) => table.vpcId === vpc.id && table.id !== vpc.mainRouteTableId);
+      .some((table) => table.vpcId === vpc.id && table.id !== vpc.mainRouteTableId) ||
+    // Gateway endpoints hold no ENI, yet still block (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat).
+    vpcHasEndpoints(ctx, vpc.id);
   if (blocked)
     throw new AwsError('DependencyViolation', `The vpc '${vpc.id}' has dependencies and cannot be deleted.`);
   ctx.store.delete('route-table', vpc.mainRouteTableId);

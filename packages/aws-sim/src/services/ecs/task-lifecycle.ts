@@ -117,7 +117,19 @@ export function launchTask(ctx: SimContext, request: LaunchRequest): TaskResourc
   const appHealth = appHealthOf(definition.containers.filter((c) => c.essential).map((c) => c.image));
   const runningAt = at + drawSeconds(ctx, ctx.latency.taskRunning) * 1000;
   // The execution role is used once the task is PENDING (image pull, secrets, log stream).
-  const failureReason = eniFailure ?? startFailureReason(ctx, definition, arn);
+  const awsvpc = placement.networkConfiguration?.awsvpcConfiguration as
+    | { assignPublicIp?: unknown }
+    | undefined;
+  const network =
+    subnet && networkInterfaceId
+      ? {
+          subnetId: subnet.id,
+          securityGroups: placement.securityGroups,
+          assignPublicIp: awsvpc?.assignPublicIp === 'ENABLED',
+          ...(privateIp ? { privateIp } : {}),
+        }
+      : undefined;
+  const failureReason = eniFailure ?? startFailureReason(ctx, definition, arn, network);
   const startFailure =
     failureReason === undefined ? undefined : { at: (at + runningAt) / 2, reason: failureReason };
   let exitAt: number | undefined;

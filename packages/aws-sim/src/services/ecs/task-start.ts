@@ -15,6 +15,11 @@
  * means "not modelled" here, not "does not exist" (the operator itself is never evaluated either).
  * Nothing is checked while enforcement is off.
  *
+ * Before the role, the network: a task whose subnet has no way out (no NAT gateway, no public IP
+ * behind an internet gateway) reaches ECR, S3, Secrets Manager / SSM and CloudWatch Logs only through
+ * VPC endpoints, and stops with ECS's timeout wording otherwise (`egressFailureReason`; switch:
+ * `PUT /_local/egress`).
+ *
  * There is no simulated Secrets Manager; `registerSecretKey` records that a secret is encrypted with
  * a customer managed KMS key, which is all ECS's start needs to know (GetSecretValue then also needs
  * `kms:Decrypt` on that key, via Secrets Manager). A secret named by a partial ARN is judged on its
@@ -23,6 +28,9 @@
 import type { AccessRequest } from '../../iam/access';
 import type { Decision } from '../../iam/policy';
 import type { SimContext, SimResource } from '../../kernel';
+import { natState } from '../ec2/gateways';
+import type { InternetGateway, NatGateway } from '../ec2/model';
+import { egressEnforced, egressOf, type TaskNetwork } from '../ec2/vpc-endpoints';
 import { lastSegment, reader, type TaskDefinitionResource } from './model';
 
 /** A secret the simulator knows is encrypted with a customer managed key (see `registerSecretKey`). */
@@ -157,6 +165,101 @@ function planOf(ctx: SimContext, definition: TaskDefinitionResource, taskId: str
   return plan;
 }
 
+/** Where a container's image comes from: an ECR repository of the task's Region, or anywhere else. */
+function registryOf(
+  ctx: SimContext,
+  image: string,
+): { ecr: EcrImage | undefined; host: string; path: string; reference: string } {
+  const ecr = ecrImageOf(image);
+  if (ecr)
+    return {
+      ecr: ecr.host.includes(`.${ctx.region}.`) ? ecr : undefined,
+      host: ecr.host,
+      path: ecr.repository,
+      reference: ecr.reference,
+    };
+  // Docker's rules: no registry host (no dot, colon or `localhost` before the first slash) means Docker Hub.
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? '' : image.slice(0, slash);
+  const hasHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  const rest = hasHost ? image.slice(slash + 1) : image;
+  const [name = rest, digest] = rest.split('@');
+  const colon = name.lastIndexOf(':');
+  const repository = colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+  return {
+    ecr: undefined,
+    host: hasHost ? first : 'registry-1.docker.io',
+    path: hasHost || repository.includes('/') ? repository : `library/${repository}`,
+    reference: digest ?? tag ?? 'latest',
+  };
+}
+
+/** A public-looking address AWS's service would resolve to, for the timeout's wording. */
+function serviceAddress(ctx: SimContext): string {
+  const octet = () => Math.floor(ctx.random() * 254) + 1;
+  return `52.${octet()}.${octet()}.${octet()}`;
+}
+
+/**
+ * The `stoppedReason` of a task that cannot reach what starting it takes, or undefined: without a
+ * NAT gateway or a public IP behind an internet gateway, ECR's API and registry, S3 (image layers),
+ * Secrets Manager / SSM and CloudWatch Logs only through VPC endpoints; an image of any other
+ * registry not at all. The calls time out (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat).
+ */
+function egressFailureReason(
+  ctx: SimContext,
+  definition: TaskDefinitionResource,
+  taskId: string,
+  network: TaskNetwork,
+): string | undefined {
+  const egress = egressOf(
+    ctx,
+    network,
+    (id) => {
+      const nat = ctx.store.get<NatGateway>('nat-gateway', id);
+      return nat !== undefined && natState(nat, ctx) === 'available';
+    },
+    (id, vpcId) => ctx.store.get<InternetGateway>('internet-gateway', id)?.attachedVpcId === vpcId,
+  );
+  if (egress === undefined || egress.internet) return undefined;
+  const timeout = () => `dial tcp ${serviceAddress(ctx)}:443: i/o timeout`;
+  const retrieval =
+    'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: ';
+  const containers = reader(definition.body).objects('containerDefinitions');
+  const images = containers.map((container) => registryOf(ctx, container.string('image') ?? ''));
+  // 1. Execution resources: the registry auth of ECR images, then the secrets.
+  if (images.some((image) => image.ecr) && !egress.reaches('ecr.api')) {
+    return `${retrieval}unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.${ctx.region}.amazonaws.com/": ${timeout()}`;
+  }
+  const plan = planOf(ctx, definition, taskId);
+  for (const secret of plan.secrets) {
+    const [service, what] =
+      secret.store === 'asm' ? ['secretsmanager', 'secret from asm'] : ['ssm', 'secrets from ssm'];
+    if (!egress.reaches(service)) {
+      return `${retrieval}unable to retrieve ${what}: service call has been retried 5 time(s): RequestCanceled: request context canceled caused by: context deadline exceeded`;
+    }
+  }
+  // 2. The images: the manifest from the registry, the layers from S3 (ECR keeps them there).
+  for (const [index, image] of images.entries()) {
+    const name = containers[index]?.string('image') ?? '';
+    const ref = image.ecr
+      ? name
+      : `${image.host === 'registry-1.docker.io' ? 'docker.io' : image.host}/${image.path}:${image.reference}`;
+    if (!image.ecr || !egress.reaches('ecr.dkr')) {
+      return `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ref}: failed to do request: Head "https://${image.host}/v2/${image.path}/manifests/${image.reference}": ${timeout()}`;
+    }
+    if (!egress.reaches('s3')) {
+      return `CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: failed open: failed to do request: Get "https://prod-${ctx.region}-starport-layer-bucket.s3.${ctx.region}.amazonaws.com/": ${timeout()}`;
+    }
+  }
+  // 3. The awslogs driver creates its stream when the container starts.
+  if (plan.logStreams.length > 0 && !egress.reaches('logs')) {
+    return `ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: RequestError: send request failed caused by: Post "https://logs.${ctx.region}.amazonaws.com/": ${timeout()} : exit status 1`;
+  }
+  return undefined;
+}
+
 /** How AWS words a refusal after "is not authorized to perform: X on resource: Y". */
 function why(decision: Decision, action: string): string {
   return decision.decision === 'ExplicitDeny'
@@ -172,7 +275,13 @@ export function startFailureReason(
   ctx: SimContext,
   definition: TaskDefinitionResource,
   taskArn: string,
+  network?: TaskNetwork,
 ): string | undefined {
+  // Egress first: a call that cannot leave the subnet is never authorised or refused.
+  if (network !== undefined && egressEnforced(ctx)) {
+    const unreachable = egressFailureReason(ctx, definition, lastSegment(taskArn), network);
+    if (unreachable !== undefined) return unreachable;
+  }
   const executionRoleArn = definition.body.executionRoleArn;
   if (!ctx.iam.enforce || typeof executionRoleArn !== 'string') return undefined;
   const role = ctx.iam.roleByArn(executionRoleArn);
