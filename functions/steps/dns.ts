@@ -1,10 +1,13 @@
-import { upsertAliasRecord } from '../../shared/aws/dns';
+import { claimAliasRecord } from '../../shared/aws/dns';
 import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
-/** The Route 53 alias record to the load balancer, when the spec asks for one. */
+/**
+ * The Route 53 alias record to the load balancer, when the spec asks for one: created with its
+ * ownership marker, never overwriting a record another environment or anyone else made.
+ */
 export const handler = defineStep<ProvisionEvent, { recordName?: string }>(
   {
     name: 'dns',
@@ -13,7 +16,7 @@ export const handler = defineStep<ProvisionEvent, { recordName?: string }>(
       const platform = required(event.platform, 'platform');
       const { dns } = environment.spec;
       if (!dns) return { output: {} };
-      await upsertAliasRecord(dns.hostedZoneId, dns.recordName, {
+      await claimAliasRecord(dns.hostedZoneId, dns.recordName, environment.id, {
         dnsName: platform.loadBalancer.dnsName,
         canonicalHostedZoneId: platform.loadBalancer.canonicalHostedZoneId,
       });

@@ -1,5 +1,5 @@
 import { teardownClusterPass } from '../../shared/aws/cluster';
-import { deleteAliasRecord } from '../../shared/aws/dns';
+import { releaseAliasRecord } from '../../shared/aws/dns';
 import { deleteEnvironmentRoles } from '../../shared/aws/iam';
 import { teardownJobsPass } from '../../shared/aws/jobs';
 import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
@@ -40,10 +40,16 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
     run: async (event: TeardownEvent, { environment, ref }) => {
       const blocked: Blocked[] = [];
       const { dns } = environment.spec;
-      // Only a record that still points at this environment's ALB: someone may have repointed it.
+      // Only records whose ownership marker names this environment, and the alias only while it
+      // still points at this environment's ALB: someone may have repointed it.
       const dnsName = environment.outputs.loadBalancerDnsName;
       if (dns)
-        await deleteAliasRecord(dns.hostedZoneId, dns.recordName, dnsName ? { target: { dnsName } } : {});
+        await releaseAliasRecord(
+          dns.hostedZoneId,
+          dns.recordName,
+          environment.id,
+          dnsName ? { target: { dnsName } } : {},
+        );
       const clusterName = names.cluster(ref);
       // Jobs first (then services, …): a schedule or pipe must not start tasks while the rest goes.
       const recorded = z.array(jobOutputSchema).safeParse(environment.outputs.jobs ?? []);

@@ -32,12 +32,12 @@ const berthLogGroups = arn('logs', 'log-group:/berth/*');
 const hostedZones = arn('route53', 'hostedzone/*', { region: false, account: false });
 const launchTemplates = arn('ec2', 'launch-template/*');
 
-/** Route 53 record changes limited to one action on A (alias) records. */
-function recordChanges(action) {
+/** Route 53 record changes limited to `actions` on A (alias) records and their TXT ownership markers. */
+function recordChanges(actions) {
   return {
     'ForAllValues:StringEquals': {
-      'route53:ChangeResourceRecordSetsActions': action,
-      'route53:ChangeResourceRecordSetsRecordTypes': 'A',
+      'route53:ChangeResourceRecordSetsActions': actions,
+      'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'TXT'],
     },
   };
 }
@@ -310,46 +310,14 @@ module.exports = {
     allow('ecs:ListTasks', '*', ecsClusterOfAccount),
     allow('elasticloadbalancing:DescribeTargetHealth', '*'),
   ]),
-  // Only UPSERTs of A (alias) records; the hosted zone is the caller's choice, so any zone of the account.
+  // A (alias) records and their ownership markers: CREATE, and UPSERT of an alias whose marker is this
+  // environment's (read first); the hosted zone is the caller's choice, so any zone of the account.
   createDnsRecord: step('dns', [
     stepTable,
-    allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges('UPSERT')),
+    allow('route53:ListResourceRecordSets', hostedZones),
+    allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges(['CREATE', 'UPSERT'])),
   ]),
   recordReady: step('record-ready', [stepTable, putEvents]),
-  // Settings an update applies in place (shared/domain/patch.ts APPLIED_FIELDS), each only on what berth made.
-  updateSettings: step('update-settings', [
-    stepTable,
-    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeSecurityGroups and
-    // autoscaling:DescribeAutoScalingGroups.
-    allow(['ec2:DescribeSecurityGroups', 'autoscaling:DescribeAutoScalingGroups'], '*'),
-    // The load balancer group's CIDR rules: on the group berth tagged, new rules with berth's tag.
-    allow(
-      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
-      arn('ec2', 'security-group/*'),
-      resourceTagBerth,
-    ),
-    allow('ec2:AuthorizeSecurityGroupIngress', arn('ec2', 'security-group-rule/*'), requestTagBerth),
-    allow('ec2:CreateTags', arn('ec2', 'security-group-rule/*'), {
-      StringEquals: { 'ec2:CreateAction': 'AuthorizeSecurityGroupIngress' },
-    }),
-    allow(
-      'elasticloadbalancing:ModifyLoadBalancerAttributes',
-      arn('elasticloadbalancing', 'loadbalancer/app/*'),
-      resourceTagBerth,
-    ),
-    allow('ecs:DescribeClusters', arn('ecs', 'cluster/*')),
-    allow('ecs:UpdateClusterSettings', arn('ecs', 'cluster/*'), resourceTagBerth),
-    allow('autoscaling:UpdateAutoScalingGroup', autoScalingGroupArn, {
-      StringEquals: { 'autoscaling:ResourceTag/berth:managed-by': 'berth' },
-    }),
-  ]),
-  // After an update's rollout: the service group's rules for ports no service uses any more are revoked.
-  closeServicePorts: step('close-service-ports', [
-    stepTable,
-    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeSecurityGroups.
-    allow('ec2:DescribeSecurityGroups', '*'),
-    allow('ec2:RevokeSecurityGroupIngress', arn('ec2', 'security-group/*'), resourceTagBerth),
-  ]),
   removeServices: step('remove-services', [
     stepTable,
     grants.ecsListServices,
@@ -367,7 +335,7 @@ module.exports = {
     'teardown',
     [
       stepTable,
-      // Route 53: only the A record berth made, found by listing the zone first.
+      // Route 53: only the A record and marker berth made, found by listing the zone first.
       allow('route53:ListResourceRecordSets', hostedZones),
       allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges('DELETE')),
       // Jobs: the environment's schedule group, pipes and queues (all named berth-<env key>…).
