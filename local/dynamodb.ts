@@ -20,7 +20,8 @@ import { z } from 'zod';
 
 export const DEFAULT_SERVERLESS_YML = resolve(__dirname, '..', 'serverless.yml');
 const JAVA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless';
-const READY_TIMEOUT_MS = 30_000;
+// A JVM start on a busy two-core machine (a CI runner with two jest workers) can take well over 30 s.
+const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 export interface DynamoDbLocal {
