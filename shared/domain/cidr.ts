@@ -30,6 +30,20 @@ export const VPC_PREFIX_MAX = 24;
 export const SUBNET_PREFIX_MAX = 28;
 /** Quarters of the VPC (public, application, database, spare) × four AZ blocks each. */
 const PLAN_BITS = 4;
+/** The prefix of an `auto` VPC: a /20, whose plan has /24 subnets. */
+export const AUTO_VPC_PREFIX = 20;
+/** AWS keeps five addresses of every subnet: the first four and the last (docs/aws-facts.md#subnet-addresses-and-eni-capacity). */
+export const RESERVED_SUBNET_ADDRESSES = 5;
+
+/** The prefix of the subnets `planSubnets` cuts from a VPC of this prefix (a /20 VPC has /24 subnets). */
+export function plannedSubnetPrefix(vpcPrefix: number): number {
+  return vpcPrefix + PLAN_BITS;
+}
+
+/** Addresses a new subnet of this prefix offers: its size less the five AWS reserves (a /28: 11). */
+export function usableAddresses(subnetPrefix: number): number {
+  return sizeOf(subnetPrefix) - RESERVED_SUBNET_ADDRESSES;
+}
 const MAX_PLANNED_ZONES = 4;
 
 export function maskOf(prefix: number): number {
@@ -130,7 +144,7 @@ export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
     throw new RangeError(`azCount must be 1–${MAX_PLANNED_ZONES}, not ${azCount}`);
   }
   const quarterPrefix = vpc.prefix + PLAN_BITS / 2;
-  const subnetPrefix = vpc.prefix + PLAN_BITS;
+  const subnetPrefix = plannedSubnetPrefix(vpc.prefix);
   const tier = (quarter: number): string[] => {
     const block = subBlock(vpc, quarterPrefix, quarter);
     return Array.from({ length: azCount }, (_, zone) => formatCidr(subBlock(block, subnetPrefix, zone)));

@@ -21,7 +21,15 @@
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { cidrRange, lockBlocks, maskOf, normalizeCidr, parseCidr, poolBlocks } from '../domain/cidr';
+import {
+  AUTO_VPC_PREFIX,
+  cidrRange,
+  lockBlocks,
+  maskOf,
+  normalizeCidr,
+  parseCidr,
+  poolBlocks,
+} from '../domain/cidr';
 
 /** Every lock is a /20: a /16 VPC locks 16 blocks, a /21–/24 the /20 it sits in. */
 const LOCK_GRANULARITY = 20;
@@ -102,7 +110,7 @@ export class CidrAllocator {
     private readonly table: string,
     options: CidrAllocatorOptions = {},
   ) {
-    this.autoPrefix = options.autoPrefix ?? 20;
+    this.autoPrefix = options.autoPrefix ?? AUTO_VPC_PREFIX;
   }
 
   /** The CIDR the environment holds, or undefined. */

@@ -8,8 +8,10 @@ import {
   lockBlocks,
   normalizeCidr,
   parseCidr,
+  plannedSubnetPrefix,
   planSubnets,
   poolBlocks,
+  usableAddresses,
 } from '../../shared/domain/cidr';
 
 describe('parseCidr / formatCidr', () => {
@@ -57,6 +59,22 @@ describe('cidrContains / cidrsOverlap', () => {
     expect(cidrsOverlap('10.0.0.0/16', '10.0.255.0/24')).toBe(true);
     expect(cidrsOverlap('10.0.0.0/24', '10.0.1.0/24')).toBe(false);
     expect(cidrsOverlap('0.0.0.0/0', '192.168.0.0/16')).toBe(true);
+  });
+});
+
+describe('plannedSubnetPrefix / usableAddresses', () => {
+  it('plans subnets four bits below the VPC, as planSubnets cuts them', () => {
+    const prefixes = [16, 20, 24].map(plannedSubnetPrefix);
+    const cut = ['10.20.0.0/16', '10.20.0.0/20', '10.20.0.0/24'].map(
+      (vpc) => planSubnets(vpc, 2).app[0]?.split('/')[1],
+    );
+
+    expect(prefixes).toEqual([20, 24, 28]);
+    expect(cut).toEqual(['20', '24', '28']);
+  });
+
+  it('leaves a subnet its size less the five addresses AWS reserves', () => {
+    expect([28, 27, 24, 20].map(usableAddresses)).toEqual([11, 27, 251, 4091]);
   });
 });
 
