@@ -206,10 +206,15 @@ export async function resolveEcsAmi(
   return required(Parameter?.Value, `value of ${ECS_OPTIMIZED_AMI_PARAMETER}`);
 }
 
-/** The user data that makes the ECS agent join `clusterName` (EC2 wants it base64-encoded). */
+/**
+ * The user data that makes the ECS agent join `clusterName` (EC2 wants it base64-encoded), with
+ * `ECS_AWSVPC_BLOCK_IMDS=true`: awsvpc tasks cannot reach the instance metadata service, so a task
+ * never borrows the container instance's role (docs/aws-facts.md#container-instances-and-the-metadata-service).
+ */
 export function containerInstanceUserData(clusterName: string): string {
   return Buffer.from(
-    `#!/bin/bash\necho ECS_CLUSTER=${clusterName} >> /etc/ecs/ecs.config\n`,
+    `#!/bin/bash\necho ECS_CLUSTER=${clusterName} >> /etc/ecs/ecs.config\n` +
+      'echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config\n',
     'utf8',
   ).toString('base64');
 }
@@ -254,8 +259,9 @@ async function ensureLaunchTemplate(
               },
             },
           ],
-          // IMDSv2 only: session tokens stop SSRF-style credential theft through the instance metadata service.
-          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+          // IMDSv2 only: session tokens stop SSRF-style credential theft through the instance metadata
+          // service; a hop limit of 1 keeps the token from any container behind a bridge (one more hop).
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
           UserData: containerInstanceUserData(options.clusterName),
           // Tags for what the template launches; the template's own tags are the outer TagSpecifications.
           TagSpecifications: [

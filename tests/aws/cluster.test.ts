@@ -117,7 +117,7 @@ describe('ensureCluster', () => {
 });
 
 describe('ensureEc2Capacity', () => {
-  it('builds the launch template from the ECS-optimised AMI with gp3 root volume, IMDSv2 and the cluster in user data', async () => {
+  it('builds the launch template from the ECS-optimised AMI with gp3 root volume, IMDSv2 (hop limit 1) and the cluster in user data, IMDS blocked for tasks', async () => {
     const { capacity, cluster, env } = await provisionEc2('env-01J000000000000000000EC201');
 
     const { LaunchTemplateVersions = [] } = await aws.clients.ec2.send(
@@ -129,11 +129,11 @@ describe('ensureEc2Capacity', () => {
       InstanceType: 't3.medium',
       KeyName: 'ops',
       IamInstanceProfile: { Arn: INSTANCE_PROFILE_ARN },
-      MetadataOptions: { HttpTokens: 'required' },
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
     });
-    expect(Buffer.from(data?.UserData ?? '', 'base64').toString('utf8')).toContain(
-      `echo ECS_CLUSTER=${cluster.clusterName} >> /etc/ecs/ecs.config`,
-    );
+    const userData = Buffer.from(data?.UserData ?? '', 'base64').toString('utf8');
+    expect(userData).toContain(`echo ECS_CLUSTER=${cluster.clusterName} >> /etc/ecs/ecs.config`);
+    expect(userData).toContain('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
     // The simulator's DescribeLaunchTemplateVersions drops list members (blockDeviceMappingSet,
     // securityGroupIdSet, tagSpecificationSet), so those are read from what it stored.
     const stored = aws.running.sim.store.get<SimResource & { data: Record<string, unknown> }>(
