@@ -352,6 +352,40 @@ module.exports = {
     allow('ec2:DescribeSecurityGroups', '*'),
     allow('ec2:RevokeSecurityGroupIngress', arn('ec2', 'security-group/*'), resourceTagBerth),
   ]),
+  // Settings an update applies in place (shared/domain/patch.ts APPLIED_FIELDS), each only on what berth made.
+  updateSettings: step('update-settings', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeSecurityGroups and
+    // autoscaling:DescribeAutoScalingGroups.
+    allow(['ec2:DescribeSecurityGroups', 'autoscaling:DescribeAutoScalingGroups'], '*'),
+    // The load balancer group's CIDR rules: on the group berth tagged, new rules with berth's tag.
+    allow(
+      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
+      arn('ec2', 'security-group/*'),
+      resourceTagBerth,
+    ),
+    allow('ec2:AuthorizeSecurityGroupIngress', arn('ec2', 'security-group-rule/*'), requestTagBerth),
+    allow('ec2:CreateTags', arn('ec2', 'security-group-rule/*'), {
+      StringEquals: { 'ec2:CreateAction': 'AuthorizeSecurityGroupIngress' },
+    }),
+    allow(
+      'elasticloadbalancing:ModifyLoadBalancerAttributes',
+      arn('elasticloadbalancing', 'loadbalancer/app/*'),
+      resourceTagBerth,
+    ),
+    allow('ecs:DescribeClusters', arn('ecs', 'cluster/*')),
+    allow('ecs:UpdateClusterSettings', arn('ecs', 'cluster/*'), resourceTagBerth),
+    allow('autoscaling:UpdateAutoScalingGroup', autoScalingGroupArn, {
+      StringEquals: { 'autoscaling:ResourceTag/berth:managed-by': 'berth' },
+    }),
+  ]),
+  // After an update's rollout: the service group's rules for ports no service uses any more are revoked.
+  closeServicePorts: step('close-service-ports', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeSecurityGroups.
+    allow('ec2:DescribeSecurityGroups', '*'),
+    allow('ec2:RevokeSecurityGroupIngress', arn('ec2', 'security-group/*'), resourceTagBerth),
+  ]),
   removeServices: step('remove-services', [
     stepTable,
     grants.ecsListServices,
