@@ -1,5 +1,6 @@
 import { teardownClusterPass } from '../../shared/aws/cluster';
 import { releaseAliasRecord } from '../../shared/aws/dns';
+import { teardownVpcEndpointsPass } from '../../shared/aws/endpoints';
 import { deleteEnvironmentRoles } from '../../shared/aws/iam';
 import { teardownJobsPass } from '../../shared/aws/jobs';
 import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
@@ -11,9 +12,10 @@ import * as z from '../../shared/domain/zod';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
 import { defineStep, type StepEvent } from '../../shared/workflow/step';
+import { LONGEST_STEP_SECONDS, type SweepState, sweepProgress } from '../../shared/workflow/sweep';
 
 interface TeardownEvent extends StepEvent {
-  poll?: PollState;
+  poll?: PollState & SweepState;
 }
 
 export interface Blocked {
@@ -30,7 +32,7 @@ export interface Blocked {
  * after a Wait. Every area runs each pass, so independent deletions (NAT gateways, service draining)
  * overlap instead of queueing.
  */
-export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked[] }>(
+export const handler = defineStep<TeardownEvent, PollResult & SweepState & { blocked: Blocked[] }>(
   {
     name: 'teardown',
     during: ['DELETING', 'ROLLING_BACK'],
@@ -65,16 +67,33 @@ export const handler = defineStep<TeardownEvent, PollResult & { blocked: Blocked
       blocked.push(...loadBalancer.blocked);
       const cluster = await teardownClusterPass(ref.id, clusterName);
       blocked.push(...cluster.blocked);
+      // VPC endpoints before the network: their ENIs keep the subnets and their group busy.
+      const endpoints = await teardownVpcEndpointsPass(ref.id);
+      blocked.push(...endpoints.blocked);
       const network = await teardownNetworkPass(ref.id);
       blocked.push(...network.blocked);
       // Roles last: ECS's agents use the execution role (logs, secrets) until every task has stopped.
       const tasksGone = jobs.done && services.done && cluster.done;
       const roles = tasksGone ? await deleteEnvironmentRoles(ref) : { done: false, blocked: [] };
       blocked.push(...roles.blocked);
-      const done = tasksGone && loadBalancer.done && network.done && roles.done;
+      // A rollback, or a DELETE that stopped a provisioning run, follows steps that may still be
+      // creating: nothing is done until the longest of them must have ended (shared/workflow/sweep.ts).
+      const sweep = sweepProgress(
+        event.poll,
+        environment.status === 'ROLLING_BACK' || environment.stoppedRunAt !== undefined,
+      );
+      if (sweep.pending) {
+        blocked.push({
+          resource: 'steps of the stopped run',
+          code: 'SweepingAfterStoppedRun',
+          message: `a step of the stopped run may still create resources for up to ${LONGEST_STEP_SECONDS} s`,
+        });
+      }
+      const done =
+        !sweep.pending && tasksGone && loadBalancer.done && endpoints.done && network.done && roles.done;
       const poll = nextPoll(SCHEDULES.teardown, event.poll, done);
       // Enough to show every kind of blocker in the execution history; the first one names a DELETE_FAILED.
-      return { output: { ...poll, blocked: blocked.slice(0, 25) } };
+      return { output: { ...poll, waited: sweep.waited, blocked: blocked.slice(0, 25) } };
     },
   },
   stepStore,

@@ -31,6 +31,7 @@ const autoScalingGroupArn = arn('autoscaling', 'autoScalingGroup:*:autoScalingGr
 const berthLogGroups = arn('logs', 'log-group:/berth/*');
 const hostedZones = arn('route53', 'hostedzone/*', { region: false, account: false });
 const launchTemplates = arn('ec2', 'launch-template/*');
+const vpcEndpoints = arn('ec2', 'vpc-endpoint/*');
 
 /** Route 53 record changes limited to `actions` on A (alias) records and their TXT ownership markers. */
 function recordChanges(actions) {
@@ -111,6 +112,47 @@ module.exports = {
     // Resource '*': AWS supports no resource-level permissions for ec2:DescribeRouteTables.
     allow('ec2:DescribeRouteTables', '*'),
     allow(['ec2:CreateRoute', 'ec2:ReplaceRoute'], ec2NetworkArns, resourceTagBerth),
+  ]),
+  // Without NAT: the tasks' VPC endpoints and their security group (shared/aws/endpoints.ts).
+  createVpcEndpoints: step('create-vpc-endpoints', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeVpcEndpoints and
+    // ec2:DescribeSecurityGroups.
+    allow(['ec2:DescribeVpcEndpoints', 'ec2:DescribeSecurityGroups'], '*'),
+    // New endpoints, their group and its rule only with berth's tag in the request, tagging only as
+    // part of those creates.
+    allow(
+      ['ec2:CreateVpcEndpoint', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress'],
+      [vpcEndpoints, arn('ec2', 'security-group/*'), arn('ec2', 'security-group-rule/*')],
+      requestTagBerth,
+    ),
+    allow(
+      'ec2:CreateTags',
+      [vpcEndpoints, arn('ec2', 'security-group/*'), arn('ec2', 'security-group-rule/*')],
+      {
+        StringEquals: {
+          'ec2:CreateAction': ['CreateVpcEndpoint', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress'],
+        },
+      },
+    ),
+    // The VPC, subnets, groups and route tables they go into, only berth's; an update deletes
+    // endpoints the spec no longer needs, only berth's.
+    allow(
+      ['ec2:CreateVpcEndpoint', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress'],
+      [
+        arn('ec2', 'vpc/*'),
+        arn('ec2', 'subnet/*'),
+        arn('ec2', 'security-group/*'),
+        arn('ec2', 'route-table/*'),
+      ],
+      resourceTagBerth,
+    ),
+    allow('ec2:DeleteVpcEndpoints', vpcEndpoints, resourceTagBerth),
+  ]),
+  checkVpcEndpoints: step('vpc-endpoints-available', [
+    stepTable,
+    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeVpcEndpoints.
+    allow('ec2:DescribeVpcEndpoints', '*'),
   ]),
   createLoadBalancer: step('create-load-balancer', [
     stepTable,
@@ -509,6 +551,10 @@ module.exports = {
         resourceTagBerth,
       ),
       allow('ec2:DeleteLaunchTemplate', launchTemplates, resourceTagBerth),
+      // VPC endpoints without NAT: found by tag (Resource '*': AWS supports no resource-level
+      // permissions for ec2:DescribeVpcEndpoints), deleted only when they carry berth's tag.
+      allow('ec2:DescribeVpcEndpoints', '*'),
+      allow('ec2:DeleteVpcEndpoints', vpcEndpoints, resourceTagBerth),
       // Detached ENIs AWS services left in the environment's VPC carry no tag of berth's; the code deletes
       // only those in the VPCs it found by tag.
       allow('ec2:DeleteNetworkInterface', arn('ec2', 'network-interface/*')),

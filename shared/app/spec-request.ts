@@ -6,6 +6,7 @@
 import { toJsonPointer } from '../domain/issues';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
 import { executionPolicyProblems, taskRoleProblems } from '../domain/task-roles';
+import { egressProblems } from '../domain/vpc-endpoints';
 import { UseCaseError } from './errors';
 
 /** Validates a request body against the spec schema; defaults applied. */
@@ -24,7 +25,8 @@ export function validateSpec(body: unknown): EnvironmentSpec {
 
 /**
  * A valid spec that this deployment cannot build: a `taskRoleArn` outside the roles berth may pass to
- * ECS, or secrets too many for the execution role's policy. 422 naming each field, before anything
+ * ECS, secrets too many for the execution role's policy, or an image a network without NAT cannot
+ * pull (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat). 422 naming each field, before anything
  * is written or a dry run answers.
  */
 export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPattern?: string }): void {
@@ -32,6 +34,7 @@ export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPa
   const problems = [
     ...(taskRoleArnPattern === undefined ? [] : taskRoleProblems(spec, taskRoleArnPattern)),
     ...executionPolicyProblems(spec),
+    ...egressProblems(spec),
   ];
   if (problems.length === 0) return;
   throw new UseCaseError(

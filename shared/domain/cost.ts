@@ -8,6 +8,7 @@
 import { natGatewayCount } from './nat-gateways';
 import { FALLBACK_PRICE_REGION, PRICES, type RegionPrices } from './prices';
 import type { EnvironmentSpec } from './spec';
+import { interfaceEndpointZones } from './vpc-endpoints';
 import * as z from './zod';
 
 /** AWS bills a month as 730 hours in its pricing examples. */
@@ -15,6 +16,8 @@ export const HOURS_PER_MONTH = 730;
 const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 /** Baseline traffic through each NAT gateway (image pulls, outbound API calls). */
 export const NAT_DATA_GB_PER_GATEWAY = 10;
+/** Baseline traffic through the Interface VPC endpoints without NAT (image pulls, logs, secrets). */
+export const ENDPOINT_DATA_GB = 10;
 /** Baseline load-balancer capacity units in use on average (a lightly used ALB). */
 export const ALB_LCUS = 1;
 /** Baseline log volume each running task writes. */
@@ -72,6 +75,20 @@ export function estimateMonthlyCost(spec: EnvironmentSpec, region: string): Cost
   add('NAT gateway', nats * HOURS_PER_MONTH, 'gateway-hour', prices.natGatewayHour);
   add('NAT gateway data processed', nats * NAT_DATA_GB_PER_GATEWAY, 'GB', prices.natGatewayDataGb);
   if (nats > 0) assumptions.push(`${NAT_DATA_GB_PER_GATEWAY} GB per month through each NAT gateway`);
+
+  // Without NAT, the tasks' endpoints (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat):
+  // each Interface endpoint is billed per zone; the S3 Gateway endpoint is free.
+  const endpointZones = interfaceEndpointZones(spec);
+  add(
+    'VPC interface endpoints',
+    endpointZones * HOURS_PER_MONTH,
+    'endpoint-AZ-hour',
+    prices.vpcInterfaceEndpointZoneHour,
+  );
+  if (endpointZones > 0) {
+    add('VPC endpoint data processed', ENDPOINT_DATA_GB, 'GB', prices.vpcInterfaceEndpointDataGb);
+    assumptions.push(`${ENDPOINT_DATA_GB} GB per month through the VPC interface endpoints`);
+  }
 
   // An internet-facing ALB holds one public address per AZ; each NAT gateway holds one Elastic IP.
   const albAddresses = spec.loadBalancer.scheme === 'internet-facing' ? spec.network.availabilityZones : 0;

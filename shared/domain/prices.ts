@@ -20,6 +20,10 @@ export interface RegionPrices {
   fargateGbHour: number;
   /** Fargate Spot is priced per region and moves with spare capacity; this is the typical discount. */
   fargateSpotDiscount: number;
+  /** An Interface VPC endpoint, per Availability Zone it is in (Gateway endpoints are free). */
+  vpcInterfaceEndpointZoneHour: number;
+  /** Data processed by Interface endpoints (first petabyte a month). */
+  vpcInterfaceEndpointDataGb: number;
   logsIngestedGb: number;
   logsStoredGbMonth: number;
   ebsGp3GbMonth: number;
@@ -37,6 +41,8 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
       'https://aws.amazon.com/cloudwatch/pricing/',
       'https://aws.amazon.com/ebs/pricing/',
       'https://aws.amazon.com/ec2/pricing/on-demand/',
+      // The two VPC endpoint figures were read on 2026-12-07.
+      'https://aws.amazon.com/privatelink/pricing/',
     ],
     natGatewayHour: 0.045,
     natGatewayDataGb: 0.045,
@@ -46,6 +52,8 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
     fargateVcpuHour: 0.04048,
     fargateGbHour: 0.004445,
     fargateSpotDiscount: 0.7,
+    vpcInterfaceEndpointZoneHour: 0.01,
+    vpcInterfaceEndpointDataGb: 0.01,
     logsIngestedGb: 0.5,
     logsStoredGbMonth: 0.03,
     ebsGp3GbMonth: 0.08,

@@ -36,6 +36,10 @@ export function provisioningOutputs(
       ? { vpcId: event.network.vpcId, subnets: event.network.subnets, cidr: event.network.cidr }
       : {}),
     services,
+    // Without NAT, the endpoints the tasks reach AWS through (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat).
+    ...(event.platform?.endpoints?.endpoints.length
+      ? { vpcEndpoints: event.platform.endpoints.endpoints }
+      : {}),
     // Absent when no run of the jobs step has happened (an older state machine): keep what was recorded.
     ...(event.jobs ? { jobs: event.jobs } : {}),
   };

@@ -18,6 +18,8 @@ export interface PollSchedule {
 export const SCHEDULES = {
   // NAT gateways usually settle before the ALB (1–3 min against 1.5–4), so they poll coarser.
   natGateways: { interval: 10, growth: 1.25, max: 60, attempts: 40 },
+  // Interface VPC endpoints (no NAT) take a minute or two, beside the ALB's wait.
+  vpcEndpoints: { interval: 10, growth: 1.25, max: 30, attempts: 40 },
   // These waits lie on the critical path (the ALB, then the services; the teardown's last ENI), so
   // they poll closely — the overshoot is about half an interval — at the price of a
   // few more transitions (BENCHMARKS.md shows both).

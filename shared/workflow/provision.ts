@@ -2,6 +2,7 @@
  * The provisioning workflow's shared vocabulary: the state it passes between steps and the number
  * of tracked steps an environment's run has (for its progress percentage).
  */
+import type { VpcEndpointsState } from '../aws/endpoints';
 import type { NetworkResources } from '../aws/network';
 import type { JobOutput } from '../domain/environment';
 import type { StoredEnvironment } from '../store/environments';
@@ -46,6 +47,8 @@ export interface PlatformState {
   services: PreparedService[];
   /** The environment's task execution role (create-execution-role), for the jobs' task definitions. */
   executionRoleArn: string;
+  /** The VPC endpoints without NAT (create-vpc-endpoints); absent from runs made before them. */
+  endpoints?: VpcEndpointsState;
 }
 
 export interface ProvisionEvent extends StepEvent {
@@ -53,6 +56,8 @@ export interface ProvisionEvent extends StepEvent {
   network?: NetworkResources & { natCount: number };
   loadBalancer?: LoadBalancerState;
   platform?: PlatformState;
+  /** What create-vpc-endpoints made; `ready` when nothing is left to wait for. */
+  endpoints?: VpcEndpointsState & { ready: boolean };
   poll?: PollState;
   service?: string;
   /** The environment's task execution role, handed to each prepare-service. */
@@ -65,12 +70,14 @@ export interface ProvisionEvent extends StepEvent {
 
 /**
  * Tracked steps of the run the environment is in, for its progress percentage. Provisioning: fixed
- * ones, two per service, the optional NAT and DNS ones. Updates reuse steps, with their own count.
+ * ones, two per service, two for the way out (NAT or VPC endpoints), the optional DNS one. Updates reuse steps, with their own count.
  */
 export function stepCount(environment: StoredEnvironment): number {
   if (environment.status === 'UPDATING') return updateStepCount(environment);
   const { spec } = environment;
-  const nat = spec.network.natGateways === 'none' ? 0 : 2;
+  // The way out: nat-gateways-available and route-through-nat, or without NAT create-vpc-endpoints
+  // and vpc-endpoints-available.
+  const nat = 2;
   const dns = spec.dns ? 1 : 0;
   const jobs = spec.jobs.length > 0 ? 1 : 0;
   // allocate-cidr, create-network, create-load-balancer, load-balancer-active, create-routing,

@@ -14,6 +14,8 @@ function spec(overrides: Partial<EnvironmentRequest> = {}): EnvironmentSpec {
   });
 }
 
+const ECR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:1.0';
+
 const lineOf = (estimate: CostEstimate, item: string) => estimate.lines.find((line) => line.item === item);
 
 describe('estimateMonthlyCost', () => {
@@ -63,13 +65,38 @@ describe('estimateMonthlyCost', () => {
 
   it('has no NAT lines and no public addresses for an internal ALB without NAT', () => {
     const estimate = estimateMonthlyCost(
-      spec({ network: { natGateways: 'none' }, loadBalancer: { scheme: 'internal' } }),
+      spec({
+        network: { natGateways: 'none' },
+        loadBalancer: { scheme: 'internal' },
+        services: [{ name: 'api', image: ECR_IMAGE }],
+      }),
       'us-east-1',
     );
 
     expect(estimate.lines.map((line) => line.item)).not.toEqual(
       expect.arrayContaining([expect.stringMatching(/NAT|IPv4/)]),
     );
+  });
+
+  it('prices the VPC interface endpoints without NAT per zone, the S3 gateway endpoint at nothing', () => {
+    // Prepare: ECR API, ECR Docker and Logs in 2 zones, plus Secrets Manager for the secret.
+    const secret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf';
+    const services = [{ name: 'api', image: ECR_IMAGE, secrets: { DB: secret } }];
+
+    // Act
+    const estimate = estimateMonthlyCost(spec({ network: { natGateways: 'none' }, services }), 'us-east-1');
+    const withNat = estimateMonthlyCost(spec({ services }), 'us-east-1');
+
+    // Assess: 4 endpoints × 2 zones × 730 h × $0.01, and 10 GB × $0.01.
+    expect(lineOf(estimate, 'VPC interface endpoints')).toEqual({
+      item: 'VPC interface endpoints',
+      quantity: 5840,
+      unit: 'endpoint-AZ-hour',
+      monthly: 58.4,
+    });
+    expect(lineOf(estimate, 'VPC endpoint data processed')?.monthly).toBe(0.1);
+    expect(estimate.assumptions).toContain('10 GB per month through the VPC interface endpoints');
+    expect(lineOf(withNat, 'VPC interface endpoints')).toBeUndefined();
   });
 
   it('prices Fargate Spot tasks 70% below Fargate', () => {

@@ -250,7 +250,8 @@ describe('an environment without NAT gateways', () => {
       name: 'private',
       team: name,
       network: { natGateways: 'none' },
-      services: [{ name: 'web', image: 'nginx:1.27' }],
+      // Without NAT only ECR images can be pulled (through VPC endpoints: tests/workflow/vpc-endpoints.test.ts).
+      services: [{ name: 'web', image: '000000000000.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.0' }],
     });
 
     expect(ready.status).toBe('READY');
