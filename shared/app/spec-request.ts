@@ -3,6 +3,7 @@
  * use cases that take a spec (create, update). Apart from them so each stays one use case; importing
  * it bundles the spec schema, which only those two need.
  */
+import { capacityProblems } from '../domain/capacity';
 import { toJsonPointer } from '../domain/issues';
 import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
 import { executionPolicyProblems, taskRoleProblems } from '../domain/task-roles';
@@ -34,6 +35,8 @@ export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPa
   const problems = [
     ...(taskRoleArnPattern === undefined ? [] : taskRoleProblems(spec, taskRoleArnPattern)),
     ...executionPolicyProblems(spec),
+    // A VPC or EC2 capacity too small for its tasks (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
+    ...capacityProblems(spec),
     ...egressProblems(spec),
   ];
   if (problems.length === 0) return;
