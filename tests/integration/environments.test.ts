@@ -288,6 +288,47 @@ describe('update', () => {
     expect(error.errors?.map((issue) => issue.path)).toEqual(['/network/availabilityZones']);
   });
 
+  it.each([
+    ['/network/natGateways', { network: { natGateways: 'per-az' } }],
+    ['/loadBalancer/scheme', { loadBalancer: { scheme: 'internal' } }],
+    ['/tags', { tags: { cost: 'shop' } }],
+  ])('refuses %s with 422 saying why, and writes nothing', async (path, patch) => {
+    // Prepare
+    const ready = await readyEnvironment();
+    const started = deps.workflows.started.length;
+
+    // Act
+    const error = await rejection(updateEnvironment(deps, caller, ready.id, patch, `"${ready.version}"`));
+
+    // Assess
+    expect(error.kind).toBe('unprocessable');
+    expect(error.errors).toEqual([
+      { path, message: expect.stringMatching(/^cannot change in place: .+new environment/) },
+    ]);
+    expect((await getEnvironment(deps, caller, ready.id)).version).toBe(ready.version);
+    expect(deps.workflows.started).toHaveLength(started);
+  });
+
+  it('tells the update workflow which settings the patch changed, and records the new ticket', async () => {
+    // Prepare
+    const ready = await readyEnvironment();
+
+    // Act
+    const updated = await updateEnvironment(
+      deps,
+      caller,
+      ready.id,
+      { loadBalancer: { idleTimeoutSeconds: 120 }, ticket: 'OPS-77' },
+      `"${ready.version}"`,
+    );
+
+    // Assess
+    expect(deps.workflows.started.at(-1)?.input).toMatchObject({
+      changed: ['loadBalancer.idleTimeoutSeconds', 'ticket'],
+    });
+    expect(updated.ticket).toBe('OPS-77');
+  });
+
   it('refuses an update while provisioning (409)', async () => {
     const outcome = await createEnvironment(deps, caller, request(team));
     if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
