@@ -38,12 +38,14 @@ export async function deleteEnvironment(
       );
     }
     const owner = executionNames.teardown(id, environment.version + 1);
+    // A provisioning run is stopped below; a step of it may still be running (shared/workflow/sweep.ts).
+    const stopsRun = environment.status === 'PROVISIONING' || environment.status === 'REQUESTED';
     let deleting: StoredEnvironment;
     try {
       deleting = await deps.store.update(
         id,
         { version: environment.version, status: environment.status },
-        { status: 'DELETING', owner },
+        { status: 'DELETING', owner, ...(stopsRun ? { stoppedRunAt: new Date().toISOString() } : {}) },
         { type: 'delete-requested', status: 'DELETING', message: `delete requested by ${caller.subject}` },
       );
     } catch (error) {
@@ -58,7 +60,7 @@ export async function deleteEnvironment(
     }
     // Recorded, so the teardown must start whatever happens to the event: a lost one is only logged.
     await announceStatus(deps.notifier, deleting, environment.status);
-    if (environment.status === 'PROVISIONING' || environment.status === 'REQUESTED') {
+    if (stopsRun) {
       // The provisioning run's own writes now fail (it no longer owns the item); stop it so it creates nothing more.
       await deps.workflows.stop('provision', executionNames.provision(id), `deleted by ${caller.subject}`);
     }

@@ -20,6 +20,7 @@ export function toView(environment: StoredEnvironment): Environment {
     runtime: _runtime,
     quotaUsage: _quotaUsage,
     quotaReleasedAt: _quotaReleasedAt,
+    stoppedRunAt: _stoppedRunAt,
     ...view
   } = environment;
   return view;

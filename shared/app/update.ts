@@ -8,10 +8,12 @@ import type { Environment } from '../domain/environment';
 import { applyMergePatch, changedSettings, immutableChanges, immutableReason } from '../domain/patch';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import { canUpdate } from '../domain/status';
-import { usageChange, usageOf } from '../domain/usage';
+import { accountUsageChange, accountUsageOf, usageChange, usageOf } from '../domain/usage';
+import { AccountQuotaExceededError } from '../store/account-usage';
 import { StaleVersionError, type StoredEnvironment } from '../store/environments';
 import { QuotaExceededError } from '../store/quotas';
 import { executionNames } from '../workflow/executions';
+import { accountQuotaExceeded, admitToAccount } from './account-quotas';
 import { announceStatus } from './announce-status';
 import { UseCaseError, unavailable } from './errors';
 import type { Dependencies } from './ports';
@@ -69,20 +71,42 @@ export async function updateEnvironment(
           limits: await limitsFor(deps.quotas, environment.team),
         }
       : undefined;
+  // Growth of what the environment holds of the AWS account's quotas (NAT gateways, Elastic IPs,
+  // target groups, Fargate vCPUs) is admitted as a create is, before anything is written.
+  const accountAmounts = accountUsageOf(spec);
+  const account =
+    deps.accountQuotas && environment.accountUsage
+      ? await admitToAccount(
+          deps.accountQuotas,
+          accountUsageChange(environment.accountUsage.amounts, accountAmounts),
+          environment.accountUsage.scope,
+        )
+      : undefined;
   let updated: StoredEnvironment;
   try {
     updated = await deps.store.update(
       id,
       { version: expectedVersion, status: environment.status },
       // The ticket follows the spec (undefined removes it), so status events carry the one now in force.
-      { spec, status: 'UPDATING', owner, cost, ticket: spec.ticket, ...(quota ? { quotaUsage: usage } : {}) },
+      {
+        spec,
+        status: 'UPDATING',
+        owner,
+        cost,
+        ticket: spec.ticket,
+        ...(quota ? { quotaUsage: usage } : {}),
+        ...(account ? { accountUsage: { scope: account.scope, amounts: accountAmounts } } : {}),
+      },
       { type: 'update-requested', status: 'UPDATING', message: `update requested by ${caller.subject}` },
       quota,
+      account,
     );
   } catch (error) {
     if (error instanceof StaleVersionError) throw staleVersion(id);
     if (error instanceof QuotaExceededError && deps.quotas)
       throw await quotaExceeded(deps.quotas, error.charge);
+    if (error instanceof AccountQuotaExceededError && deps.accountQuotas)
+      throw await accountQuotaExceeded(deps.accountQuotas, error.charge);
     throw error;
   }
   // From here the change is recorded and cannot be taken back: a lost event is logged, not fatal.

@@ -31,6 +31,11 @@ export interface StoredEnvironment extends Environment {
   quotaUsage?: QuotaAmounts;
   /** Set once `releaseUsage` has given the usage back, so a retried release gives nothing twice. */
   quotaReleasedAt?: string;
+  /**
+   * Set by a DELETE that stopped a provisioning run: its steps may still be creating, so the teardown
+   * sweeps until the longest of them must have ended (shared/workflow/sweep.ts).
+   */
+  stoppedRunAt?: string;
 }
 
 export interface Page<T> {
