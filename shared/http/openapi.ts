@@ -19,6 +19,7 @@ import {
   environmentPageSchema,
   environmentSchema,
 } from '../domain/environment';
+import { IMMUTABLE_FIELDS } from '../domain/patch';
 import { quotaOverridesSchema, teamQuotasSchema } from '../domain/quotas';
 import { environmentRequestSchema } from '../domain/spec';
 import * as z from '../domain/zod';
@@ -60,6 +61,11 @@ const environmentPatchSchema = z.meta(z.record(z.string(), z.unknown()), {
 });
 
 type Schema = Record<string, unknown>;
+
+/** What PATCH applies and what it refuses, from the one list the update use case checks. */
+const UPDATE_DESCRIPTION = `The update workflow applies every changed field in place, except these, which answer 422 naming the field and why (create a new environment instead): ${IMMUTABLE_FIELDS.map(
+  (field) => (field.onceSet ? `${field.path} (may be added, not changed or removed)` : field.path),
+).join(', ')}.`;
 
 /** Every component schema, in the direction it is read: request bodies as input, the rest as output. */
 function componentSchemas(): Record<string, Schema> {
@@ -298,6 +304,7 @@ const OPERATIONS: Record<string, OperationDetails> = {
   updateEnvironment: {
     operationId: 'updateEnvironment',
     summary: 'Change an environment (JSON Merge Patch)',
+    description: UPDATE_DESCRIPTION,
     parameters: [ref('parameters', 'IfMatch')],
     requestBody: {
       required: true,
