@@ -4,7 +4,10 @@ import {
   DeleteServiceCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ListServicesCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ensureCluster, ensureEc2Capacity, teardownClusterPass } from '../../shared/aws/cluster';
@@ -17,6 +20,7 @@ import {
   teardownServicesPass,
   updateService,
 } from '../../shared/aws/service';
+import { ec2CapacityProblems } from '../../shared/domain/capacity';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../../shared/domain/naming';
 import type { EnvironmentRequest, EnvironmentSpec, ServiceSpec } from '../../shared/domain/spec';
 import {
@@ -375,6 +379,60 @@ describe('ensureService on EC2', () => {
       { type: 'spread', field: 'instanceId' },
     ]);
     expect(service?.placementConstraints).toEqual([]);
+  });
+});
+
+describe('EC2 capacity and ENIs', () => {
+  it('places awsvpc tasks up to two per t3.medium and leaves the one past it unplaced with RESOURCE:ENI, as berth predicts', async () => {
+    // Prepare: one t3.medium (3 ENIs: 2 awsvpc tasks); maximumPercent 100 so berth accepts 2 tasks.
+    const cluster = {
+      capacity: 'EC2' as const,
+      ec2: { instanceType: 't3.medium', minSize: 1, maxSize: 1, desiredCapacity: 1 },
+    };
+    const service = (desiredCount: number) => ({
+      name: 'api',
+      image: 'nginx:1.27',
+      desiredCount,
+      deployment: { maximumPercent: 100, minimumHealthyPercent: 50 },
+    });
+    // 1 AWS second = 50 ms until the tasks are placed (the instance boots in 40-90 s, a task runs 30 s
+    // or more later), then the clock is held still, so what is counted is placement alone.
+    aws.running.sim.clock.setScale(0.05);
+    try {
+      const deployed = await deploy('env-01J0000000000000000000SV9', { cluster, services: [service(2)] });
+      const placed = await eventually(async () => {
+        const { taskArns = [] } = await aws.clients.ecs.send(
+          new ListTasksCommand({ cluster: deployed.clusterName, serviceName: 'api' }),
+        );
+        if (taskArns.length < 2) return undefined;
+        const { tasks = [] } = await aws.clients.ecs.send(
+          new DescribeTasksCommand({ cluster: deployed.clusterName, tasks: taskArns }),
+        );
+        return tasks;
+      });
+      aws.running.sim.clock.setScale(1);
+
+      // Act: one more task than the instance has ENIs for.
+      await aws.clients.ecs.send(
+        new UpdateServiceCommand({ cluster: deployed.clusterName, service: 'api', desiredCount: 3 }),
+      );
+      const starved = await describeService(deployed.clusterName, 'api');
+
+      // Assess
+      expect(placed).toHaveLength(2);
+      expect(new Set(placed.map((task) => task.containerInstanceArn)).size).toBe(1);
+      expect(starved?.runningCount ?? 0).toBe(0);
+      expect(starved?.pendingCount).toBe(2);
+      expect(starved?.events?.[0]?.message).toMatch(
+        /^\(service api\) was unable to place a task because no container instance met all of its requirements\. The closest matching \(container-instance [0-9a-f]+\) encountered error "RESOURCE:ENI"/,
+      );
+      expect(ec2CapacityProblems(parseSpec({ cluster, services: [service(2)] }))).toEqual([]);
+      expect(ec2CapacityProblems(parseSpec({ cluster, services: [service(3)] })).map((p) => p.path)).toEqual([
+        ['cluster', 'ec2', 'maxSize'],
+      ]);
+    } finally {
+      aws.running.sim.clock.setScale(TIME_SCALE);
+    }
   });
 });
 
