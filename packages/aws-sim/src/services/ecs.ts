@@ -11,6 +11,11 @@
  * - A task is PROVISIONING → PENDING → RUNNING after the latency model's `taskRunning`; awsvpc tasks
  *   get an ENI in one of the service's subnets (round robin). Service tasks register their IP and
  *   container port in the service's target groups when they reach RUNNING.
+ * - Capacity (`./ecs/container-instances.ts`): an EC2 awsvpc task goes on a container instance with
+ *   an ENI attachment point free (type's ENIs less the primary, or its branch-ENI limit with
+ *   `awsvpcTrunking`, kept by the account settings operations); none free is ECS's `RESOURCE:ENI`
+ *   (service event, RunTask failure). A task whose subnet has no address left stops with
+ *   `TaskFailedToStart` (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
  * - A deployment is COMPLETED (and the service steady: one deployment, runningCount = desiredCount)
  *   only when all its tasks are healthy in their target groups (interval × healthy threshold after
  *   RUNNING) and the older deployments' tasks have drained (the target group's deregistration delay)
@@ -43,8 +48,8 @@
  *   (`./ecs/task-start.ts`).
  *
  * Not simulated: daemon services, service connect, service discovery registries, task sets and
- * external deployment controllers, container instance APIs, exec, task protection, resource
- * accounting on container instances (any registered instance takes any task).
+ * external deployment controllers, container instance APIs, exec, task protection, CPU and memory
+ * accounting on container instances (only their ENIs are counted), managed scaling.
  *
  * Store types: `ecs-cluster`, `ecs-capacity-provider`, `ecs-task-definition`, `ecs-service`,
  * `ecs-task`, `ecs-container-instance` (ids are their ARNs).
