@@ -39,7 +39,6 @@ const STAR_RESOURCE_ACTIONS = [
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeSubnets',
   'ec2:DescribeVpcs',
-  'ec2:DescribeVpcEndpoints',
   'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeLoadBalancers',
   'elasticloadbalancing:DescribeRules',
@@ -554,7 +553,7 @@ describe('the REST API', () => {
     });
   });
 
-  it('uses a REQUEST authorizer on the Authorization header, cached for 60 s by default', () => {
+  it('uses a REQUEST authorizer on the Authorization header, cached for 300 s', () => {
     const authorizers = resourcesOfType('AWS::ApiGateway::Authorizer').map(
       ([, resource]) => resource.Properties,
     );
@@ -562,7 +561,7 @@ describe('the REST API', () => {
       expect.objectContaining({
         Type: 'REQUEST',
         IdentitySource: 'method.request.header.Authorization',
-        AuthorizerResultTtlInSeconds: 60,
+        AuthorizerResultTtlInSeconds: 300,
       }),
     ]);
   });
