@@ -120,6 +120,33 @@ const grants = {
     ),
     { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
   ),
+  // Quota-aware admission (shared/aws/service-quotas.ts): the applied value of each AWS quota an
+  // environment counts against (ACCOUNT_QUOTAS in shared/domain/usage.ts), on the quota's ARN.
+  serviceQuotaRead: allow(
+    'servicequotas:GetServiceQuota',
+    [
+      'vpc/L-F678F1CE',
+      'vpc/L-A4707A72',
+      'vpc/L-FE5A380F',
+      'ec2/L-0263D0A3',
+      'elasticloadbalancing/L-53DA6B97',
+      'elasticloadbalancing/L-B22855CB',
+      'fargate/L-3032A538',
+      'fargate/L-36FBB829',
+    ].map((quota) => arn('servicequotas', quota)),
+  ),
+  // …and the EC2 resources in the account that berth did not make (the default VPC, others').
+  // Resource '*': AWS supports no resource-level permissions for these Describe calls.
+  accountUsageRead: allow(
+    [
+      'ec2:DescribeVpcs',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeAddresses',
+      'ec2:DescribeNatGateways',
+      'ec2:DescribeSubnets',
+    ],
+    '*',
+  ),
   ecsServiceRead: allow('ecs:DescribeServices', arn('ecs', 'service/*')),
   // Resource '*': AWS supports no resource-level permissions for ecs:ListServices (the ecs:cluster
   // condition keeps it to this account's clusters).

@@ -57,6 +57,7 @@ export const SIMULATED_SERVICES = [
   'EVENTBRIDGE',
   'STS',
   'IAM',
+  'SERVICE_QUOTAS',
 ] as const;
 
 export interface LocalStackOptions {

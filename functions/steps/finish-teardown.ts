@@ -46,6 +46,9 @@ export const handler = async (event: FinishTeardownEvent) => {
       },
       statusNotifier(),
     );
+    // Nothing of a clean teardown is left in AWS, after a DELETE or a rolled-back create alike: what
+    // it held of the account's quotas is free again (once; the item records the release).
+    if (clean) await store.releaseAccountUsage(environment);
     if (environment.status === 'DELETED') {
       await store.releaseName(environment);
       // Idempotent: the environment item records the release, so a retried step gives nothing twice.

@@ -6,6 +6,10 @@ const { allow, arn, getAtt, startExecution, leadingKeys, taskRoleArnPattern, gra
 
 const { tableRead, tableWrite, putEvents, describeExecutions, stopExecutions } = grants;
 
+// A create, and an update that grows an environment, first read the AWS account's quotas (quota-aware
+// admission, shared/app/account-quotas.ts).
+const accountQuotas = [grants.serviceQuotaRead, grants.accountUsageRead];
+
 // The functions that accept a spec refuse a taskRoleArn that berth may not pass to ECS (422).
 const specEnvironment = { TASK_ROLE_ARN_PATTERN: taskRoleArnPattern };
 
@@ -18,7 +22,7 @@ module.exports = {
   createEnvironment: {
     handler: 'functions/api/create-environment.handler',
     environment: specEnvironment,
-    permissions: [tableWrite, startExecution('provision'), putEvents],
+    permissions: [tableWrite, startExecution('provision'), putEvents, ...accountQuotas],
   },
   listEnvironments: {
     handler: 'functions/api/list-environments.handler',
@@ -31,7 +35,7 @@ module.exports = {
   updateEnvironment: {
     handler: 'functions/api/update-environment.handler',
     environment: specEnvironment,
-    permissions: [tableWrite, startExecution('update'), describeExecutions, putEvents],
+    permissions: [tableWrite, startExecution('update'), describeExecutions, putEvents, ...accountQuotas],
   },
   deleteEnvironment: {
     handler: 'functions/api/delete-environment.handler',

@@ -27,7 +27,14 @@ module.exports = {
     handler: 'functions/slack/commands.handler',
     // A create from Slack is checked like one from the API, task roles included.
     environment: { ...slackEnvironment, TASK_ROLE_ARN_PATTERN: taskRoleArnPattern },
-    permissions: [tableWrite, startExecution('provision'), putEvents],
+    // …and admitted against the AWS account's quotas like one from the API.
+    permissions: [
+      tableWrite,
+      startExecution('provision'),
+      putEvents,
+      grants.serviceQuotaRead,
+      grants.accountUsageRead,
+    ],
   },
   slackInteractions: {
     handler: 'functions/slack/interactions.handler',

@@ -10,7 +10,8 @@ import { type CostEstimate, estimateMonthlyCost } from '../domain/cost';
 import type { Environment } from '../domain/environment';
 import { FALLBACK_PRICE_REGION } from '../domain/prices';
 import type { EnvironmentSpec } from '../domain/spec';
-import { usageOf } from '../domain/usage';
+import { accountUsageOf, usageOf } from '../domain/usage';
+import { AccountQuotaExceededError } from '../store/account-usage';
 import {
   type EnvironmentStore,
   IdempotencyConflictError,
@@ -20,6 +21,7 @@ import {
 import { newEnvironmentId } from '../store/ids';
 import { QuotaExceededError } from '../store/quotas';
 import { executionNames } from '../workflow/executions';
+import { accountQuotaExceeded, admitToAccount } from './account-quotas';
 import { announceStatus } from './announce-status';
 import { UseCaseError, unavailable } from './errors';
 import { assertIdempotencyKey } from './idempotency';
@@ -69,6 +71,9 @@ export async function createEnvironment(
   const quota = deps.quotas
     ? { team: spec.team, change: usage, limits: await limitsFor(deps.quotas, spec.team) }
     : undefined;
+  // Refused here, before anything is written, when the AWS account's quotas leave no room.
+  const accountUsage = accountUsageOf(spec);
+  const account = deps.accountQuotas ? await admitToAccount(deps.accountQuotas, accountUsage) : undefined;
 
   const now = (deps.now ?? (() => new Date()))();
   const id = newEnvironmentId(now.getTime());
@@ -88,6 +93,7 @@ export async function createEnvironment(
     owner: executionNames.provision(id),
     cost,
     ...(quota ? { quotaUsage: usage } : {}),
+    ...(account ? { accountUsage: { scope: account.scope, amounts: accountUsage } } : {}),
     ...(spec.ticket ? { ticket: spec.ticket } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
@@ -98,10 +104,13 @@ export async function createEnvironment(
       requestHash: hashSpec(spec),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(quota ? { quota } : {}),
+      ...(account ? { account } : {}),
     });
   } catch (error) {
     if (error instanceof QuotaExceededError && deps.quotas)
       throw await quotaExceeded(deps.quotas, error.charge);
+    if (error instanceof AccountQuotaExceededError && deps.accountQuotas)
+      throw await accountQuotaExceeded(deps.accountQuotas, error.charge);
     if (error instanceof NameTakenError) {
       throw new UseCaseError('conflict', 'Name taken', error.message, [
         { path: '/name', message: 'already used by an environment of this team' },

@@ -10,6 +10,7 @@ import type { EnvironmentReader } from '../store/environment-reader';
 import type { EnvironmentStore } from '../store/environments';
 import type { QuotaStore } from '../store/quotas';
 import type { WorkflowStarter } from '../workflow/executions';
+import type { AccountQuotaPolicy } from './account-quotas';
 
 /**
  * Status events go out through this, always after the conditional write that made the change has
@@ -46,6 +47,8 @@ export interface WriteDependencies {
 export interface Dependencies extends WriteDependencies {
   /** Team quotas; without them nothing is counted or refused. */
   quotas?: QuotaPolicy;
+  /** The AWS account's quotas (quota-aware admission); without them none are read or reserved. */
+  accountQuotas?: AccountQuotaPolicy;
   /**
    * The ARN pattern a service's `taskRoleArn` must match: the roles the deployment lets berth pass
    * to ECS (TASK_ROLE_ARN_PATTERN). Without it no task role is refused here (IAM still refuses later).

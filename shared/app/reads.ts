@@ -20,6 +20,8 @@ export function toView(environment: StoredEnvironment): Environment {
     runtime: _runtime,
     quotaUsage: _quotaUsage,
     quotaReleasedAt: _quotaReleasedAt,
+    accountUsage: _accountUsage,
+    accountReleasedAt: _accountReleasedAt,
     stoppedRunAt: _stoppedRunAt,
     ...view
   } = environment;

@@ -78,3 +78,148 @@ export function quotaExcesses(
     requested: change[dimension],
   }));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Account quotas: what an environment counts against the AWS account's service quotas
+// (docs/aws-facts.md#account-quotas-and-the-service-quotas-api). Unlike team quotas these limits are
+// AWS's, read from Service Quotas, and shared with everything else in the account and Region.
+// ---------------------------------------------------------------------------------------------
+
+export const ACCOUNT_DIMENSIONS = [
+  'vpcs',
+  'internetGateways',
+  'natGatewaysPerZone',
+  'elasticIps',
+  'loadBalancers',
+  'targetGroups',
+  'fargateVcpus',
+  'fargateSpotVcpus',
+] as const;
+export type AccountDimension = (typeof ACCOUNT_DIMENSIONS)[number];
+export type AccountAmounts = Record<AccountDimension, number>;
+
+export interface AccountQuotaRef {
+  /** Service Quotas' service code and quota code, as the console and RequestServiceQuotaIncrease take them. */
+  serviceCode: string;
+  quotaCode: string;
+  /** AWS's name of the quota. */
+  name: string;
+}
+
+/** The AWS quota behind each dimension. */
+export const ACCOUNT_QUOTAS: Record<AccountDimension, AccountQuotaRef> = {
+  vpcs: { serviceCode: 'vpc', quotaCode: 'L-F678F1CE', name: 'VPCs per Region' },
+  internetGateways: { serviceCode: 'vpc', quotaCode: 'L-A4707A72', name: 'Internet gateways per Region' },
+  natGatewaysPerZone: {
+    serviceCode: 'vpc',
+    quotaCode: 'L-FE5A380F',
+    name: 'NAT gateways per Availability Zone',
+  },
+  elasticIps: { serviceCode: 'ec2', quotaCode: 'L-0263D0A3', name: 'EC2-VPC Elastic IPs' },
+  loadBalancers: {
+    serviceCode: 'elasticloadbalancing',
+    quotaCode: 'L-53DA6B97',
+    name: 'Application Load Balancers per Region',
+  },
+  targetGroups: {
+    serviceCode: 'elasticloadbalancing',
+    quotaCode: 'L-B22855CB',
+    name: 'Target Groups per Region',
+  },
+  fargateVcpus: {
+    serviceCode: 'fargate',
+    quotaCode: 'L-3032A538',
+    name: 'Fargate On-Demand vCPU resource count',
+  },
+  fargateSpotVcpus: {
+    serviceCode: 'fargate',
+    quotaCode: 'L-36FBB829',
+    name: 'Fargate Spot vCPU resource count',
+  },
+};
+
+export const ZERO_ACCOUNT_USAGE: AccountAmounts = {
+  vpcs: 0,
+  internetGateways: 0,
+  natGatewaysPerZone: 0,
+  elasticIps: 0,
+  loadBalancers: 0,
+  targetGroups: 0,
+  fargateVcpus: 0,
+  fargateSpotVcpus: 0,
+};
+
+/**
+ * What one environment of `spec` counts against the account's quotas. Every environment has its
+ * own VPC, internet gateway and ALB, one target group per service, one Elastic IP per NAT gateway.
+ * NAT gateways go in the first of the environment's zones first (zones are the Region's first by
+ * name), so however many it has, it adds at most one to the busiest zone. Fargate counts the desired
+ * tasks' vCPUs (a rollout briefly runs more; the quota's default leaves room for it).
+ */
+export function accountUsageOf(spec: EnvironmentSpec): AccountAmounts {
+  const natGateways = natGatewayCount(spec.network);
+  const vcpus = spec.services.reduce((sum, service) => sum + (service.cpu / 1024) * service.desiredCount, 0);
+  return {
+    vpcs: 1,
+    internetGateways: 1,
+    natGatewaysPerZone: natGateways > 0 ? 1 : 0,
+    elasticIps: natGateways,
+    loadBalancers: 1,
+    targetGroups: spec.services.length,
+    fargateVcpus: spec.cluster.capacity === 'FARGATE' ? Math.ceil(vcpus) : 0,
+    fargateSpotVcpus: spec.cluster.capacity === 'FARGATE_SPOT' ? Math.ceil(vcpus) : 0,
+  };
+}
+
+export function accountUsageChange(before: AccountAmounts, after: AccountAmounts): AccountAmounts {
+  const change = { ...ZERO_ACCOUNT_USAGE };
+  for (const dimension of ACCOUNT_DIMENSIONS) change[dimension] = after[dimension] - before[dimension];
+  return change;
+}
+
+/** The account's quotas as read from Service Quotas, and what AWS shows in use that berth did not make. */
+export interface AccountQuotaSnapshot {
+  /** The AWS account id and Region the quotas apply to (one usage record per pair). */
+  account: string;
+  region: string;
+  /** The applied value of each quota. */
+  values: AccountAmounts;
+  /** Resources counting against a quota that berth did not make (the default VPC, others' VPCs). */
+  external: AccountAmounts;
+}
+
+/** What berth may hold: each quota less what others hold (never below zero). */
+export function berthAccountLimits(snapshot: AccountQuotaSnapshot): AccountAmounts {
+  const limits = { ...ZERO_ACCOUNT_USAGE };
+  for (const dimension of ACCOUNT_DIMENSIONS) {
+    limits[dimension] = Math.max(0, snapshot.values[dimension] - snapshot.external[dimension]);
+  }
+  return limits;
+}
+
+export interface AccountQuotaExcess extends AccountQuotaRef {
+  dimension: AccountDimension;
+  limit: number;
+  /** In use now: berth's reservations plus what others hold. */
+  inUse: number;
+  requested: number;
+}
+
+/** The quotas `change` would take past their values, given berth's reservations `reserved`. */
+export function accountQuotaExcesses(
+  snapshot: AccountQuotaSnapshot,
+  reserved: AccountAmounts,
+  change: AccountAmounts,
+): AccountQuotaExcess[] {
+  return ACCOUNT_DIMENSIONS.filter(
+    (dimension) =>
+      change[dimension] > 0 &&
+      reserved[dimension] + snapshot.external[dimension] + change[dimension] > snapshot.values[dimension],
+  ).map((dimension) => ({
+    dimension,
+    ...ACCOUNT_QUOTAS[dimension],
+    limit: snapshot.values[dimension],
+    inUse: reserved[dimension] + snapshot.external[dimension],
+    requested: change[dimension],
+  }));
+}

@@ -7,7 +7,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Environment, EnvironmentEvent } from '../domain/environment';
 import type { Status } from '../domain/status';
-import type { QuotaAmounts } from '../domain/usage';
+import type { AccountAmounts, QuotaAmounts } from '../domain/usage';
+import type { AccountScope } from './account-usage';
 
 export class InvalidCursorError extends Error {
   constructor() {
@@ -36,6 +37,10 @@ export interface StoredEnvironment extends Environment {
    * sweeps until the longest of them must have ended (shared/workflow/sweep.ts).
    */
   stoppedRunAt?: string;
+  /** What this environment holds of the AWS account's quotas (accountUsageOf(spec)), and where. */
+  accountUsage?: { scope: AccountScope; amounts: AccountAmounts };
+  /** Set once `releaseAccountUsage` has given it back (after a clean teardown). */
+  accountReleasedAt?: string;
 }
 
 export interface Page<T> {

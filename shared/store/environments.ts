@@ -17,7 +17,8 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aw
 import type { Environment, EnvironmentEvent } from '../domain/environment';
 import type { Status } from '../domain/status';
 import { assertTransition } from '../domain/status';
-import { usageChange, ZERO_USAGE } from '../domain/usage';
+import { accountUsageChange, usageChange, ZERO_ACCOUNT_USAGE, ZERO_USAGE } from '../domain/usage';
+import { type AccountCharge, AccountQuotaExceededError, accountUsageUpdate } from './account-usage';
 import { EnvironmentReader, envKey, fromItem, nameKey, type StoredEnvironment } from './environment-reader';
 import { newEventId } from './ids';
 import {
@@ -70,6 +71,8 @@ export interface CreateInput {
   requestHash: string;
   /** Charged to the team's usage in the same transaction; refused past the limits. */
   quota?: QuotaCharge;
+  /** Charged to berth's usage of the AWS account in the same transaction; refused past its quotas. */
+  account?: AccountCharge;
 }
 
 export type CreateResult =
@@ -150,8 +153,10 @@ export class EnvironmentStore extends EnvironmentReader {
       });
     }
     const quotaItem = input.quota ? usageUpdate(this.tableName, input.quota) : undefined;
+    const accountItem = input.account ? accountUsageUpdate(this.tableName, input.account) : undefined;
+    const charges = [quotaItem, accountItem].filter((item) => item !== undefined);
     try {
-      await sendTransaction(this.client, quotaItem ? [...items, quotaItem] : items);
+      await sendTransaction(this.client, [...items, ...charges]);
       return { created: true, environment: stored };
     } catch (error) {
       const codes = cancellationCodes(error);
@@ -162,8 +167,14 @@ export class EnvironmentStore extends EnvironmentReader {
         if (previous) return { created: false, environment: previous };
       }
       if (codes[1] === 'ConditionalCheckFailed') throw new NameTakenError(stored.team, stored.name);
-      if (input.quota && codes[items.length] === 'ConditionalCheckFailed')
+      if (input.quota && quotaItem && codes[items.length] === 'ConditionalCheckFailed')
         throw new QuotaExceededError(input.quota);
+      if (
+        input.account &&
+        accountItem &&
+        codes[items.length + charges.indexOf(accountItem)] === 'ConditionalCheckFailed'
+      )
+        throw new AccountQuotaExceededError(input.account);
       throw error;
     }
   }
@@ -186,10 +197,12 @@ export class EnvironmentStore extends EnvironmentReader {
     const deletes = [envKey(environment.id), nameKey(environment.team, environment.name)];
     if (key) deletes.push(idempotencyKey(environment.team, key));
     const items: TransactItem[] = deletes.map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
-    const release = this.usageRelease(environment);
+    const releases = [this.usageRelease(environment), this.accountRelease(environment)].filter(
+      (item) => item !== undefined,
+    );
     const envDelete = items[0]?.Delete;
-    if (release && envDelete) {
-      items.push(release);
+    if (releases.length > 0 && envDelete) {
+      items.push(...releases);
       // Conditional, so that discarding twice cannot give the usage back twice.
       envDelete.ConditionExpression = 'attribute_exists(pk)';
     }
@@ -211,6 +224,46 @@ export class EnvironmentStore extends EnvironmentReader {
     });
   }
 
+  /** The account usage item's update giving back what the environment held; undefined when nothing. */
+  private accountRelease(environment: Pick<StoredEnvironment, 'accountUsage'>): TransactItem | undefined {
+    if (!environment.accountUsage) return undefined;
+    return accountUsageUpdate(this.tableName, {
+      scope: environment.accountUsage.scope,
+      change: accountUsageChange(environment.accountUsage.amounts, ZERO_ACCOUNT_USAGE),
+    });
+  }
+
+  /**
+   * Gives back what a torn-down environment held of the AWS account's quotas, once: after a clean
+   * teardown (DELETED, or FAILED after its rollback removed everything) nothing of it is left in AWS.
+   * Recorded on the environment item in the same transaction, so a retried step gives nothing twice.
+   */
+  async releaseAccountUsage(environment: Pick<StoredEnvironment, 'id' | 'accountUsage'>): Promise<void> {
+    const release = this.accountRelease(environment);
+    if (!release) return;
+    try {
+      await sendTransaction(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: envKey(environment.id),
+            UpdateExpression: 'SET #releasedAt = :now',
+            ConditionExpression: '#status IN (:deleted, :failed) AND attribute_not_exists(#releasedAt)',
+            ExpressionAttributeNames: { '#releasedAt': 'accountReleasedAt', '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':now': this.now().toISOString(),
+              ':deleted': 'DELETED',
+              ':failed': 'FAILED',
+            },
+          },
+        },
+        release,
+      ]);
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed') throw error;
+    }
+  }
+
   /**
    * Applies `changes` if the environment is still at `expectedVersion` (and, when given, owned by
    * `owner`); moves the status through `assertTransition` and records an event in the same write.
@@ -222,6 +275,7 @@ export class EnvironmentStore extends EnvironmentReader {
     changes: Partial<StoredEnvironment>,
     event?: Omit<EnvironmentEvent, 'id' | 'environmentId' | 'at'>,
     quota?: QuotaCharge,
+    account?: AccountCharge,
   ): Promise<StoredEnvironment> {
     if (guard.status && changes.status) assertTransition(guard.status, changes.status);
     const now = this.now().toISOString();
@@ -269,8 +323,9 @@ export class EnvironmentStore extends EnvironmentReader {
       },
     };
     const quotaItem = quota ? usageUpdate(this.tableName, quota) : undefined;
+    const accountItem = account ? accountUsageUpdate(this.tableName, account) : undefined;
     try {
-      if (!event && !quotaItem) {
+      if (!event && !quotaItem && !accountItem) {
         const { Attributes } = await this.client.send(
           new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }),
         );
@@ -280,12 +335,16 @@ export class EnvironmentStore extends EnvironmentReader {
         { Update: update },
         ...(event ? [this.eventPut(id, event)] : []),
         ...(quotaItem ? [quotaItem] : []),
+        ...(accountItem ? [accountItem] : []),
       ]);
     } catch (error) {
       const codes = cancellationCodes(error);
       if (isConditionFailure(error) || codes?.[0] === 'ConditionalCheckFailed')
         throw new StaleVersionError(id);
-      if (quota && codes?.at(-1) === 'ConditionalCheckFailed') throw new QuotaExceededError(quota);
+      if (account && accountItem && codes?.at(-1) === 'ConditionalCheckFailed')
+        throw new AccountQuotaExceededError(account);
+      if (quota && quotaItem && codes?.at(accountItem ? -2 : -1) === 'ConditionalCheckFailed')
+        throw new QuotaExceededError(quota);
       throw error;
     }
     const updated = await this.get(id);

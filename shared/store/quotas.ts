@@ -39,33 +39,48 @@ export class QuotaExceededError extends Error {
 
 /**
  * The Update of a team's usage by `charge.change`, conditional on every increased dimension staying
- * within its limit; undefined when nothing changes. ADD treats a missing attribute as 0.
+ * within its limit; undefined when nothing changes.
  */
 export function usageUpdate(tableName: string, charge: QuotaCharge): TransactItem | undefined {
-  const changed = QUOTA_DIMENSIONS.filter((dimension) => charge.change[dimension] !== 0);
+  return counterUpdate(tableName, usageKey(charge.team), charge.change, charge.limits);
+}
+
+/**
+ * The Update that adds `change` to the counters of the item at `key`, conditional on every increased
+ * counter staying within its limit in `limits` (none: a release, which nothing refuses); undefined
+ * when nothing changes. ADD treats a missing attribute as 0. Team and account usage both use it.
+ */
+export function counterUpdate(
+  tableName: string,
+  key: Record<string, string>,
+  change: Readonly<Record<string, number>>,
+  limits?: Readonly<Record<string, number>>,
+): TransactItem | undefined {
+  const changed = Object.keys(change).filter((counter) => change[counter] !== 0);
   if (changed.length === 0) return undefined;
   const names: Record<string, string> = {};
   const values: Record<string, number> = {};
   const conditions: string[] = [];
-  for (const dimension of changed) {
-    names[`#${dimension}`] = dimension;
-    values[`:${dimension}`] = charge.change[dimension];
-    const limit = charge.limits?.[dimension];
-    if (limit === undefined || charge.change[dimension] < 0) continue;
-    const highestBefore = limit - charge.change[dimension];
-    values[`:${dimension}Max`] = highestBefore;
+  for (const counter of changed) {
+    const amount = change[counter] ?? 0;
+    names[`#${counter}`] = counter;
+    values[`:${counter}`] = amount;
+    const limit = limits?.[counter];
+    if (limit === undefined || amount < 0) continue;
+    const highestBefore = limit - amount;
+    values[`:${counter}Max`] = highestBefore;
     // A missing attribute is 0 in use, which fits unless the change alone exceeds the limit.
     conditions.push(
       highestBefore >= 0
-        ? `(attribute_not_exists(#${dimension}) OR #${dimension} <= :${dimension}Max)`
-        : `#${dimension} <= :${dimension}Max`,
+        ? `(attribute_not_exists(#${counter}) OR #${counter} <= :${counter}Max)`
+        : `#${counter} <= :${counter}Max`,
     );
   }
   return {
     Update: {
       TableName: tableName,
-      Key: usageKey(charge.team),
-      UpdateExpression: `ADD ${changed.map((dimension) => `#${dimension} :${dimension}`).join(', ')}`,
+      Key: key,
+      UpdateExpression: `ADD ${changed.map((counter) => `#${counter} :${counter}`).join(', ')}`,
       ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

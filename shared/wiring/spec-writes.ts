@@ -1,10 +1,11 @@
 /**
  * What the use cases that write a spec (create, update; from the API and from Slack) are given:
- * the table, the workflow starter, the status notifier, the quota policy and the price Region,
+ * the table, the workflow starter, the status notifier, the team and AWS account quota policies and the price Region,
  * each from its own memoised factory, and the task roles the deployment lets berth pass.
  */
 import type { Dependencies } from '../app/ports';
 import { requireEnv } from '../config';
+import { accountQuotaPolicy } from './account-quotas';
 import { quotaPolicy } from './quota-policy';
 import { region } from './region';
 import { statusNotifier } from './status-notifier';
@@ -17,6 +18,7 @@ export function specWriteDependencies(): Dependencies {
     workflows: workflowStarter(),
     notifier: statusNotifier(),
     quotas: quotaPolicy(),
+    accountQuotas: accountQuotaPolicy(),
     region: region(),
     taskRoleArnPattern: requireEnv('TASK_ROLE_ARN_PATTERN'),
   };

@@ -1,0 +1,21 @@
+/**
+ * Quota-aware admission's adapters, built once per Lambda container: the account's quotas from
+ * Service Quotas and EC2 (cached briefly, see shared/aws/service-quotas.ts) and berth's reservations
+ * in the table. Its own module so that only the functions that admit environments bundle the
+ * Service Quotas client.
+ */
+import type { AccountQuotaPolicy } from '../app/account-quotas';
+import { accountQuotaReader } from '../aws/service-quotas';
+import { requireEnv } from '../config';
+import { AccountUsageStore } from '../store/account-usage';
+import { documentClient } from './table';
+
+let policy: AccountQuotaPolicy | undefined;
+
+export function accountQuotaPolicy(): AccountQuotaPolicy {
+  if (!policy) {
+    const usage = new AccountUsageStore(documentClient(), requireEnv('TABLE_NAME'));
+    policy = { readQuotas: accountQuotaReader(), reserved: (scope) => usage.getUsage(scope) };
+  }
+  return policy;
+}
