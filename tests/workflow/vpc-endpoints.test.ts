@@ -10,6 +10,7 @@ import { createEnvironment } from '../../shared/app/create';
 import { deleteEnvironment } from '../../shared/app/delete';
 import { UseCaseError } from '../../shared/app/errors';
 import { getEnvironment } from '../../shared/app/reads';
+import { updateEnvironment } from '../../shared/app/update';
 import type { Environment } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
 import type { Caller } from '../../shared/http/identity';
@@ -20,6 +21,7 @@ jest.setTimeout(180_000);
 
 const ECR_IMAGE = '000000000000.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.0';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:shop/db-AbCdEf';
+const PARAMETER = 'arn:aws:ssm:us-east-1:000000000000:parameter/shop/api-key';
 
 let stack: WorkflowStack;
 let counter = 0;
@@ -122,6 +124,39 @@ describe('an environment without NAT gateways', () => {
     expect(deleted.status).toBe('DELETED');
     expect(await stack.inventory(ready.id)).toEqual({});
   });
+});
+
+it('follows an update that swaps a Secrets Manager secret for an SSM parameter', async () => {
+  // Prepare
+  const owner = team();
+  const ready = await create(owner.caller, {
+    name: 'swap',
+    team: owner.team,
+    network: { natGateways: 'none' },
+    services: [{ name: 'web', image: ECR_IMAGE, secrets: { DB_PASSWORD: SECRET } }],
+  });
+
+  // Act
+  await updateEnvironment(
+    stack.deps,
+    owner.caller,
+    ready.id,
+    { services: [{ name: 'web', image: ECR_IMAGE, secrets: { API_KEY: PARAMETER } }] },
+    `"${ready.version}"`,
+  );
+  await stack.settle(ready.id, 120_000);
+  const updated = await getEnvironment(stack.deps, owner.caller, ready.id);
+
+  // Assess: the new revision's tasks read the parameter through the new SSM endpoint.
+  expect(updated.status).toBe('READY');
+  const services = (updated.outputs.vpcEndpoints as Array<{ service: string }>).map(
+    (endpoint) => endpoint.service,
+  );
+  expect(services).toContain('ssm');
+  expect(services).not.toContain('secretsmanager');
+  await deleteEnvironment(stack.deps, owner.caller, ready.id);
+  await stack.settle(ready.id, 120_000);
+  expect(await stack.inventory(ready.id)).toEqual({});
 });
 
 it('refuses a Docker Hub image without NAT at request time, naming the field', async () => {
