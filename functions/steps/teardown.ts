@@ -59,6 +59,10 @@ export const handler = defineStep<TeardownEvent, PollResult & SweepState & { blo
         ...environment.spec.jobs.map((job) => job.name),
         ...(recorded.success ? recorded.data.map((job) => job.name) : []),
       ];
+      // VPC endpoints depend on nothing else here: their pass runs beside the others, and the network
+      // pass waits for it (their ENIs keep the subnets and their group busy).
+      const endpointsPass = teardownVpcEndpointsPass(ref.id);
+      endpointsPass.catch(() => undefined);
       const jobs = await teardownJobsPass(ref, jobNames, clusterName);
       blocked.push(...jobs.blocked);
       const services = await teardownServicesPass(ref, clusterName);
@@ -67,8 +71,7 @@ export const handler = defineStep<TeardownEvent, PollResult & SweepState & { blo
       blocked.push(...loadBalancer.blocked);
       const cluster = await teardownClusterPass(ref.id, clusterName);
       blocked.push(...cluster.blocked);
-      // VPC endpoints before the network: their ENIs keep the subnets and their group busy.
-      const endpoints = await teardownVpcEndpointsPass(ref.id);
+      const endpoints = await endpointsPass;
       blocked.push(...endpoints.blocked);
       const network = await teardownNetworkPass(ref.id);
       blocked.push(...network.blocked);
