@@ -1,34 +1,56 @@
-import { describeNatGateways } from '../../shared/aws/network';
+import { describeNatGateways, type NatGatewayRef, replaceFailedNatGateway } from '../../shared/aws/network';
+import { type NatGatewayWait, replacesFailedNatGateway } from '../../shared/domain/nat-gateways';
 import { required } from '../../shared/domain/required';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
-import { nextPoll, type PollResult, SCHEDULES } from '../../shared/workflow/polling';
+import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
 import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep, StepFailed } from '../../shared/workflow/step';
 
 const STEP = 'nat-gateways-available';
 
-/** One check of the NAT gateways' readiness inside the workflow's wait loop; `failed` ends provisioning. */
-export const handler = defineStep<ProvisionEvent, PollResult>(
+type NatWait = NatGatewayWait<NatGatewayRef>;
+
+/** The wait's state comes back in `poll` (the ASL hands each check's output to the next). */
+type NatGatewaysEvent = ProvisionEvent & { poll?: PollState & Partial<NatWait> };
+
+/**
+ * One check of the NAT gateways' readiness inside the workflow's wait loop. A gateway that ended
+ * `failed` is deleted and replaced once, in the same place (shared/domain/nat-gateways.ts); a
+ * replacement that fails too ends provisioning with the failure code AWS gave. The output carries
+ * the gateways waited for, so the route step uses the replacements.
+ */
+export const handler = defineStep<NatGatewaysEvent, PollResult & NatWait>(
   {
     name: STEP,
     mode: 'poll',
     isDone: (output) => output.ready,
     totalSteps: stepCount,
-    run: async (event: ProvisionEvent) => {
+    run: async (event, { ref }) => {
       const network = required(event.network, 'network');
-      const states = await describeNatGateways(network.natGateways.map((nat) => nat.id));
-      const failed = states.find((nat) => nat.state === 'failed');
-      if (failed) {
-        throw new StepFailed({
-          step: STEP,
-          code: failed.failureCode ?? 'NatGatewayFailed',
-          message: `NAT gateway ${failed.id} failed: ${failed.failureMessage ?? 'no reason given'}`,
-        });
+      const natGateways = [...(event.poll?.natGateways ?? network.natGateways)];
+      const failed = natGateways.map((_, index) => [...(event.poll?.failed?.[index] ?? [])]);
+      const states = await describeNatGateways(natGateways.map((nat) => nat.id));
+      let replaced = false;
+      for (const [index, state] of states.entries()) {
+        const nat = natGateways[index];
+        if (state.state !== 'failed' || nat === undefined) continue;
+        if (!replacesFailedNatGateway({ failed }, index)) {
+          throw new StepFailed({
+            step: STEP,
+            code: state.failureCode ?? 'NatGatewayFailed',
+            message: `NAT gateway ${state.id} failed after ${failed[index]?.length ?? 0} replacement(s): ${state.failureMessage ?? 'no reason given'}`,
+          });
+        }
+        const predecessors = [...(failed[index] ?? []), nat.id];
+        const replacement = await replaceFailedNatGateway(ref, index, nat, predecessors);
+        natGateways[index] = { ...nat, id: replacement };
+        failed[index] = predecessors;
+        replaced = true;
       }
       const poll = nextPoll(
         SCHEDULES.natGateways,
         event.poll,
-        states.every((nat) => nat.state === 'available'),
+        !replaced && states.every((nat) => nat.state === 'available'),
       );
       if (poll.exhausted) {
         throw new StepFailed({
@@ -37,7 +59,11 @@ export const handler = defineStep<ProvisionEvent, PollResult>(
           message: 'the NAT gateways did not become available',
         });
       }
-      return { output: poll };
+      return {
+        output: { ...poll, natGateways, failed },
+        // Recorded, so the environment names the gateways it has (teardown finds them by tag anyway).
+        ...(replaced ? { resources: { natGateways: natGateways.map((nat) => nat.id) } } : {}),
+      };
     },
   },
   stepStore,

@@ -41,8 +41,29 @@ const TRANSIENT_CODES = new Set([
   'EPIPE',
 ]);
 
+/**
+ * EC2 still answers NotFound for an id berth has just created, after a few retries
+ * (`readAfterCreate` in read-after-create.ts): a later attempt will see it. Keeps AWS's code.
+ */
+export class ReadAfterCreateLag extends Error {
+  readonly Code: string;
+
+  constructor(
+    readonly resourceId: string,
+    cause: unknown,
+  ) {
+    const code = errorCode(cause) ?? 'NotFound';
+    super(
+      `${resourceId} is not visible yet after its creation (${code}: ${cause instanceof Error ? cause.message : String(cause)})`,
+    );
+    this.name = 'ReadAfterCreateLag';
+    this.Code = code;
+  }
+}
+
 /** True for throttling, 5xx and connection errors: retry the step later; anything else is a real failure. */
 export function isTransient(error: unknown): boolean {
+  if (error instanceof ReadAfterCreateLag) return true;
   const code = errorCode(error);
   if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
   const status = httpStatus(error);

@@ -66,6 +66,7 @@ import {
 import { required } from '../domain/required';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
 import { isElbNotFound } from './elb-errors';
+import { hasCode, ReadAfterCreateLag } from './errors';
 import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
@@ -239,6 +240,15 @@ export async function ensureLoadBalancer(
     );
     loadBalancer = required(created.LoadBalancers?.[0], 'load balancer');
   } catch (error) {
+    // Right after berth attached the VPC's internet gateway, ELB may not see it yet: a later attempt
+    // will (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling).
+    const noGateway = /^VPC (vpc-[0-9a-f]+) has no internet gateway$/.exec(messageOf(error));
+    if (
+      spec.scheme === 'internet-facing' &&
+      noGateway?.[1] &&
+      hasCode(error, 'InvalidSubnet', 'InvalidSubnetException')
+    )
+      throw new ReadAfterCreateLag(noGateway[1], error);
     // DuplicateLoadBalancerName: the name exists with other settings (subnets, groups, scheme).
     if (!(error instanceof DuplicateLoadBalancerNameException)) throw error;
     loadBalancer = await describeLoadBalancerByName(name, client);

@@ -21,3 +21,27 @@ export function natGatewayCount(network: { natGateways: NatMode; availabilityZon
 export function natGatewayForZone(zone: number, natCount: number): number | undefined {
   return natCount === 0 ? undefined : zone % natCount;
 }
+
+/**
+ * A NAT gateway that ends `failed` does not recover; one created too soon after its address or
+ * internet gateway can fail that way and a second one usually succeeds
+ * (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling). So each gateway of an
+ * environment is replaced this many times, then its failure is reported.
+ */
+export const NAT_GATEWAY_REPLACEMENTS = 1;
+
+/** What the wait for the NAT gateways carries from one check to the next. */
+export interface NatGatewayWait<Ref extends { id: string }> {
+  /** The gateways waited for, in zone order (a replacement takes its predecessor's place). */
+  natGateways: Ref[];
+  /** Per gateway, the ids of its predecessors that failed. */
+  failed: string[][];
+}
+
+/** Whether the failed gateway in place `index` is replaced (`true`) or its failure ends the wait. */
+export function replacesFailedNatGateway(
+  wait: Pick<NatGatewayWait<{ id: string }>, 'failed'>,
+  index: number,
+): boolean {
+  return (wait.failed[index]?.length ?? 0) < NAT_GATEWAY_REPLACEMENTS;
+}

@@ -3,13 +3,15 @@
  * `ensure*` is idempotent, the NAT modes, and that teardown passes end with nothing left.
  */
 import {
+  CreateVpcCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  EC2Client,
   type IpPermission,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { isTransient } from '../../shared/aws/errors';
+import { errorCode, isTransient, ReadAfterCreateLag } from '../../shared/aws/errors';
 import {
   describeNatGateways,
   ensureInternetGateway,
@@ -23,10 +25,12 @@ import {
   type NetworkResources,
   type NetworkSpec,
   provisionNetwork,
+  replaceFailedNatGateway,
   routeAppSubnetsThroughNat,
   TAG_PART,
   teardownNetworkPass,
 } from '../../shared/aws/network';
+import { readAfterCreate } from '../../shared/aws/read-after-create';
 import type { Blocker } from '../../shared/aws/teardown';
 import { planSubnets } from '../../shared/domain/cidr';
 import type { EnvironmentRef } from '../../shared/domain/naming';
@@ -372,7 +376,9 @@ describe('network teardown', () => {
   let sim: SimulatedEc2;
   beforeAll(async () => {
     // ENIs of deleted NAT gateways linger 300 AWS seconds: subnets answer DependencyViolation meanwhile.
-    sim = await startSimulatedEc2({ natGatewayDeleted: [40, 40], eniRelease: [300, 300] });
+    // The ENI outlives its NAT gateway by 3,000 AWS seconds (3 s here), longer than a pass takes on a
+    // loaded machine, so the subnet is still blocked on the second pass.
+    sim = await startSimulatedEc2({ natGatewayDeleted: [40, 40], eniRelease: [3000, 3000] });
   });
   afterAll(async () => {
     await sim.close();
@@ -441,6 +447,157 @@ describe('network teardown', () => {
 
     expect(passes).toBe(1);
     expect(await leftovers(sim, env.id)).toEqual({});
+  });
+});
+
+describe('read-after-create consistency', () => {
+  let sim: SimulatedEc2;
+
+  beforeAll(async () => {
+    // Natural NAT failures off: only the windows below make one fail.
+    sim = await startSimulatedEc2({ natGatewayAvailable: [60, 60] });
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  beforeEach(() => {
+    // An empty account each time (the default quotas allow 5 VPCs, the default one included).
+    sim.running.sim.reset();
+    // Every new id unknown to calls naming it for 150 AWS seconds (150 ms here).
+    sim.running.sim.ctx.consistency.enabled = true;
+    sim.running.sim.ctx.consistency.windowSeconds = [150, 150];
+  });
+
+  /** An EC2 client of its own, so that what one test's client has created is not known to another's. */
+  function freshClient(): EC2Client {
+    return new EC2Client({
+      endpoint: sim.running.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+  }
+
+  it('builds the whole network although every new id is refused for a while', async () => {
+    // Prepare
+    const env = newEnvironment();
+    const client = freshClient();
+    const refusedBefore = sim.running.sim.callCounts().calls.ec2?.ModifyVpcAttribute?.failed ?? 0;
+
+    // Act
+    const network = await provisionNetwork(env, networkSpec(), '10.60.0.0/20', [8080], client);
+
+    // Assess: the windows were met (calls refused with NotFound) and every piece exists.
+    expect(sim.running.sim.callCounts().calls.ec2?.ModifyVpcAttribute?.failed ?? 0).toBeGreaterThan(
+      refusedBefore,
+    );
+    expect(countOf(sim.tagged(env.id))).toMatchObject({
+      vpc: 1,
+      subnet: 6,
+      'internet-gateway': 1,
+      'route-table': 4,
+      'security-group': 3,
+      'elastic-ip': 1,
+      'nat-gateway': 1,
+    });
+    expect(network.natGateways).toHaveLength(1);
+    client.destroy();
+  });
+
+  it('waits for a new Elastic IP before handing it to the NAT gateway, which becomes available', async () => {
+    // Prepare
+    const env = newEnvironment();
+    const client = freshClient();
+    const network = await provisionNetwork(env, networkSpec(), '10.61.0.0/20', [8080], client);
+
+    // Act
+    await waitAwsSeconds(200);
+    const states = await describeNatGateways(
+      network.natGateways.map((nat) => nat.id),
+      client,
+    );
+
+    // Assess
+    expect(states.map((state) => state.state)).toEqual(['available']);
+    client.destroy();
+  });
+
+  it('keeps a NotFound for an id this client did not create permanent', async () => {
+    // Prepare: a VPC another client made a moment ago, still inside its window.
+    const env = newEnvironment();
+    const other = freshClient();
+    const client = freshClient();
+    const zones = await listAvailabilityZones(2, client);
+    const { Vpc } = await other.send(new CreateVpcCommand({ CidrBlock: '10.62.0.0/20' }));
+
+    // Act
+    const refused = await ensureSubnets(
+      env,
+      Vpc?.VpcId ?? '',
+      planSubnets('10.62.0.0/20', 2),
+      zones,
+      client,
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: refused at once, as a real failure.
+    expect(refused).toMatchObject({ name: 'InvalidVpcID.NotFound' });
+    expect(isTransient(refused)).toBe(false);
+    other.destroy();
+    client.destroy();
+  });
+
+  it('gives up after its pauses with a transient ReadAfterCreateLag that keeps AWS’s code', async () => {
+    // Prepare: windows far longer than two short pauses.
+    sim.running.sim.ctx.consistency.windowSeconds = [100_000, 100_000];
+    const env = newEnvironment();
+    const client = readAfterCreate(freshClient(), { pausesMs: [5, 5] });
+
+    // Act
+    const failure = await ensureVpc(env, '10.63.0.0/20', client).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toBeInstanceOf(ReadAfterCreateLag);
+    expect(errorCode(failure)).toBe('InvalidVpcID.NotFound');
+    expect(isTransient(failure)).toBe(true);
+    client.destroy();
+  });
+
+  it('replaces a failed NAT gateway once: the failed one deleted, a new one tagged in its place', async () => {
+    // Prepare: a NAT gateway that ends failed.
+    const env = newEnvironment();
+    const client = freshClient();
+    sim.running.sim.ctx.latency.natGatewayFailureRate = 1;
+    const network = await provisionNetwork(env, networkSpec(), '10.64.0.0/20', [8080], client);
+    const [failed] = network.natGateways;
+    if (!failed) throw new Error('no NAT gateway');
+    await waitAwsSeconds(70);
+    const [before] = await describeNatGateways([failed.id], client);
+    sim.running.sim.ctx.latency.natGatewayFailureRate = 0;
+
+    // Act
+    const replacement = await replaceFailedNatGateway(env, 0, failed, [failed.id], client);
+    const again = await replaceFailedNatGateway(env, 0, failed, [failed.id], client);
+    await waitAwsSeconds(70);
+
+    // Assess
+    expect(before).toMatchObject({ state: 'failed', failureCode: 'InternalError' });
+    expect(again).toBe(replacement);
+    expect(replacement).not.toBe(failed.id);
+    const states = await describeNatGateways([failed.id, replacement], client);
+    expect(states.map((state) => state.state)).toEqual([
+      expect.stringMatching(/^(deleting|deleted)$/),
+      'available',
+    ]);
+    const tagged = sim.ofType('nat-gateway').find((nat) => nat.id === replacement);
+    expect(tagged?.tags).toMatchObject({ 'berth:environment': env.id, [TAG_PART]: 'nat-0' });
+    client.destroy();
   });
 });
 

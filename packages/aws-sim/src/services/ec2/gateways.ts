@@ -242,6 +242,8 @@ export function natState(nat: NatGateway, ctx: SimContext): NatGatewayState {
 
 /** A NAT gateway holds its Elastic IP from creation until it is deleted or has failed. */
 function natHoldsAddress(nat: NatGateway, ctx: SimContext): boolean {
+  // A failed gateway gave its address back when it failed, deleting it or not.
+  if (nat.failure && ctx.clock.reached(nat.settlesAt)) return false;
   const state = natState(nat, ctx);
   return state === 'pending' || state === 'available' || state === 'deleting';
 }
