@@ -5,6 +5,7 @@ import {
   ensureListeners,
   ensureTargetGroup,
 } from '../../shared/aws/load-balancer';
+import { openServicePorts } from '../../shared/aws/network';
 import { planPriorities } from '../../shared/domain/listener-priorities';
 import { environmentTags } from '../../shared/domain/naming';
 import { required } from '../../shared/domain/required';
@@ -17,7 +18,11 @@ import {
 } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
-/** Listeners (80, and 443 with a certificate), a target group and a listener rule per service. */
+/**
+ * The service group open to the load balancer on every service's port (an update's new or changed
+ * port, before the service rolls out on it), listeners (80, and 443 with a certificate), a target
+ * group and a listener rule per service. Ports no service uses any more close after the rollout.
+ */
 export const handler = defineStep(
   {
     name: 'create-routing',
@@ -27,6 +32,11 @@ export const handler = defineStep(
       const loadBalancer = required(event.loadBalancer, 'loadBalancer');
       const { spec } = environment;
       const tags = environmentTags(ref, spec.tags);
+      await openServicePorts(
+        ref,
+        network.securityGroups,
+        spec.services.map((service) => service.port),
+      );
       const listeners = await ensureListeners(ref, loadBalancer.arn, spec.loadBalancer.certificateArn, tags);
       // Rules go on the listener that serves traffic: 443 when there is a certificate (80 redirects).
       const listenerArn = listeners.routingListenerArn;

@@ -50,11 +50,14 @@ export const handler = defineStep<ProvisionEvent, { service: string; serviceArn:
           current?.taskDefinition !== prepared.taskDefinitionArn ||
           current?.desiredCount !== service.desiredCount
         ) {
+          // With the target group, a changed container port reaches ECS as new `loadBalancers`.
           await updateService(
             platform.cluster.clusterName,
             service,
             prepared.taskDefinitionArn,
             environment.spec,
+            undefined,
+            { targetGroupArn },
           );
         }
       }

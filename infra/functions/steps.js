@@ -106,11 +106,6 @@ module.exports = {
     stepTable,
     // Resource '*': AWS supports no resource-level permissions for ec2:DescribeNatGateways.
     allow('ec2:DescribeNatGateways', '*'),
-    // A gateway that ended `failed` is deleted and replaced once: the new one carries berth's tag in the
-    // request, in berth's subnet with berth's address; the failed one is deleted only if berth's.
-    allow('ec2:CreateNatGateway', ec2NetworkArns, requestTagBerth),
-    allow('ec2:CreateTags', ec2NetworkArns, { StringEquals: { 'ec2:CreateAction': ['CreateNatGateway'] } }),
-    allow(['ec2:CreateNatGateway', 'ec2:DeleteNatGateway'], ec2NetworkArns, resourceTagBerth),
   ]),
   routeThroughNat: step('route-through-nat', [
     stepTable,
@@ -204,19 +199,27 @@ module.exports = {
     stepTable,
     // Resource '*': AWS supports no resource-level permissions for elasticloadbalancing:DescribeListeners,
     // elasticloadbalancing:DescribeRules, elasticloadbalancing:DescribeTargetGroups,
-    // elasticloadbalancing:DescribeTags, nor for the EC2 reads CreateTargetGroup makes on the caller's
-    // behalf (ec2:DescribeInternetGateways, ec2:DescribeVpcs).
+    // elasticloadbalancing:DescribeTags, ec2:DescribeSecurityGroups, nor for the EC2 reads
+    // CreateTargetGroup makes on the caller's behalf (ec2:DescribeInternetGateways, ec2:DescribeVpcs).
     allow(
       [
         'elasticloadbalancing:DescribeListeners',
         'elasticloadbalancing:DescribeRules',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTags',
+        'ec2:DescribeSecurityGroups',
         'ec2:DescribeInternetGateways',
         'ec2:DescribeVpcs',
       ],
       '*',
     ),
+    // The service group's rule per service port, from the load balancer group: only on the group
+    // berth tagged; a new rule carries berth's tag, and tagging goes only with that authorisation.
+    allow('ec2:AuthorizeSecurityGroupIngress', arn('ec2', 'security-group/*'), resourceTagBerth),
+    allow('ec2:AuthorizeSecurityGroupIngress', arn('ec2', 'security-group-rule/*'), requestTagBerth),
+    allow('ec2:CreateTags', arn('ec2', 'security-group-rule/*'), {
+      StringEquals: { 'ec2:CreateAction': 'AuthorizeSecurityGroupIngress' },
+    }),
     allow('elasticloadbalancing:CreateTargetGroup', elbArns, requestTagBerth),
     // Listeners and rules: berth's tag in the request AND on the load balancer or listener they go on
     // (ELB authorises them on that parent). As two statements either condition alone would do.
@@ -365,40 +368,6 @@ module.exports = {
     allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges(['CREATE', 'UPSERT'])),
   ]),
   recordReady: step('record-ready', [stepTable, putEvents]),
-  // Settings an update applies in place (shared/domain/patch.ts APPLIED_FIELDS), each only on what berth made.
-  updateSettings: step('update-settings', [
-    stepTable,
-    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeSecurityGroups and
-    // autoscaling:DescribeAutoScalingGroups.
-    allow(['ec2:DescribeSecurityGroups', 'autoscaling:DescribeAutoScalingGroups'], '*'),
-    // The load balancer group's CIDR rules: on the group berth tagged, new rules with berth's tag.
-    allow(
-      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
-      arn('ec2', 'security-group/*'),
-      resourceTagBerth,
-    ),
-    allow('ec2:AuthorizeSecurityGroupIngress', arn('ec2', 'security-group-rule/*'), requestTagBerth),
-    allow('ec2:CreateTags', arn('ec2', 'security-group-rule/*'), {
-      StringEquals: { 'ec2:CreateAction': 'AuthorizeSecurityGroupIngress' },
-    }),
-    allow(
-      'elasticloadbalancing:ModifyLoadBalancerAttributes',
-      arn('elasticloadbalancing', 'loadbalancer/app/*'),
-      resourceTagBerth,
-    ),
-    allow('ecs:DescribeClusters', arn('ecs', 'cluster/*')),
-    allow('ecs:UpdateClusterSettings', arn('ecs', 'cluster/*'), resourceTagBerth),
-    allow('autoscaling:UpdateAutoScalingGroup', autoScalingGroupArn, {
-      StringEquals: { 'autoscaling:ResourceTag/berth:managed-by': 'berth' },
-    }),
-  ]),
-  // After an update's rollout: the service group's rules for ports no service uses any more are revoked.
-  closeServicePorts: step('close-service-ports', [
-    stepTable,
-    // Resource '*': AWS supports no resource-level permissions for ec2:DescribeSecurityGroups.
-    allow('ec2:DescribeSecurityGroups', '*'),
-    allow('ec2:RevokeSecurityGroupIngress', arn('ec2', 'security-group/*'), resourceTagBerth),
-  ]),
   // Settings an update applies in place (shared/domain/patch.ts APPLIED_FIELDS), each only on what berth made.
   updateSettings: step('update-settings', [
     stepTable,

@@ -74,11 +74,10 @@ import {
   tagList,
 } from '../domain/naming';
 import { type NatMode, natGatewayCount, natGatewayForZone } from '../domain/nat-gateways';
-import { chooseZones, type IngressRule, planIngress } from '../domain/network-access';
+import { chooseZones, type IngressRule, planIngress, planServiceIngress } from '../domain/network-access';
 import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
-import { readAfterCreate } from './read-after-create';
 import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
@@ -245,7 +244,6 @@ export async function ensureVpc(
   cidr: string,
   ec2: EC2Client = defaultEc2,
 ): Promise<string> {
-  readAfterCreate(ec2);
   const wanted = formatCidr(parseCidr(cidr));
   const [existing] = await describeVpcs(environmentFilters(env.id, 'vpc'), ec2);
   let vpcId = existing?.VpcId;
@@ -272,7 +270,6 @@ export async function ensureSubnets(
   zones: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<SubnetIds> {
-  readAfterCreate(ec2);
   const existing = byPart(
     await describeSubnets([...environmentFilters(env.id), { Name: 'vpc-id', Values: [vpcId] }], ec2),
   );
@@ -312,7 +309,6 @@ export async function ensureInternetGateway(
   vpcId: string,
   ec2: EC2Client = defaultEc2,
 ): Promise<string> {
-  readAfterCreate(ec2);
   const [existing] = await describeInternetGateways(environmentFilters(env.id, 'igw'), ec2);
   let gatewayId = existing?.InternetGatewayId;
   if (gatewayId === undefined) {
@@ -436,7 +432,6 @@ export async function ensureRouteTables(
   internetGatewayId: string,
   ec2: EC2Client = defaultEc2,
 ): Promise<RouteTableIds> {
-  readAfterCreate(ec2);
   const existing = byPart(
     await describeRouteTables([...environmentFilters(env.id), { Name: 'vpc-id', Values: [vpcId] }], ec2),
   );
@@ -510,7 +505,10 @@ function existingIngress(group: SecurityGroup | undefined): Map<string, IpPermis
   return rules;
 }
 
-/** The group's ingress is exactly `rules`: missing ones authorised, others revoked. */
+/**
+ * The group's ingress is exactly `rules`: missing ones authorised, others revoked. Either half may be
+ * left out (`authorize: false`, `revoke: false`) where an update does them at different times.
+ */
 async function ensureIngress(
   env: EnvironmentRef,
   group: SecurityGroup | undefined,
@@ -518,11 +516,18 @@ async function ensureIngress(
   part: string,
   rules: readonly IngressRule[],
   ec2: EC2Client,
+  options: { authorize?: boolean; revoke?: boolean } = {},
 ): Promise<void> {
   const existing = existingIngress(group);
   const wanted = new Map(rules.map((rule) => [wantedRuleKey(rule), rule]));
-  const missing = [...wanted].filter(([key]) => !existing.has(key)).map(([, rule]) => rule);
-  const extra = [...existing].filter(([key]) => !wanted.has(key)).map(([, permission]) => permission);
+  const missing =
+    options.authorize === false
+      ? []
+      : [...wanted].filter(([key]) => !existing.has(key)).map(([, rule]) => rule);
+  const extra =
+    options.revoke === false
+      ? []
+      : [...existing].filter(([key]) => !wanted.has(key)).map(([, permission]) => permission);
   if (missing.length > 0) {
     const authorize = (permissions: IpPermission[]) =>
       ec2.send(
@@ -548,11 +553,21 @@ async function ensureIngress(
     }
   }
   if (extra.length > 0) {
+    const revoke = (permissions: IpPermission[]) =>
+      ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
     try {
-      await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: extra }));
+      await revoke(extra);
     } catch (error) {
-      // InvalidPermission.NotFound: already revoked by a concurrent run.
+      // InvalidPermission.NotFound revokes nothing: a concurrent run took some of these rules away.
+      // Revoke them one by one, each one already gone counting as done.
       if (!hasCode(error, 'InvalidPermission.NotFound')) throw error;
+      for (const permission of extra) {
+        try {
+          await revoke([permission]);
+        } catch (single) {
+          if (!hasCode(single, 'InvalidPermission.NotFound')) throw single;
+        }
+      }
     }
   }
 }
@@ -604,7 +619,6 @@ export async function ensureSecurityGroups(
   allowedIngressCidrs: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<SecurityGroupIds> {
-  readAfterCreate(ec2);
   const groups = await describeSecurityGroups(
     [...environmentFilters(env.id), { Name: 'vpc-id', Values: [vpcId] }],
     ec2,
@@ -642,6 +656,43 @@ export async function ensureLoadBalancerIngress(
   await ensureIngress(env, group, albGroupId, 'sg-alb', plan.alb, ec2);
 }
 
+async function serviceGroup(groupId: string, ec2: EC2Client): Promise<SecurityGroup> {
+  const [group] = await describeSecurityGroups([{ Name: 'group-id', Values: [groupId] }], ec2);
+  if (!group) throw new Error(`security group ${groupId} of the services was not found`);
+  return group;
+}
+
+/**
+ * Opens each port in `ports` on the service group to the load balancer group (what an update does
+ * before a service rolls out on a new port); rules for other ports stay. Idempotent
+ * (docs/aws-facts.md#security-groups-and-alb-health-checks).
+ */
+export async function openServicePorts(
+  env: EnvironmentRef,
+  groups: Pick<SecurityGroupIds, 'alb' | 'service'>,
+  ports: readonly number[],
+  ec2: EC2Client = defaultEc2,
+): Promise<void> {
+  const group = await serviceGroup(groups.service, ec2);
+  const rules = planServiceIngress(ports, groups.alb);
+  await ensureIngress(env, group, groups.service, 'sg-service', rules, ec2, { revoke: false });
+}
+
+/**
+ * Revokes the service group's rules for ports not in `ports` (after a rollout, once no task listens on
+ * them any more); what `openServicePorts` opened stays. Idempotent.
+ */
+export async function closeUnusedServicePorts(
+  env: EnvironmentRef,
+  groups: Pick<SecurityGroupIds, 'alb' | 'service'>,
+  ports: readonly number[],
+  ec2: EC2Client = defaultEc2,
+): Promise<void> {
+  const group = await serviceGroup(groups.service, ec2);
+  const rules = planServiceIngress(ports, groups.alb);
+  await ensureIngress(env, group, groups.service, 'sg-service', rules, ec2, { authorize: false });
+}
+
 /**
  * CreateNatGateway's ClientToken (≤ 64 ASCII characters): the same for every retry of one NAT, but a
  * new one once a previous attempt `failed`, or the token would hand back the failed gateway.
@@ -667,7 +718,6 @@ export async function ensureNatGateways(
   publicSubnetIds: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<NatGatewayRef[]> {
-  readAfterCreate(ec2);
   const count = natGatewayCount({ natGateways: mode, availabilityZones: publicSubnetIds.length });
   if (count === 0) return [];
   const { Addresses = [] } = await ec2.send(
@@ -691,9 +741,6 @@ export async function ensureNatGateways(
         }),
       );
       allocationId = required(allocated.AllocationId, 'AllocationId');
-      // A NAT gateway handed an address EC2 does not know yet ends `failed` (InvalidAllocationID.NotFound):
-      // wait until a Describe naming it answers (readAfterCreate retries the NotFound).
-      await ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }));
     }
     const mine = gateways.filter((gateway) => partOf(gateway) === natPart(index));
     const live = mine.find((gateway) => gateway.State === 'pending' || gateway.State === 'available');
@@ -716,37 +763,6 @@ export async function ensureNatGateways(
     refs.push({ id: natGatewayId, allocationId, subnetId });
   }
   return refs;
-}
-
-/**
- * Replaces a NAT gateway that ended `failed` (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling):
- * deletes it and creates another in the same subnet with the same address, tagged like the first, under
- * a client token that names every failed predecessor (the old token would hand the failed one back).
- * Idempotent: a retry finds the replacement by its token. Answers the new gateway's id.
- */
-export async function replaceFailedNatGateway(
-  env: EnvironmentRef,
-  index: number,
-  nat: NatGatewayRef,
-  failedIds: readonly string[],
-  ec2: EC2Client = defaultEc2,
-): Promise<string> {
-  readAfterCreate(ec2);
-  try {
-    await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: nat.id }));
-  } catch (error) {
-    if (!isNotFound(error) && !hasCode(error, 'NatGatewayNotFound')) throw error;
-  }
-  const { NatGateway: created } = await ec2.send(
-    new CreateNatGatewayCommand({
-      SubnetId: nat.subnetId,
-      AllocationId: nat.allocationId,
-      ConnectivityType: 'public',
-      ClientToken: natClientToken(env.id, index, nat.subnetId, nat.allocationId, [...failedIds]),
-      TagSpecifications: tagSpecifications(env, 'natgateway', natPart(index)),
-    }),
-  );
-  return required(created?.NatGatewayId, 'NatGatewayId');
 }
 
 function natGatewayState(state: string | undefined): NatGatewayState {
@@ -776,8 +792,7 @@ export async function describeNatGateways(
   try {
     gateways = await describeNatGatewayList([{ Name: 'nat-gateway-id', Values: [...ids] }], ec2);
   } catch (error) {
-    // DescribeNatGateways spells it NatGatewayNotFound (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling).
-    if (!hasCode(error, 'NatGatewayNotFound', 'InvalidNatGatewayID.NotFound')) throw error;
+    if (!hasCode(error, 'InvalidNatGatewayID.NotFound')) throw error;
   }
   return ids.map((id) => {
     const gateway = gateways.find((candidate) => candidate.NatGatewayId === id);
@@ -823,8 +838,6 @@ export async function provisionNetwork(
   containerPorts: readonly number[] = [],
   ec2: EC2Client = defaultEc2,
 ): Promise<NetworkResources> {
-  // Every id made below is used at once: retry EC2's read-after-create NotFound for them.
-  readAfterCreate(ec2);
   const zones = await listAvailabilityZones(network.availabilityZones, ec2);
   const plan = planSubnets(cidr, zones.length);
   const vpcId = await ensureVpc(env, cidr, ec2);

@@ -32,6 +32,7 @@ import {
   DescribeTasksCommand,
   ECSClient,
   ListTasksCommand,
+  type LoadBalancer,
   type PlacementConstraint,
   type PlacementStrategy,
   paginateListServices,
@@ -376,9 +377,7 @@ export async function ensureService(
         assignPublicIp: 'DISABLED',
       },
     },
-    loadBalancers: [
-      { targetGroupArn: options.targetGroupArn, containerName: service.name, containerPort: service.port },
-    ],
+    loadBalancers: serviceLoadBalancers(service, options.targetGroupArn),
     healthCheckGracePeriodSeconds: service.healthCheck.gracePeriodSeconds,
     deploymentConfiguration: deploymentConfiguration(service),
     ...placement(service, options.capacity),
@@ -477,19 +476,49 @@ export async function serviceStatus(
   );
 }
 
-/** A rolling update to `taskDefinitionArn` with the spec's count, health-check grace, circuit breaker and placement. */
+/** The service's container behind its target group: ECS registers each task on the spec's port. */
+function serviceLoadBalancers(service: ServiceSpec, targetGroupArn: string): LoadBalancer[] {
+  return [{ targetGroupArn, containerName: service.name, containerPort: service.port }];
+}
+
+/** The wanted load balancer configuration when the service's differs (its port changed), else undefined. */
+async function changedLoadBalancers(
+  clusterName: string,
+  service: ServiceSpec,
+  targetGroupArn: string,
+  ecs: ECSClient,
+): Promise<LoadBalancer[] | undefined> {
+  const [current] = await describeServices(clusterName, [service.name], ecs);
+  const wanted = serviceLoadBalancers(service, targetGroupArn);
+  const key = (balancers: LoadBalancer[]) =>
+    JSON.stringify(balancers.map((lb) => [lb.targetGroupArn, lb.containerName, lb.containerPort]));
+  return key(current?.loadBalancers ?? []) === key(wanted) ? undefined : wanted;
+}
+
+/**
+ * A rolling update to `taskDefinitionArn` with the spec's count, health-check grace, circuit breaker
+ * and placement. Given the service's target group, a changed container port goes with it as new
+ * `loadBalancers`: ECS refuses a revision without the port it registers tasks on, and registers the
+ * new tasks on the new port (docs/aws-facts.md#security-groups-and-alb-health-checks).
+ */
 export async function updateService(
   clusterName: string,
   service: ServiceSpec,
   taskDefinitionArn: string,
   spec: Pick<EnvironmentSpec, 'cluster'>,
   clients: ServiceClients = defaultClients,
+  options: { targetGroupArn?: string } = {},
 ): Promise<{ serviceArn: string }> {
+  const loadBalancers =
+    options.targetGroupArn === undefined
+      ? undefined
+      : await changedLoadBalancers(clusterName, service, options.targetGroupArn, clients.ecs);
   const { service: updated } = await clients.ecs.send(
     new UpdateServiceCommand({
       cluster: clusterName,
       service: service.name,
       taskDefinition: taskDefinitionArn,
+      ...(loadBalancers ? { loadBalancers } : {}),
       desiredCount: service.desiredCount,
       healthCheckGracePeriodSeconds: service.healthCheck.gracePeriodSeconds,
       deploymentConfiguration: deploymentConfiguration(service),

@@ -37,22 +37,30 @@ export function planIngress(options: {
       options.allowedIngressCidrs.map((cidr) => formatCidr(parseCidr(cidr, { allowHostBits: true }))),
     ),
   ];
-  const ports = [...new Set(options.containerPorts)].sort((a, b) => a - b);
   return {
     alb: ALB_PORTS.flatMap((port) =>
       sources.map((cidr) => ({ port, source: { cidr }, description: `HTTP(S) ${port} from allowed CIDR` })),
     ),
-    service: ports.map((port) => ({
-      port,
-      source: { groupId: options.albGroupId },
-      description: `container port ${port} from the load balancer`,
-    })),
+    service: planServiceIngress(options.containerPorts, options.albGroupId),
     database: DATABASE_PORTS.map((port) => ({
       port,
       source: { groupId: options.serviceGroupId },
       description: `database port ${port} from services`,
     })),
   };
+}
+
+/**
+ * The service group's ingress: each port some service listens on, from the load balancer group only
+ * (one rule per port, so a port no service uses any more is one rule to revoke).
+ */
+export function planServiceIngress(containerPorts: readonly number[], albGroupId: string): IngressRule[] {
+  const ports = [...new Set(containerPorts)].sort((a, b) => a - b);
+  return ports.map((port) => ({
+    port,
+    source: { groupId: albGroupId },
+    description: `container port ${port} from the load balancer`,
+  }));
 }
 
 export class NotEnoughZones extends Error {

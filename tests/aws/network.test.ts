@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { errorCode, isTransient, ReadAfterCreateLag } from '../../shared/aws/errors';
 import {
+  closeUnusedServicePorts,
   describeNatGateways,
   ensureInternetGateway,
   ensureNatGateways,
@@ -24,6 +25,7 @@ import {
   listAvailabilityZones,
   type NetworkResources,
   type NetworkSpec,
+  openServicePorts,
   provisionNetwork,
   replaceFailedNatGateway,
   routeAppSubnetsThroughNat,
@@ -332,6 +334,114 @@ describe('network provisioning', () => {
     );
 
     await expect(attempt).rejects.toThrow(/is not one of environment/);
+  });
+});
+
+describe('service ports', () => {
+  let sim: SimulatedEc2;
+  let vpcId: string;
+  beforeAll(async () => {
+    sim = await startSimulatedEc2();
+    // One VPC for the suite: each test's environment has its own groups in it.
+    vpcId = await ensureVpc(newEnvironment(), '10.23.0.0/20', sim.client);
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  afterEach(() => {
+    sim.running.sim.faults.clear();
+  });
+
+  it('opens a new service port to the ALB group only, keeping the ports already open', async () => {
+    const env = newEnvironment();
+    const groups = await ensureSecurityGroups(env, vpcId, [80], ['0.0.0.0/0'], sim.client);
+
+    await openServicePorts(env, groups, [80, 8080], sim.client);
+    const authorizations = sim.calls().AuthorizeSecurityGroupIngress ?? 0;
+    await openServicePorts(env, groups, [8080, 80], sim.client);
+
+    expect(await ingressOf(sim, groups.service)).toEqual([`80-80 ${groups.alb}`, `8080-8080 ${groups.alb}`]);
+    expect(sim.calls().AuthorizeSecurityGroupIngress ?? 0).toBe(authorizations);
+  });
+
+  it('opens the ports one by one when the batch meets InvalidPermission.Duplicate', async () => {
+    const env = newEnvironment();
+    const groups = await ensureSecurityGroups(env, vpcId, [80], ['0.0.0.0/0'], sim.client);
+    const before = sim.calls().AuthorizeSecurityGroupIngress ?? 0;
+    // What AWS answers when a concurrent run added one of the batch's rules: the whole call fails.
+    sim.running.sim.faults.add([
+      {
+        operation: 'AuthorizeSecurityGroupIngress',
+        code: 'InvalidPermission.Duplicate',
+        status: 400,
+        count: 1,
+      },
+    ]);
+
+    await openServicePorts(env, groups, [80, 8080, 9090], sim.client);
+
+    expect((sim.calls().AuthorizeSecurityGroupIngress ?? 0) - before).toBe(3);
+    expect(await ingressOf(sim, groups.service)).toEqual(
+      [`80-80 ${groups.alb}`, `8080-8080 ${groups.alb}`, `9090-9090 ${groups.alb}`].sort(),
+    );
+  });
+
+  it('counts a port a concurrent run opened first as open', async () => {
+    const env = newEnvironment();
+    const groups = await ensureSecurityGroups(env, vpcId, [80], ['0.0.0.0/0'], sim.client);
+
+    const runs = await Promise.allSettled([
+      openServicePorts(env, groups, [80, 8080], sim.client),
+      openServicePorts(env, groups, [80, 8080], sim.client),
+    ]);
+
+    expect(runs.map((run) => run.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(await ingressOf(sim, groups.service)).toEqual([`80-80 ${groups.alb}`, `8080-8080 ${groups.alb}`]);
+  });
+
+  it('closes only the ports no service uses, and leaves the ALB and database groups alone', async () => {
+    const env = newEnvironment();
+    const groups = await ensureSecurityGroups(env, vpcId, [80, 8080], ['203.0.113.0/24'], sim.client);
+
+    await closeUnusedServicePorts(env, groups, [8080, 9090], sim.client);
+    const revocations = sim.calls().RevokeSecurityGroupIngress ?? 0;
+    await closeUnusedServicePorts(env, groups, [8080, 9090], sim.client);
+
+    // 9090 is not opened by a close: that is create-routing's part, before the rollout.
+    expect(await ingressOf(sim, groups.service)).toEqual([`8080-8080 ${groups.alb}`]);
+    expect(sim.calls().RevokeSecurityGroupIngress ?? 0).toBe(revocations);
+    expect(await ingressOf(sim, groups.alb)).toEqual(['443-443 203.0.113.0/24', '80-80 203.0.113.0/24']);
+    expect(await ingressOf(sim, groups.database)).toEqual(
+      [`3306-3306 ${groups.service}`, `5432-5432 ${groups.service}`].sort(),
+    );
+  });
+
+  it('closes the ports one by one when the batch meets InvalidPermission.NotFound', async () => {
+    const env = newEnvironment();
+    const groups = await ensureSecurityGroups(env, vpcId, [80, 8080, 9090], ['0.0.0.0/0'], sim.client);
+    const before = sim.calls().RevokeSecurityGroupIngress ?? 0;
+    // What AWS answers when a concurrent run revoked one of the batch's rules: nothing is revoked.
+    sim.running.sim.faults.add([
+      { operation: 'RevokeSecurityGroupIngress', code: 'InvalidPermission.NotFound', status: 400, count: 1 },
+    ]);
+
+    await closeUnusedServicePorts(env, groups, [9090], sim.client);
+
+    expect((sim.calls().RevokeSecurityGroupIngress ?? 0) - before).toBe(3);
+    expect(await ingressOf(sim, groups.service)).toEqual([`9090-9090 ${groups.alb}`]);
+  });
+
+  it('counts a port a concurrent run closed first as closed', async () => {
+    const env = newEnvironment();
+    const groups = await ensureSecurityGroups(env, vpcId, [80, 8080, 9090], ['0.0.0.0/0'], sim.client);
+
+    const runs = await Promise.allSettled([
+      closeUnusedServicePorts(env, groups, [9090], sim.client),
+      closeUnusedServicePorts(env, groups, [9090], sim.client),
+    ]);
+
+    expect(runs.map((run) => run.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(await ingressOf(sim, groups.service)).toEqual([`9090-9090 ${groups.alb}`]);
   });
 });
 

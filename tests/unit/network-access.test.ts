@@ -1,4 +1,10 @@
-import { chooseZones, DATABASE_PORTS, NotEnoughZones, planIngress } from '../../shared/domain/network-access';
+import {
+  chooseZones,
+  DATABASE_PORTS,
+  NotEnoughZones,
+  planIngress,
+  planServiceIngress,
+} from '../../shared/domain/network-access';
 
 describe('planIngress', () => {
   const groups = { albGroupId: 'sg-alb', serviceGroupId: 'sg-service' };
@@ -37,6 +43,24 @@ describe('planIngress', () => {
     expect(
       plan.database.every((rule) => 'groupId' in rule.source && rule.source.groupId === 'sg-service'),
     ).toBe(true);
+  });
+});
+
+describe('planServiceIngress', () => {
+  it('plans one rule per distinct port from the load balancer group, the plan provisioning applies', () => {
+    // Prepare
+    const containerPorts = [8081, 80, 8081];
+    // Act
+    const rules = planServiceIngress(containerPorts, 'sg-alb');
+    // Assess
+    expect(rules.map((rule) => [rule.port, rule.source])).toEqual([
+      [80, { groupId: 'sg-alb' }],
+      [8081, { groupId: 'sg-alb' }],
+    ]);
+    expect(
+      planIngress({ albGroupId: 'sg-alb', serviceGroupId: 'sg-s', allowedIngressCidrs: [], containerPorts })
+        .service,
+    ).toEqual(rules);
   });
 });
 
