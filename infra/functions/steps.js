@@ -106,6 +106,11 @@ module.exports = {
     stepTable,
     // Resource '*': AWS supports no resource-level permissions for ec2:DescribeNatGateways.
     allow('ec2:DescribeNatGateways', '*'),
+    // A gateway that ended `failed` is deleted and replaced once: the new one carries berth's tag in the
+    // request, in berth's subnet with berth's address; the failed one is deleted only if berth's.
+    allow('ec2:CreateNatGateway', ec2NetworkArns, requestTagBerth),
+    allow('ec2:CreateTags', ec2NetworkArns, { StringEquals: { 'ec2:CreateAction': ['CreateNatGateway'] } }),
+    allow(['ec2:CreateNatGateway', 'ec2:DeleteNatGateway'], ec2NetworkArns, resourceTagBerth),
   ]),
   routeThroughNat: step('route-through-nat', [
     stepTable,

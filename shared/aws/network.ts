@@ -78,6 +78,7 @@ import { chooseZones, type IngressRule, planIngress, planServiceIngress } from '
 import { required } from '../domain/required';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode, isNotFound } from './errors';
+import { readAfterCreate } from './read-after-create';
 import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
@@ -244,6 +245,7 @@ export async function ensureVpc(
   cidr: string,
   ec2: EC2Client = defaultEc2,
 ): Promise<string> {
+  readAfterCreate(ec2);
   const wanted = formatCidr(parseCidr(cidr));
   const [existing] = await describeVpcs(environmentFilters(env.id, 'vpc'), ec2);
   let vpcId = existing?.VpcId;
@@ -270,6 +272,7 @@ export async function ensureSubnets(
   zones: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<SubnetIds> {
+  readAfterCreate(ec2);
   const existing = byPart(
     await describeSubnets([...environmentFilters(env.id), { Name: 'vpc-id', Values: [vpcId] }], ec2),
   );
@@ -309,6 +312,7 @@ export async function ensureInternetGateway(
   vpcId: string,
   ec2: EC2Client = defaultEc2,
 ): Promise<string> {
+  readAfterCreate(ec2);
   const [existing] = await describeInternetGateways(environmentFilters(env.id, 'igw'), ec2);
   let gatewayId = existing?.InternetGatewayId;
   if (gatewayId === undefined) {
@@ -432,6 +436,7 @@ export async function ensureRouteTables(
   internetGatewayId: string,
   ec2: EC2Client = defaultEc2,
 ): Promise<RouteTableIds> {
+  readAfterCreate(ec2);
   const existing = byPart(
     await describeRouteTables([...environmentFilters(env.id), { Name: 'vpc-id', Values: [vpcId] }], ec2),
   );
@@ -619,6 +624,7 @@ export async function ensureSecurityGroups(
   allowedIngressCidrs: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<SecurityGroupIds> {
+  readAfterCreate(ec2);
   const groups = await describeSecurityGroups(
     [...environmentFilters(env.id), { Name: 'vpc-id', Values: [vpcId] }],
     ec2,
@@ -718,6 +724,7 @@ export async function ensureNatGateways(
   publicSubnetIds: readonly string[],
   ec2: EC2Client = defaultEc2,
 ): Promise<NatGatewayRef[]> {
+  readAfterCreate(ec2);
   const count = natGatewayCount({ natGateways: mode, availabilityZones: publicSubnetIds.length });
   if (count === 0) return [];
   const { Addresses = [] } = await ec2.send(
@@ -741,6 +748,9 @@ export async function ensureNatGateways(
         }),
       );
       allocationId = required(allocated.AllocationId, 'AllocationId');
+      // A NAT gateway handed an address EC2 does not know yet ends `failed` (InvalidAllocationID.NotFound):
+      // wait until a Describe naming it answers (readAfterCreate retries the NotFound).
+      await ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }));
     }
     const mine = gateways.filter((gateway) => partOf(gateway) === natPart(index));
     const live = mine.find((gateway) => gateway.State === 'pending' || gateway.State === 'available');
@@ -763,6 +773,37 @@ export async function ensureNatGateways(
     refs.push({ id: natGatewayId, allocationId, subnetId });
   }
   return refs;
+}
+
+/**
+ * Replaces a NAT gateway that ended `failed` (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling):
+ * deletes it and creates another in the same subnet with the same address, tagged like the first, under
+ * a client token that names every failed predecessor (the old token would hand the failed one back).
+ * Idempotent: a retry finds the replacement by its token. Answers the new gateway's id.
+ */
+export async function replaceFailedNatGateway(
+  env: EnvironmentRef,
+  index: number,
+  nat: NatGatewayRef,
+  failedIds: readonly string[],
+  ec2: EC2Client = defaultEc2,
+): Promise<string> {
+  readAfterCreate(ec2);
+  try {
+    await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: nat.id }));
+  } catch (error) {
+    if (!isNotFound(error) && !hasCode(error, 'NatGatewayNotFound')) throw error;
+  }
+  const { NatGateway: created } = await ec2.send(
+    new CreateNatGatewayCommand({
+      SubnetId: nat.subnetId,
+      AllocationId: nat.allocationId,
+      ConnectivityType: 'public',
+      ClientToken: natClientToken(env.id, index, nat.subnetId, nat.allocationId, [...failedIds]),
+      TagSpecifications: tagSpecifications(env, 'natgateway', natPart(index)),
+    }),
+  );
+  return required(created?.NatGatewayId, 'NatGatewayId');
 }
 
 function natGatewayState(state: string | undefined): NatGatewayState {
@@ -792,7 +833,8 @@ export async function describeNatGateways(
   try {
     gateways = await describeNatGatewayList([{ Name: 'nat-gateway-id', Values: [...ids] }], ec2);
   } catch (error) {
-    if (!hasCode(error, 'InvalidNatGatewayID.NotFound')) throw error;
+    // DescribeNatGateways spells it NatGatewayNotFound (docs/aws-facts.md#ec2-eventual-consistency-and-per-api-throttling).
+    if (!hasCode(error, 'NatGatewayNotFound', 'InvalidNatGatewayID.NotFound')) throw error;
   }
   return ids.map((id) => {
     const gateway = gateways.find((candidate) => candidate.NatGatewayId === id);
@@ -838,6 +880,8 @@ export async function provisionNetwork(
   containerPorts: readonly number[] = [],
   ec2: EC2Client = defaultEc2,
 ): Promise<NetworkResources> {
+  // Every id made below is used at once: retry EC2's read-after-create NotFound for them.
+  readAfterCreate(ec2);
   const zones = await listAvailabilityZones(network.availabilityZones, ec2);
   const plan = planSubnets(cidr, zones.length);
   const vpcId = await ensureVpc(env, cidr, ec2);
