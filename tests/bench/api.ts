@@ -36,13 +36,10 @@ const P50_TARGET = 1.5;
 const P99_TARGET = 2;
 
 type Call = () => Promise<void>;
-type Lambda = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type Lambda = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/**
- * The handler as Lambda runs it: bundled with serverless.yml's esbuild settings and required from
- * the bundle (middy is ESM-only, so the TypeScript source cannot be required as it is).
- */
-async function bundledHandler(entry: string, folder: string): Promise<Lambda> {
+/** Bundles a handler's module with serverless.yml's esbuild settings; returns the bundle's path. */
+export async function bundle(entry: string, folder: string): Promise<string> {
   const outfile = join(folder, entry.replace(/\W+/g, '-'), 'index.js');
   await build({
     ...esbuildOptions(readServerlessYml()),
@@ -50,6 +47,15 @@ async function bundledHandler(entry: string, folder: string): Promise<Lambda> {
     outfile,
     logLevel: 'error',
   });
+  return outfile;
+}
+
+/**
+ * The handler as Lambda runs it: bundled with serverless.yml's esbuild settings and required from
+ * the bundle (middy is ESM-only, so the TypeScript source cannot be required as it is).
+ */
+async function bundledHandler(entry: string, folder: string): Promise<Lambda> {
+  const outfile = await bundle(entry, folder);
   const loaded: unknown = Reflect.get(require(outfile) as object, 'handler');
   if (typeof loaded !== 'function') throw new Error(`${entry} exports no handler`);
   return loaded as Lambda;
@@ -94,7 +100,7 @@ function expectStatus(status: number, expected: number, what: string, text: stri
     throw new Error(`${what} answered ${status}, expected ${expected}: ${text.slice(0, 300)}`);
 }
 
-function syntheticContext(functionName: string): Context {
+export function syntheticContext(functionName: string): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -111,7 +117,7 @@ function syntheticContext(functionName: string): Context {
   };
 }
 
-function syntheticEvent(
+export function syntheticEvent(
   method: string,
   resource: string,
   path: string,

@@ -1,18 +1,76 @@
 /**
- * Section "scale": 50 environment creations at once on the workflow stack with the simulator's rate
- * limits on (AWS's token buckets, refilled in simulated time), against one creation alone in the
- * same run: all READY, no failed execution, no two VPC CIDRs alike, and the time to all-ready.
+ * Section "scale": many environment creations at once in one simulated account with AWS's hard
+ * edges on — per-API request throttling (AWS's token buckets, refilled in simulated time), the
+ * account's default quotas, and EC2's read-after-create windows — each request sent through the real
+ * POST /environments handler, so a creation that cannot fit is refused at request time.
+ *
+ * (a) 50 at once with default quotas: every request answers 202 or a 429 naming the AWS quota; every
+ *     admitted environment ends READY (none FAILED after building), and after tearing them down no
+ *     resource carries berth's tag. (b) 20 at once with the quotas raised: all READY despite the
+ *     read-after-create windows, and again nothing left after teardown. Baseline: one creation alone,
+ *     through the same handler, in the same run.
  */
-import type { SimResource } from '@berth/aws-sim/kernel';
+import { deleteEnvironment } from '../../shared/app/delete';
 import type { Row, SectionResult } from './report';
 import { ratioOf } from './report';
-import { formatSeconds } from './stats';
-import { requestEnvironment, startBenchWorkflowStack } from './workflow-harness';
+import { formatMs, formatSeconds } from './stats';
+import {
+  type ApiAnswer,
+  benchSpec,
+  callerFor,
+  startApiFrontDoor,
+  startBenchWorkflowStack,
+} from './workflow-harness';
 
 const CONCURRENT = 50;
+const CONSISTENCY_CONCURRENT = 20;
+/** Raised quotas for (b): room for every environment of the run, far above AWS's defaults. */
+const RAISED_QUOTA = 200;
+const EXECUTION_TIMEOUT_MS = 1_800_000;
 
-interface Vpc extends SimResource {
-  cidrBlock: string;
+/** A Service Quotas quota code (L-F678F1CE): what a 429 must name. */
+const QUOTA_CODE = /\bL-[0-9A-F]{8}\b/;
+
+interface CallTotals {
+  count: number;
+  throttled: number;
+  failed: number;
+}
+
+interface Created {
+  team: string;
+  id: string;
+}
+
+interface Crowd {
+  answers: ApiAnswer[];
+  /** Answered 202, plus those recorded behind another answer (`createdBehindOtherAnswers`). */
+  admitted: Created[];
+  createdBehindOtherAnswers: number;
+  refusedNamingQuota: number;
+  otherAnswers: ApiAnswer[];
+  ready: number;
+  failed: number;
+  /** Simulated seconds from the first request to the last admitted execution's end. */
+  seconds: number;
+  retries: number;
+  calls: CallTotals;
+  firstFailure?: string;
+}
+
+/** Throttled and failed AWS calls and Step Functions retries of a phase, beside one creation alone's. */
+function callsRow(label: string, phase: Crowd, alone: Crowd): Row {
+  const figures = (run: Crowd) =>
+    `${run.calls.throttled} / ${run.calls.failed} / ${run.calls.count}; ${run.retries} retries`;
+  return {
+    figure: `${label} AWS calls: throttled / answered with an error (NotFound windows, quota refusals…) / all; Step Functions retries`,
+    measured: figures(phase),
+    baseline: figures(alone),
+  };
+}
+
+function isQuotaRefusal(answer: ApiAnswer): boolean {
+  return answer.status === 429 && QUOTA_CODE.test(JSON.stringify(answer.body));
 }
 
 export async function runScaleSection(
@@ -20,104 +78,259 @@ export async function runScaleSection(
   command: string,
 ): Promise<SectionResult> {
   const startedAt = new Date();
+  // Rate limits, default quotas and read-after-create windows are the simulator's defaults; named here
+  // so a change of default does not silently change what this section measures.
   const bench = await startBenchWorkflowStack({
     timeScale: options.timeScale,
-    simulator: { rateLimits: true },
+    simulator: { rateLimits: true, consistency: true },
   });
+  const api = await startApiFrontDoor(bench);
   const { engine } = bench.stack.stepFunctions;
+  const simulatorUrl = bench.stack.simulator.url;
   const prefix = `scale${process.pid % 10_000}`;
-  /** Creates environments at once; resolves with simulated seconds until the last execution ended. */
-  const createAll = async (label: string, count: number) => {
-    const t0 = performance.now();
-    const ids = await Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        requestEnvironment(bench.stack, `${prefix}-${label}-${index}`, 'app'),
-      ),
-    );
-    const executions = await Promise.all(
-      ids.map(async (id) => engine.waitForExecution(await bench.ownerExecutionArn(id), 900_000)),
-    );
-    const seconds = (performance.now() - t0) / 1000 / options.timeScale;
-    const environments = await Promise.all(ids.map((id) => bench.stack.store.get(id)));
-    return { ids, executions, environments, seconds };
+
+  const callTotals = async (): Promise<CallTotals> => {
+    const response = await fetch(`${simulatorUrl}/_local/calls`);
+    const body = (await response.json()) as {
+      calls: Record<string, Record<string, { count: number; throttled: number; failed: number }>>;
+    };
+    const totals: CallTotals = { count: 0, throttled: 0, failed: 0 };
+    for (const counter of Object.values(body.calls).flatMap((operations) => Object.values(operations))) {
+      totals.count += counter.count;
+      totals.throttled += counter.throttled;
+      totals.failed += counter.failed;
+    }
+    return totals;
   };
+  /** Live simulated resources carrying berth's tag, by type. */
+  const leftByBerth = async (): Promise<Record<string, number>> => {
+    const response = await fetch(`${simulatorUrl}/_local/resources?tag=berth:managed-by=berth`);
+    const body = (await response.json()) as { resources: Record<string, unknown[]> };
+    return Object.fromEntries(
+      Object.entries(body.resources)
+        .map(([type, resources]) => [type, resources.length] as const)
+        .filter(([, count]) => count > 0),
+    );
+  };
+  const waitForOwner = async (id: string) =>
+    engine.waitForExecution(await bench.ownerExecutionArn(id), EXECUTION_TIMEOUT_MS);
+
+  /** Sends `count` creations at once through the API; waits for every admitted one to settle. */
+  const createAll = async (label: string, count: number): Promise<Crowd> => {
+    const teams = Array.from({ length: count }, (_, index) => `${prefix}-${label}-${index}`);
+    const containers = api.containers(count);
+    const before = await callTotals();
+    const t0 = performance.now();
+    const answers = await Promise.all(
+      teams.map((team, index) => {
+        const container = containers[index];
+        if (!container) throw new Error('fewer containers than requests');
+        return api.createEnvironment(container, team, benchSpec(team, 'app'), count);
+      }),
+    );
+    const byStatus = new Map<number, number>();
+    for (const answer of answers) byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
+    process.stdout.write(
+      `    answers ${[...byStatus].map(([status, n]) => `${status}×${n}`).join(', ')}; slowest ` +
+        `${formatMs(Math.max(...answers.map((answer) => answer.ms)))}\n`,
+    );
+    const admitted: Created[] = [];
+    answers.forEach((answer, index) => {
+      const team = teams[index];
+      if (answer.status === 202 && typeof answer.body.id === 'string' && team !== undefined)
+        admitted.push({ team, id: answer.body.id });
+    });
+    // A request that answered neither 202 nor 429 may still have recorded its environment (a handler
+    // past its timeout runs on): those are built and torn down too, and counted apart.
+    const unanswered: Created[] = [];
+    for (const [index, answer] of answers.entries()) {
+      const team = teams[index];
+      if (answer.status === 202 || answer.status === 429 || team === undefined) continue;
+      const id = await bench.stack.store.findIdByName(team, 'app');
+      if (id !== undefined) unanswered.push({ team, id });
+    }
+    admitted.push(...unanswered);
+    const executions = await Promise.all(admitted.map(({ id }) => waitForOwner(id)));
+    const seconds = (performance.now() - t0) / 1000 / options.timeScale;
+    const environments = await Promise.all(admitted.map(({ id }) => bench.stack.store.get(id)));
+    const after = await callTotals();
+    const failedAt = environments.findIndex((environment) => environment?.status !== 'READY');
+    const firstFailed = failedAt >= 0 ? environments[failedAt] : undefined;
+    return {
+      answers,
+      admitted,
+      createdBehindOtherAnswers: unanswered.length,
+      refusedNamingQuota: answers.filter(isQuotaRefusal).length,
+      otherAnswers: answers.filter((answer) => answer.status !== 202 && !isQuotaRefusal(answer)),
+      ready: environments.filter((environment) => environment?.status === 'READY').length,
+      failed: environments.filter((environment) => environment?.status === 'FAILED').length,
+      seconds,
+      retries: executions.reduce(
+        (sum, execution) => sum + engine.getExecutionStats(execution.executionArn).retries,
+        0,
+      ),
+      calls: {
+        count: after.count - before.count,
+        throttled: after.throttled - before.throttled,
+        failed: after.failed - before.failed,
+      },
+      ...(firstFailed
+        ? {
+            firstFailure: `${firstFailed.status}: ${JSON.stringify(firstFailed.error ?? null).slice(0, 400)}`,
+          }
+        : {}),
+    };
+  };
+
+  /** Deletes the environments and waits for every teardown; answers how many did not end DELETED. */
+  const tearDown = async (created: Created[]): Promise<number> => {
+    await Promise.all(
+      created.map(({ team, id }) => deleteEnvironment(bench.stack.deps, callerFor(team), id)),
+    );
+    await Promise.all(created.map(({ id }) => waitForOwner(id)));
+    const environments = await Promise.all(created.map(({ id }) => bench.stack.store.get(id)));
+    return environments.filter((environment) => environment !== undefined && environment.status !== 'DELETED')
+      .length;
+  };
+
   try {
-    process.stdout.write('  warm-up creation (not measured)…\n');
-    await createAll('warm', 1);
+    process.stdout.write('  warm-up creation and teardown (not measured)…\n');
+    const warm = await createAll('warm', 1);
+    await tearDown(warm.admitted);
     process.stdout.write('  one creation alone…\n');
     const alone = await createAll('alone', 1);
-    process.stdout.write(`  ${CONCURRENT} creations at once…\n`);
-    const before = await bench.awsCalls();
+    const aloneNotDeleted = await tearDown(alone.admitted);
+    const leftAfterAlone = await leftByBerth();
+
+    process.stdout.write(`  (a) ${CONCURRENT} creations at once, default quotas…\n`);
     const crowd = await createAll('crowd', CONCURRENT);
-    const response = await fetch(`${bench.stack.simulator.url}/_local/calls`);
-    const body = (await response.json()) as {
-      calls: Record<string, Record<string, { count: number; throttled: number }>>;
+    const crowdNotDeleted = await tearDown(crowd.admitted);
+    const leftAfterCrowd = await leftByBerth();
+
+    process.stdout.write(`  (b) ${CONSISTENCY_CONCURRENT} creations at once, quotas raised…\n`);
+    const quotas = (await (await fetch(`${simulatorUrl}/_local/quotas`)).json()) as {
+      quotas: Record<string, { value: number }>;
     };
-    const throttled = Object.values(body.calls)
-      .flatMap((operations) => Object.values(operations))
-      .reduce((sum, counter) => sum + counter.throttled, 0);
-    const callsDuring = [...(await bench.awsCalls())].reduce(
-      (sum, [key, count]) => sum + count - (before.get(key) ?? 0),
-      0,
+    const raised = Object.fromEntries(
+      Object.entries(quotas.quotas).map(([key, quota]) => [key, Math.max(quota.value, RAISED_QUOTA)]),
     );
-    const ready = crowd.environments.filter((environment) => environment?.status === 'READY').length;
-    const failed = crowd.executions.filter((execution) => execution.status !== 'SUCCEEDED').length;
-    const cidrs = crowd.ids.flatMap((id) => bench.resources<Vpc>('vpc', id).map((vpc) => vpc.cidrBlock));
-    const unique = new Set(cidrs).size;
-    const retries = crowd.executions.reduce(
-      (sum, execution) => sum + engine.getExecutionStats(execution.executionArn).retries,
-      0,
-    );
-    const ratio = ratioOf(crowd.seconds, alone.seconds);
+    const put = await fetch(`${simulatorUrl}/_local/quotas`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ quotas: raised }),
+    });
+    if (!put.ok) throw new Error(`PUT /_local/quotas answered ${put.status}`);
+    const windowed = await createAll('windows', CONSISTENCY_CONCURRENT);
+    const windowedNotDeleted = await tearDown(windowed.admitted);
+    const leftAfterWindowed = await leftByBerth();
+
+    const aloneAnswer = alone.answers[0];
+    const count = (left: Record<string, number>) => Object.values(left).reduce((sum, n) => sum + n, 0);
+    const describeLeft = (left: Record<string, number>) =>
+      count(left) === 0
+        ? '0'
+        : `${count(left)} (${Object.entries(left)
+            .map(([type, n]) => `${n} ${type}`)
+            .join(', ')})`;
+    const slowest = (answers: ApiAnswer[]) => Math.max(...answers.map((answer) => answer.ms));
     const rows: Row[] = [
       {
-        figure: `${CONCURRENT} concurrent creations: READY`,
-        measured: `${ready} / ${CONCURRENT}`,
+        figure: `(a) ${CONCURRENT} concurrent POSTs, default quotas: 202 / 429 naming the quota / other`,
+        measured: `${crowd.admitted.length - crowd.createdBehindOtherAnswers} / ${crowd.refusedNamingQuota} / ${crowd.otherAnswers.length}`,
+        target: `202 + 429 = ${CONCURRENT}, other 0`,
+        met:
+          crowd.admitted.length - crowd.createdBehindOtherAnswers + crowd.refusedNamingQuota === CONCURRENT &&
+          crowd.otherAnswers.length === 0,
+      },
+      {
+        figure: '(a) admitted environments READY',
+        measured: `${crowd.ready} / ${crowd.admitted.length}`,
         target: 'all',
-        met: ready === CONCURRENT,
+        met: crowd.admitted.length > 0 && crowd.ready === crowd.admitted.length,
       },
       {
-        figure: 'failed executions',
-        measured: String(failed),
+        figure: '(a) FAILED after building',
+        measured: String(crowd.failed),
         target: '0',
-        met: failed === 0,
+        met: crowd.failed === 0,
       },
       {
-        figure: 'distinct VPC CIDRs',
-        measured: `${unique} of ${cidrs.length} VPCs`,
-        target: `${CONCURRENT} unique`,
-        met: unique === CONCURRENT && cidrs.length === CONCURRENT,
+        figure: "(a) resources with berth's tag after tearing the admitted down",
+        measured: describeLeft(leftAfterCrowd),
+        baseline: describeLeft(leftAfterAlone),
+        target: '0',
+        met: count(leftAfterCrowd) === 0 && crowdNotDeleted === 0,
       },
       {
-        figure: 'time to all READY (simulated s) vs one creation alone',
+        figure: '(a) slowest POST answer (wall ms) vs one POST alone',
+        measured: formatMs(slowest(crowd.answers)),
+        baseline: aloneAnswer ? formatMs(aloneAnswer.ms) : '—',
+        ...(aloneAnswer ? { ratio: ratioOf(slowest(crowd.answers), aloneAnswer.ms) } : {}),
+      },
+      {
+        figure: '(a) time to all admitted READY (simulated s) vs one creation alone',
         measured: formatSeconds(crowd.seconds),
         baseline: formatSeconds(alone.seconds),
-        ratio,
+        ratio: ratioOf(crowd.seconds, alone.seconds),
       },
       {
-        figure: `throttled AWS calls (of ${callsDuring} during the ${CONCURRENT} creations); Step Functions retries`,
-        measured: `${throttled} throttled; ${retries} retries`,
+        figure: `(b) ${CONSISTENCY_CONCURRENT} concurrent creations, read-after-create windows on, quotas raised: READY`,
+        measured: `${windowed.ready} / ${CONSISTENCY_CONCURRENT}`,
+        target: 'all',
+        met: windowed.ready === CONSISTENCY_CONCURRENT,
       },
+      {
+        figure: '(b) FAILED after building',
+        measured: String(windowed.failed),
+        target: '0',
+        met: windowed.failed === 0 && windowed.admitted.length === CONSISTENCY_CONCURRENT,
+      },
+      {
+        figure: "(b) resources with berth's tag after tearing them down",
+        measured: describeLeft(leftAfterWindowed),
+        baseline: describeLeft(leftAfterAlone),
+        target: '0',
+        met: count(leftAfterWindowed) === 0 && windowedNotDeleted === 0,
+      },
+      {
+        figure: '(b) time to all READY (simulated s) vs one creation alone',
+        measured: formatSeconds(windowed.seconds),
+        baseline: formatSeconds(alone.seconds),
+        ratio: ratioOf(windowed.seconds, alone.seconds),
+      },
+      callsRow('(a)', crowd, alone),
+      callsRow('(b)', windowed, alone),
     ];
-    const firstFailure = crowd.executions.find((execution) => execution.status !== 'SUCCEEDED');
-    const aloneStatus = alone.environments[0]?.status ?? '?';
+    const firstOther = crowd.otherAnswers[0] ?? windowed.otherAnswers[0];
     const notes = [
-      `One alone ended ${aloneStatus}.` +
-        (firstFailure
-          ? ` First failed execution: ${firstFailure.error ?? ''} ${(firstFailure.cause ?? '').slice(0, 300)}; ` +
-            `its environment's error: ${JSON.stringify(
-              crowd.environments[crowd.executions.indexOf(firstFailure)]?.error ?? null,
-            ).slice(0, 400)}`
+      `One alone ended ${alone.ready === 1 ? 'READY' : (alone.firstFailure ?? 'not READY')}` +
+        `${aloneNotDeleted > 0 ? ' and its teardown did not end DELETED' : ''}.` +
+        (crowd.firstFailure ? ` (a) first environment not READY: ${crowd.firstFailure}.` : '') +
+        (windowed.firstFailure ? ` (b) first environment not READY: ${windowed.firstFailure}.` : '') +
+        (firstOther
+          ? ` First answer neither 202 nor a quota 429: ${firstOther.status} ${JSON.stringify(firstOther.body).slice(0, 300)}.`
+          : '') +
+        (windowedNotDeleted > 0 ? ` (b) ${windowedNotDeleted} teardowns did not end DELETED.` : '') +
+        (crowd.createdBehindOtherAnswers + windowed.createdBehindOtherAnswers > 0
+          ? ` Recorded behind an answer other than 202 (built and torn down with the rest): (a) ${crowd.createdBehindOtherAnswers}, (b) ${windowed.createdBehindOtherAnswers}.`
           : ''),
-      `Time scale ${options.timeScale}; rate limits on (the simulator's AWS token buckets, refilled in simulated time, so ` +
-        'the ratio of requests to waits is what AWS allows). All creations were requested at the same moment; ' +
-        'the time runs from the first request to the last execution ending. On 2 cores the step handlers of 50 ' +
-        'workflows compete for CPU, and every wall millisecond is 1/timeScale simulated milliseconds, so the ratio ' +
-        'also measures local CPU contention, not only AWS throttling.',
+      'Each POST goes through the real create handler (functions/api/create-environment.ts, bundled as serverless.yml ' +
+        "bundles it, loaded afresh per request as concurrent requests land in separate Lambda containers) signing as that function's " +
+        'role, so quota-aware admission reads Service Quotas and EC2 usage as the deployed API does and refuses with its 429. ' +
+        'The simulator, the local engine, every workflow step and every request share one process here, so a request among N ' +
+        "concurrent ones is given N times the function's 10 s timeout (on AWS each has a container of its own); the slowest " +
+        'answer is reported against one request alone. ' +
+        'The simulated account starts with its default VPC and AWS default quotas; (b) raises every quota to ' +
+        `${RAISED_QUOTA} through the control API (PUT /_local/quotas) after (a)'s environments are gone.`,
+      `Time scale ${options.timeScale}: the simulator's token buckets refill in simulated time and the local engine scales Wait ` +
+        'and Retry intervals, but the SDK sleeps its retry backoff in wall time, so at a small scale one SDK backoff spans ' +
+        `${Math.round(1 / options.timeScale)}× as much simulated time as on AWS (docs/aws-facts.md#throttling-at-scale-retry-budgets). ` +
+        'On 2 cores the step handlers of every workflow compete for CPU, and every wall millisecond is 1/timeScale simulated ' +
+        'milliseconds, so the ratios also measure local CPU contention.',
     ];
     return {
       name: 'scale',
-      title: '4. Scale (concurrent creations, rate limits on)',
+      title: '4. Scale (concurrent creations: per-API throttling, default quotas, read-after-create windows)',
       command,
       startedAt,
       durationMs: Date.now() - startedAt.getTime(),
@@ -125,6 +338,7 @@ export async function runScaleSection(
       notes,
     };
   } finally {
+    api.close();
     await bench.stop();
   }
 }

@@ -1,17 +1,25 @@
 /**
  * The workflow stack of tests/support outside jest: its own DynamoDB Local (behind a counting
  * proxy), the simulated AWS and the local Step Functions engine with the real step handlers in
- * process, each handler timed so that Lambda GB-seconds can be priced.
+ * process, each handler timed so that Lambda GB-seconds can be priced. `startApiFrontDoor` adds
+ * the real POST /environments handler in front of it, so creations are admitted (or refused) at
+ * request time exactly as the API does it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SimResource } from '@berth/aws-sim/kernel';
 import type { StartOptions } from '@berth/aws-sim/server';
+import { loadServerlessProject } from '@berth/sfn-local/definitions';
+import { runWithCredentials } from '../../local/credential-scope.mjs';
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
 import { createEnvironment } from '../../shared/app/create';
 import type { Caller } from '../../shared/http/identity';
 import { memberOf } from '../support/callers';
 import { TEST_TABLE } from '../support/dynamodb';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
+import { bundle, type Lambda, syntheticContext, syntheticEvent } from './api';
 import { type DynamoDbCounter, startDynamoDbCounter } from './dynamodb-counter';
 
 export interface Invocation {
@@ -150,13 +158,119 @@ export function callerFor(team: string): Caller {
 
 /** Starts provisioning a one-service Fargate environment with a single NAT gateway; returns its id. */
 export async function requestEnvironment(stack: WorkflowStack, team: string, name: string): Promise<string> {
-  const outcome = await createEnvironment(stack.deps, callerFor(team), {
+  const outcome = await createEnvironment(stack.deps, callerFor(team), benchSpec(team, name));
+  if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
+  return outcome.environment.id;
+}
+
+/** What the API answered: the HTTP status and the parsed body (problem+json or the environment). */
+export interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  /** Wall milliseconds from the request to the answer. */
+  ms: number;
+}
+
+/** One Lambda container of the create function: its own copy of the bundle, SDK clients and caches. */
+export type ApiContainer = Lambda;
+
+export interface ApiFrontDoor {
+  /**
+   * `count` fresh containers, loaded before the requests are timed: on AWS concurrent cold starts run
+   * side by side on separate CPUs, here they would queue on the same two cores.
+   */
+  containers(count: number): ApiContainer[];
+  /**
+   * POST /environments as a member of `team` in `container`; a handler that runs out of time answers
+   * 504. `concurrent` requests in flight share this one process (the simulator, the local engine and
+   * every workflow's steps run on its event loop), so each is given the function's timeout that many
+   * times over: on AWS each request has a container and CPU of its own.
+   */
+  createEnvironment(
+    container: ApiContainer,
+    team: string,
+    body: unknown,
+    concurrent?: number,
+  ): Promise<ApiAnswer>;
+  close(): void;
+}
+
+const SERVERLESS_YML = resolve(__dirname, '..', '..', 'serverless.yml');
+const STAGE = 'test';
+
+/**
+ * The real POST /environments handler (functions/api/create-environment.ts) bundled as serverless.yml
+ * bundles it, signing as the createEnvironment function's own role, with the stack's endpoints and
+ * state machines. Every request loads the bundle afresh: on AWS concurrent requests land in separate
+ * containers, each with cold SDK clients and caches (the account-quota reader's among them).
+ */
+export async function startApiFrontDoor(bench: BenchWorkflowStack): Promise<ApiFrontDoor> {
+  const { stack } = bench;
+  const project = loadServerlessProject(SERVERLESS_YML, { stage: STAGE });
+  const fn = project.functions.createEnvironment;
+  if (!fn?.role) throw new Error('serverless.yml: createEnvironment has no role of its own');
+  const credentials = stack.simulator.sim.iam.issueCredentials(fn.role, fn.deployedName);
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SFN: stack.stepFunctions.url,
+    AWS_ENDPOINT_URL_SERVICE_QUOTAS: stack.simulator.url,
+    // serverless.yml builds these from the stage; the local engine names its machines the same way.
+    ...Object.fromEntries(
+      ['provision', 'teardown', 'update'].map((kind) => [
+        `${kind.toUpperCase()}_STATE_MACHINE_ARN`,
+        stack.stepFunctions.engine.stateMachineArn(`berth-${STAGE}-${kind}`),
+      ]),
+    ),
+  });
+  const folder = mkdtempSync(join(tmpdir(), 'berth-bench-api-'));
+  const outfile = require.resolve(await bundle('functions/api/create-environment.ts', folder));
+  const freshContainer = (): Lambda => {
+    delete require.cache[outfile];
+    const loaded: unknown = Reflect.get(require(outfile) as object, 'handler');
+    if (typeof loaded !== 'function') throw new Error('create-environment exports no handler');
+    return loaded as Lambda;
+  };
+  return {
+    containers: (count) => Array.from({ length: count }, freshContainer),
+    async createEnvironment(handler, team, body, concurrent = 1) {
+      const started = performance.now();
+      // The function's own timeout (serverless.yml), counted from the request as Lambda counts it.
+      const deadline = started + fn.timeoutSeconds * 1000 * Math.max(1, concurrent);
+      const context = {
+        ...syntheticContext(fn.deployedName),
+        getRemainingTimeInMillis: () => Math.max(0, deadline - performance.now()),
+      };
+      try {
+        const answer = await runWithCredentials(credentials, () =>
+          handler(syntheticEvent('POST', '/environments', '/environments', { teams: [team], body }), context),
+        );
+        const parsed: unknown = answer.body ? JSON.parse(answer.body) : {};
+        return {
+          status: answer.statusCode,
+          body: typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {},
+          ms: performance.now() - started,
+        };
+      } catch (error) {
+        // middy gives up just before the function's timeout; API Gateway then answers 504.
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return { status: 504, body: { detail: message }, ms: performance.now() - started };
+      }
+    },
+    close() {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The spec every benchmark creation asks for: one Fargate service behind a single NAT gateway. */
+export function benchSpec(team: string, name: string): Record<string, unknown> {
+  return {
     name,
     team,
     network: { natGateways: 'single' },
     cluster: { capacity: 'FARGATE' },
     services: [{ name: 'web', image: 'nginx:1.27' }],
-  });
-  if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
-  return outcome.environment.id;
+  };
 }
