@@ -223,3 +223,26 @@ export function accountQuotaExcesses(
     requested: change[dimension],
   }));
 }
+
+/** The account quota behind each AWS refusal of a create past one (EC2's codes, ELB's wire codes and SDK names). */
+const QUOTA_OF_AWS_ERROR: Record<string, AccountDimension> = {
+  VpcLimitExceeded: 'vpcs',
+  InternetGatewayLimitExceeded: 'internetGateways',
+  NatGatewayLimitExceeded: 'natGatewaysPerZone',
+  AddressLimitExceeded: 'elasticIps',
+  TooManyLoadBalancers: 'loadBalancers',
+  TooManyLoadBalancersException: 'loadBalancers',
+  TooManyTargetGroups: 'targetGroups',
+  TooManyTargetGroupsException: 'targetGroups',
+};
+
+/**
+ * For an AWS error code that means "an account quota is full", the quota and how to raise it, so a
+ * build that AWS refused (usage berth did not make) ends FAILED naming it; undefined for any other code.
+ */
+export function awsQuotaHint(code: string): string | undefined {
+  const dimension = QUOTA_OF_AWS_ERROR[code];
+  if (!dimension) return undefined;
+  const { name, serviceCode, quotaCode } = ACCOUNT_QUOTAS[dimension];
+  return `the AWS account quota "${name}" (${serviceCode} ${quotaCode}) is full: free capacity, or raise it in the Service Quotas console or with RequestServiceQuotaIncrease`;
+}

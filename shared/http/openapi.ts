@@ -134,7 +134,7 @@ const PROBLEM_RESPONSES = {
   PreconditionRequired: 'If-Match is required.',
   Forbidden: 'The caller may not do this: not a member of the team, or not an admin.',
   QuotaExceeded:
-    'The change would take the team past a quota; `errors` names each limit and its use (path quota.<dimension>). Quotas do not clear with time: free capacity or ask an admin.',
+    "The change would take the team past a quota (`errors` path quota.<dimension>: ask a berth admin), or the environment does not fit the AWS account's quotas (`errors` path awsQuota.<serviceCode>.<quotaCode>, e.g. awsQuota.vpc.L-F678F1CE: the detail names the quota, its use and how to raise it through Service Quotas). Each names the limit and its use. Quotas do not clear with time: free capacity or raise the limit.",
 } as const;
 type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
 const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {

@@ -6,7 +6,7 @@
  */
 import type { AccountQuotaPolicy } from '../app/account-quotas';
 import { accountQuotaReader } from '../aws/service-quotas';
-import { requireEnv } from '../config';
+import { optionalEnv, requireEnv } from '../config';
 import { AccountUsageStore } from '../store/account-usage';
 import { documentClient } from './table';
 
@@ -15,7 +15,12 @@ let policy: AccountQuotaPolicy | undefined;
 export function accountQuotaPolicy(): AccountQuotaPolicy {
   if (!policy) {
     const usage = new AccountUsageStore(documentClient(), requireEnv('TABLE_NAME'));
-    policy = { readQuotas: accountQuotaReader(), reserved: (scope) => usage.getUsage(scope) };
+    // ACCOUNT_QUOTA_CACHE_SECONDS (default 30): how long a container reuses what it read.
+    const ttlSeconds = Number(optionalEnv('ACCOUNT_QUOTA_CACHE_SECONDS', '30'));
+    policy = {
+      readQuotas: accountQuotaReader({ ttlMs: (Number.isFinite(ttlSeconds) ? ttlSeconds : 30) * 1000 }),
+      reserved: (scope) => usage.getUsage(scope),
+    };
   }
   return policy;
 }

@@ -12,6 +12,7 @@ import { errorCode, isTransient } from '../aws/errors';
 import { stepSegment } from '../aws/tracing';
 import type { EnvironmentRef } from '../domain/naming';
 import { isForward, type Status } from '../domain/status';
+import { awsQuotaHint } from '../domain/usage';
 import type { EnvironmentStore, StoredEnvironment } from '../store/environments';
 import { StaleVersionError } from '../store/environments';
 import { MAX_WRITE_ATTEMPTS, pauseBeforeRetry } from './contention';
@@ -53,11 +54,11 @@ export class NotOwner extends Error {
 export function classify(step: string, error: unknown): Error {
   if (error instanceof TransientError || error instanceof StepFailed || error instanceof NotOwner)
     return error;
-  const failure: StepFailure = {
-    step,
-    code: errorCode(error) ?? 'InternalError',
-    message: error instanceof Error ? error.message : String(error),
-  };
+  const code = errorCode(error) ?? 'InternalError';
+  const message = error instanceof Error ? error.message : String(error);
+  // An account quota AWS refused on (usage berth did not make): the failure names it.
+  const quota = awsQuotaHint(code);
+  const failure: StepFailure = { step, code, message: quota ? `${message} (${quota})` : message };
   return isTransient(error) ? new TransientError(failure) : new StepFailed(failure);
 }
 

@@ -38,9 +38,26 @@ beforeAll(async () => {
       ...process.env,
       SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
       SLACK_RESPONSE_URL_ORIGINS: 'http://127.0.0.1',
+      // The AWS account quota test changes quotas between requests: read them every time.
+      ACCOUNT_QUOTA_CACHE_SECONDS: '0',
     },
   });
+  // The file creates more environments than an account at AWS's defaults holds (four VPCs beside the
+  // default one): raise the quotas, as an approved increase would.
+  await setAccountQuotas({ 'vpc/L-F678F1CE': 100, 'vpc/L-A4707A72': 100, 'ec2/L-0263D0A3': 100 });
 }, 240_000);
+
+/** Sets the simulated account's quota values (the simulator's control API). */
+async function setAccountQuotas(quotas: Record<string, number>): Promise<void> {
+  const simulator = stack.simulator;
+  if (!simulator) throw new Error('the local stack started no simulated AWS');
+  const response = await fetch(`${simulator.url}/_local/quotas`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ quotas }),
+  });
+  if (!response.ok) throw new Error(`the simulator refused the quotas: ${await response.text()}`);
+}
 
 afterAll(async () => {
   await stack?.stop();
@@ -239,6 +256,36 @@ describe('happy paths', () => {
 
     expect(reply.status).toBe(409);
     expect(problem(reply).errors?.[0]?.path).toBe('/name');
+  });
+
+  it('answers 429 naming the AWS quota, its use and how to raise it, and creates nothing', async () => {
+    // Prepare: the default VPC alone fills a quota of one.
+    const team = newTeam();
+    const token = await tokenFor([team]);
+    await setAccountQuotas({ 'vpc/L-F678F1CE': 1 });
+
+    // Act
+    let reply: Reply;
+    try {
+      reply = await call('POST', '/environments', { token, body: request(team) });
+    } finally {
+      await setAccountQuotas({ 'vpc/L-F678F1CE': 100 });
+    }
+    const list = await call('GET', `/environments?team=${team}`, { token });
+
+    // Assess
+    expect(reply.status).toBe(429);
+    expect(problem(reply)).toMatchObject({
+      status: 429,
+      title: 'AWS account quota exceeded',
+      errors: [
+        { path: 'awsQuota.vpc.L-F678F1CE', message: 'VPCs per Region: quota 1, in use 1, needs 1 more' },
+      ],
+    });
+    expect(problem(reply).detail).toContain('"VPCs per Region" (vpc L-F678F1CE: quota 1, in use 1');
+    expect(problem(reply).detail).toContain('Service Quotas console');
+    expect(problem(reply).detail).toContain('--service-code vpc --quota-code L-F678F1CE');
+    expect(list.body).toEqual({ items: [] });
   });
 });
 
