@@ -3,8 +3,10 @@
  * inventory all agree on what an environment's resources are called and how they are found.
  *
  * AWS limits that shape these names: ALB and target-group names ≤ 32 characters, alphanumerics and
- * hyphens, not starting or ending with a hyphen. Environment names are unique per team only, so
- * names that must be unique per account and Region carry `envKey`, a piece of the environment id.
+ * hyphens, not starting or ending with a hyphen, and an ALB's not starting with `internal-`; every
+ * derived name is checked against AWS's rules at request time (`derivedNameProblems`). Environment
+ * names are unique per team only, so names that must be unique per account and Region carry
+ * `envKey`, a piece of the environment id.
  */
 
 /** Tag keys set on every resource at creation. */
@@ -52,6 +54,122 @@ export const names = {
 /** IAM role names: at most 64 characters of letters, digits and `+=,.@_-` (IAM quotas, name requirements). */
 export const IAM_ROLE_NAME_MAX = 64;
 export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** What AWS accepts as one kind of name: a length, a character set and, for some, a reserved prefix. */
+interface AwsNameRule {
+  /** What the name is, as a caller reads it in an error ("the load balancer name"). */
+  what: string;
+  max: number;
+  pattern: RegExp;
+  /** The characters `pattern` allows, in words. */
+  allowed: string;
+  reservedPrefix?: string;
+}
+
+const ELB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const ELB_ALLOWED = 'letters, digits and inner hyphens';
+
+/**
+ * AWS's rules for every name berth derives from a spec, one per kind of name
+ * (docs/aws-facts.md#task-definitions-ami-architecture-and-derived-names).
+ */
+export const AWS_NAME_RULES = {
+  // ELBv2 reserves `internal-` for the DNS names of internal load balancers.
+  loadBalancer: {
+    what: 'the load balancer name',
+    max: 32,
+    pattern: ELB_NAME,
+    allowed: ELB_ALLOWED,
+    reservedPrefix: 'internal-',
+  },
+  targetGroup: { what: 'the target group name', max: 32, pattern: ELB_NAME, allowed: ELB_ALLOWED },
+  cluster: {
+    what: 'the ECS cluster name',
+    max: 255,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: 'letters, digits, hyphens and underscores',
+  },
+  service: {
+    what: 'the ECS service name',
+    max: 255,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: 'letters, digits, hyphens and underscores',
+  },
+  taskFamily: {
+    what: 'the task definition family',
+    max: 255,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: 'letters, digits, hyphens and underscores',
+  },
+  logGroup: {
+    what: 'the log group name',
+    max: 512,
+    pattern: /^[A-Za-z0-9._/#-]+$/,
+    allowed: 'letters, digits and . _ - / #',
+  },
+  executionRole: {
+    what: 'the execution role name',
+    max: IAM_ROLE_NAME_MAX,
+    pattern: /^[\w+=,.@-]+$/,
+    allowed: 'letters, digits and + = , . @ _ -',
+  },
+  // EC2 also reserves `sg-` at the start of a security group name.
+  securityGroup: {
+    what: 'the security group name',
+    max: 255,
+    pattern: /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]+$/,
+    allowed: 'letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*',
+    reservedPrefix: 'sg-',
+  },
+} as const satisfies Record<string, AwsNameRule>;
+
+/** Why AWS would refuse `name` as the kind of name `rule` describes, or undefined. */
+export function awsNameProblem(name: string, rule: AwsNameRule): string | undefined {
+  if (name.length > rule.max)
+    return `${rule.what} derived from it (${name}) would exceed ${rule.max} characters`;
+  if (!rule.pattern.test(name)) return `${rule.what} derived from it (${name}) may hold only ${rule.allowed}`;
+  if (rule.reservedPrefix !== undefined && name.toLowerCase().startsWith(rule.reservedPrefix)) {
+    return `${rule.what} derived from it (${name}) would begin with "${rule.reservedPrefix}", which AWS reserves`;
+  }
+  return undefined;
+}
+
+/** The longest security-group part berth names (`berth-<environment>-<part>`). */
+const LONGEST_SECURITY_GROUP_PART = 'sg-database';
+
+/**
+ * Every name berth derives for an environment, checked against AWS's rules before anything is
+ * created: each problem is reported at the spec field it comes from (`name`, `services.<i>.name`,
+ * `jobs.<i>.name`). `env.id` may be a stand-in of an id's length.
+ */
+export function derivedNameProblems(
+  env: EnvironmentRef,
+  services: readonly { name: string }[],
+  jobs: readonly { name: string }[],
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const check = (path: (string | number)[], name: string, rule: AwsNameRule) => {
+    const message = awsNameProblem(name, rule);
+    if (message !== undefined) problems.push({ path, message });
+  };
+  check(['name'], names.loadBalancer(env), AWS_NAME_RULES.loadBalancer);
+  check(['name'], names.cluster(env), AWS_NAME_RULES.cluster);
+  check(['name'], names.resource(env, LONGEST_SECURITY_GROUP_PART), AWS_NAME_RULES.securityGroup);
+  check(['name'], names.executionRole(env), AWS_NAME_RULES.executionRole);
+  services.forEach((service, i) => {
+    const at = ['services', i, 'name'];
+    check(at, service.name, AWS_NAME_RULES.service);
+    check(at, names.targetGroup(env, service.name), AWS_NAME_RULES.targetGroup);
+    check(at, names.taskFamily(env, service.name), AWS_NAME_RULES.taskFamily);
+    check(at, names.logGroup(env, service.name), AWS_NAME_RULES.logGroup);
+  });
+  jobs.forEach((job, i) => {
+    const at = ['jobs', i, 'name'];
+    check(at, names.taskFamily(env, job.name), AWS_NAME_RULES.taskFamily);
+    check(at, names.logGroup(env, job.name), AWS_NAME_RULES.logGroup);
+  });
+  return problems;
+}
 
 /** Every IAM role berth creates for an environment, by name: what teardown looks for. */
 export function environmentRoleNames(env: Pick<EnvironmentRef, 'id'>): string[] {

@@ -9,7 +9,13 @@
  * field present and re-parsing it gives the same value.
  */
 import { callbackUrlProblem } from './callback-address';
-import { DNS_LABEL, ENVIRONMENT_NAME_MAX, names, SERVICE_NAME_MAX, TEAM_NAME_MAX } from './naming';
+import {
+  DNS_LABEL,
+  derivedNameProblems,
+  ENVIRONMENT_NAME_MAX,
+  SERVICE_NAME_MAX,
+  TEAM_NAME_MAX,
+} from './naming';
 import * as z from './zod';
 
 // ---------------------------------------------------------------------------------------------
@@ -628,17 +634,10 @@ function checkCrossFieldRules(spec: EnvironmentSpecBeforeRules, ctx: IssueSink):
     }
   }
 
-  const loadBalancerName = names.loadBalancer({
-    id: PLACEHOLDER_ENVIRONMENT_ID,
-    name: spec.name,
-    team: spec.team,
-  });
-  if (loadBalancerName.length > ELB_NAME_MAX) {
-    report(
-      ['name'],
-      `the load balancer name derived from it (${loadBalancerName}) would exceed ${ELB_NAME_MAX} characters`,
-    );
-  }
+  // Every AWS name berth will derive (ALB, target groups, cluster, families, log groups, roles…) must
+  // be one AWS accepts: refused here rather than halfway through provisioning.
+  const env = { id: PLACEHOLDER_ENVIRONMENT_ID, name: spec.name, team: spec.team };
+  for (const { path, message } of derivedNameProblems(env, spec.services, spec.jobs)) report(path, message);
 
   const onFargate = capacity === 'FARGATE' || capacity === 'FARGATE_SPOT';
   const serviceIndex = new Map<string, number>();
@@ -649,17 +648,6 @@ function checkCrossFieldRules(spec: EnvironmentSpecBeforeRules, ctx: IssueSink):
     if (first !== undefined)
       report(at('name'), `service name "${service.name}" is already used by services[${first}]`);
     else serviceIndex.set(service.name, i);
-
-    const targetGroupName = names.targetGroup(
-      { id: PLACEHOLDER_ENVIRONMENT_ID, name: spec.name, team: spec.team },
-      service.name,
-    );
-    if (targetGroupName.length > ELB_NAME_MAX) {
-      report(
-        at('name'),
-        `the target group name derived from it (${targetGroupName}) would exceed ${ELB_NAME_MAX} characters`,
-      );
-    }
 
     if (onFargate) {
       const problem = fargateSizeProblem(service.cpu, service.memory);
