@@ -51,6 +51,7 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import { required } from '../domain/required';
+import { ecsOptimizedAmiParameter } from '../domain/instance-architecture';
 import type { EnvironmentSpec } from '../domain/spec';
 import { ec2CapacityName, ecsTags, ecsTagValue } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
@@ -97,10 +98,6 @@ export interface Ec2Capacity {
   autoScalingGroupArn: string;
   capacityProviderName: string;
 }
-
-/** The public parameter of the current ECS-optimised Amazon Linux 2023 AMI (x86_64). */
-export const ECS_OPTIMIZED_AMI_PARAMETER =
-  '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id';
 
 /** Root device of the ECS-optimised Amazon Linux 2023 AMI. */
 const ROOT_DEVICE = '/dev/xvda';
@@ -196,14 +193,19 @@ export async function findEnvironmentClusters(environmentId: string, ecs: ECSCli
 // EC2 capacity
 // ---------------------------------------------------------------------------------------------
 
-/** The AMI to launch: the spec's own, or the current ECS-optimised Amazon Linux 2023 AMI. */
+/**
+ * The AMI to launch: the spec's own, or the current ECS-optimised Amazon Linux 2023 AMI of the
+ * instance type's architecture (arm64 for Graviton types: an x86_64 AMI would fail every launch).
+ */
 export async function resolveEcsAmi(
   amiId: string | undefined,
+  instanceType: string,
   ssm: SSMClient = defaultClients.ssm,
 ): Promise<string> {
   if (amiId !== undefined) return amiId;
-  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: ECS_OPTIMIZED_AMI_PARAMETER }));
-  return required(Parameter?.Value, `value of ${ECS_OPTIMIZED_AMI_PARAMETER}`);
+  const name = ecsOptimizedAmiParameter(instanceType);
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+  return required(Parameter?.Value, `value of ${name}`);
 }
 
 /**
@@ -235,7 +237,7 @@ async function ensureLaunchTemplate(
   const name = ec2CapacityName(options.clusterName);
   const existing = await findLaunchTemplate(name, clients.ec2);
   if (existing) return required(existing.LaunchTemplateId, 'LaunchTemplateId');
-  const imageId = await resolveEcsAmi(spec.amiId, clients.ssm);
+  const imageId = await resolveEcsAmi(spec.amiId, spec.instanceType, clients.ssm);
   const tags = tagList(options.tags);
   try {
     const { LaunchTemplate: created } = await clients.ec2.send(

@@ -6,6 +6,7 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  type _InstanceType,
   CreateLaunchTemplateCommand,
   DescribeNetworkInterfacesCommand,
   EC2Client,
@@ -27,6 +28,7 @@ import { autoscaling } from '../src/services/autoscaling';
 import { ec2 } from '../src/services/ec2';
 import { ecs } from '../src/services/ecs';
 import { elbv2 } from '../src/services/elbv2';
+import { ECS_OPTIMIZED_AMIS } from '../src/services/ssm';
 import { createNetwork, eventually, type TestNetwork } from './network-fixture';
 import { type SimulatedServices, startServices } from './simulated-services';
 
@@ -210,6 +212,78 @@ describe('auto scaling groups', () => {
     await eventually(async () => ((await describeGroup()) === undefined ? true : undefined));
     expect(await registeredInstances()).toBe(0);
     await ecsClient.send(new DeleteClusterCommand({ cluster: 'berth-dev' }));
+  });
+});
+
+describe('AMI architecture', () => {
+  async function templateWith(name: string, instanceType: _InstanceType, imageId: string): Promise<string> {
+    const template = await ec2Client.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: name,
+        LaunchTemplateData: { ImageId: imageId, InstanceType: instanceType },
+      }),
+    );
+    return template.LaunchTemplate?.LaunchTemplateId ?? '';
+  }
+
+  function groupFrom(name: string, templateId: string) {
+    return new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      LaunchTemplate: { LaunchTemplateId: templateId, Version: '$Latest' },
+      MinSize: 0,
+      MaxSize: 2,
+      DesiredCapacity: 1,
+      VPCZoneIdentifier: network.subnetIds.join(','),
+    });
+  }
+
+  /** The image id behind a public ECS-optimised AMI parameter (without its `/image_id`). */
+  function publicAmi(path: string): string {
+    const ami = ECS_OPTIMIZED_AMIS[`/aws/service/ecs/optimized-ami/amazon-linux-2023/${path}`];
+    if (!ami) throw new Error(`no public AMI ${path}`);
+    return ami.imageId;
+  }
+
+  it('refuses a Graviton instance type with the x86_64 ECS AMI, as Auto Scaling does', async () => {
+    // Prepare
+    const x86Ami = publicAmi('recommended');
+    const templateId = await templateWith('graviton-x86', 'm7g.large', x86Ami);
+
+    // Act
+    const refused = await errorOf(asg.send(groupFrom('graviton-x86', templateId)));
+
+    // Assess
+    expect(refused.name).toBe('ValidationError');
+    expect(refused.message).toBe(
+      "You must use a valid fully-formed launch template. The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.",
+    );
+    expect(
+      (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['graviton-x86'] })))
+        .AutoScalingGroups,
+    ).toEqual([]);
+  });
+
+  it('refuses an x86_64 type with the arm64 AMI, and launches each type from its own AMI', async () => {
+    // Prepare
+    const armAmi = publicAmi('arm64/recommended');
+    const x86Ami = publicAmi('recommended');
+    const mismatched = await templateWith('x86-arm', 't3.medium', armAmi);
+    const graviton = await templateWith('graviton-arm', 't4g.medium', armAmi);
+    const intel = await templateWith('x86-x86', 'c7i.large', x86Ami);
+
+    // Act
+    const refused = await errorOf(asg.send(groupFrom('x86-arm', mismatched)));
+    await asg.send(groupFrom('graviton-arm', graviton));
+    await asg.send(groupFrom('x86-x86', intel));
+
+    // Assess
+    expect(refused.message).toContain(
+      "The architecture 'x86_64' of the specified instance type does not match the architecture 'arm64' of the specified AMI.",
+    );
+    const described = await asg.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['graviton-arm', 'x86-x86'] }),
+    );
+    expect(described.AutoScalingGroups?.map((group) => group.Instances?.length)).toEqual([1, 1]);
   });
 });
 

@@ -30,7 +30,9 @@ import { findLaunchTemplate } from './ec2/launch-templates';
 import type { Subnet } from './ec2/model';
 import { createNetworkInterface, releaseNetworkInterface } from './ec2/network-interfaces';
 import { deregisterContainerInstance, registerContainerInstance } from './ecs/container-instances';
+import { roleNameOfInstanceProfile } from './iam/instance-profiles';
 import { InputReader, type InvalidInput, isoTimestamp, paginate } from './operation-input';
+import { publicAmiArchitecture } from './ssm';
 
 const error = (code: string, message: string) => new AwsError(code, message, 400);
 const validationError: InvalidInput = (message) => error('ValidationError', message);
@@ -66,6 +68,31 @@ function clusterNameFromUserData(userData: string | undefined): string | undefin
   );
 }
 
+/**
+ * An instance type's architecture by EC2's naming convention: an option `g` after the generation
+ * marks Graviton (m7g, c7gn, t4g…), as does the `a1` family; the rest is x86_64.
+ */
+function instanceTypeArchitecture(instanceType: string): 'x86_64' | 'arm64' {
+  const family = instanceType.split('.')[0] ?? '';
+  const options = /^[a-z]+\d+([a-z-]*)$/.exec(family)?.[1] ?? '';
+  return family === 'a1' || options.includes('g') ? 'arm64' : 'x86_64';
+}
+
+/**
+ * Auto Scaling validates a group's launch template when the group is created or updated: an AMI whose
+ * architecture is not the instance type's is refused with EC2's message
+ * (docs/aws-facts.md#task-definitions-ami-architecture-and-derived-names). AMIs the simulator does not
+ * know are let through.
+ */
+function checkArchitecture(instanceType: string, imageId: string | undefined): void {
+  const image = imageId === undefined ? undefined : publicAmiArchitecture(imageId);
+  const instance = instanceTypeArchitecture(instanceType);
+  if (image === undefined || image === instance) return;
+  throw validationError(
+    `You must use a valid fully-formed launch template. The architecture '${instance}' of the specified instance type does not match the architecture '${image}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.`,
+  );
+}
+
 function readLaunchTemplate(ctx: SimContext, r: InputReader) {
   const given = r.object('LaunchTemplate');
   if (!given)
@@ -83,6 +110,7 @@ function readLaunchTemplate(ctx: SimContext, r: InputReader) {
     );
   }
   const data = new InputReader(template.data, validationError);
+  checkArchitecture(data.string('InstanceType') ?? 't3.micro', data.string('ImageId'));
   return {
     reference: {
       LaunchTemplateId: template.id,
@@ -97,13 +125,17 @@ function readLaunchTemplate(ctx: SimContext, r: InputReader) {
 }
 
 /**
- * The role of the template's instance profile, which the ECS agent registers as (its `awsvpcTrunking`
- * setting counts). The simulator keeps no instance profiles: a profile's role has its name.
+ * The role of the launch template's instance profile, which the ECS agent registers as (its
+ * `awsvpcTrunking` setting counts): a profile of the IAM API's its role, a template's the role of its
+ * name (services/iam/instance-profiles.ts).
  */
 function instanceProfileRoleArn(ctx: SimContext, data: InputReader): string | undefined {
   const profile = data.object('IamInstanceProfile');
   const arn = profile?.string('Arn');
-  const name = arn ? arn.slice(arn.lastIndexOf('/') + 1) : profile?.string('Name');
+  const name = roleNameOfInstanceProfile(
+    ctx,
+    arn ? arn.slice(arn.lastIndexOf('/') + 1) : (profile?.string('Name') ?? ''),
+  );
   if (!name) return undefined;
   return ctx.iam.role(name)?.roleArn ?? `arn:aws:iam::${ctx.accountId}:role/${name}`;
 }

@@ -45,6 +45,16 @@ export const ECS_OPTIMIZED_AMIS: Record<string, PublicAmi> = {
   },
 };
 
+/**
+ * The architecture of one of the public ECS-optimised AMIs (named `…-x86_64…` or `…-arm64…`), or
+ * undefined for an AMI the simulator does not know (it keeps no image catalogue).
+ */
+export function publicAmiArchitecture(imageId: string): 'x86_64' | 'arm64' | undefined {
+  const ami = Object.values(ECS_OPTIMIZED_AMIS).find((candidate) => candidate.imageId === imageId);
+  if (!ami) return undefined;
+  return ami.imageName.includes('arm64') ? 'arm64' : 'x86_64';
+}
+
 /** Fixed so `LastModifiedDate` does not move between calls (public parameters change rarely). */
 const PUBLISHED_AT = Date.UTC(2025, 0, 1);
 
