@@ -143,11 +143,7 @@ export function defineStep<E extends StepEvent, T>(
       let current = environment;
       try {
         if (tracked && environment.progress.currentStep !== stepName) {
-          current = await repository.update(
-            environment.id,
-            { owner: event.execution },
-            { progress: { ...environment.progress, currentStep: stepName } },
-          );
+          current = await recordStart(repository, environment, event, stepName);
         }
         const result = await definition.run(event, { environment: current, ref, store: repository });
         const done = tracked || (definition.isDone?.(result.output) ?? false);
@@ -168,6 +164,38 @@ export function defineStep<E extends StepEvent, T>(
         throw classify(stepName, error);
       }
     });
+}
+
+/**
+ * Names the step as the current one. Conditional on the version it read, like `recordFinish`: a
+ * sibling branch may have recorded its finish since, and writing back the older progress would
+ * drop that completion. A lost race reads again.
+ */
+async function recordStart(
+  repository: EnvironmentStore,
+  before: StoredEnvironment,
+  event: StepEvent,
+  stepName: string,
+): Promise<StoredEnvironment> {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pauseBeforeRetry(attempt);
+    const latest = attempt === 0 ? before : await repository.get(before.id);
+    if (!latest || latest.owner !== event.execution) throw new NotOwner(event.environmentId, event.execution);
+    try {
+      return await repository.update(
+        latest.id,
+        { owner: event.execution, version: latest.version },
+        { progress: { ...latest.progress, currentStep: stepName } },
+      );
+    } catch (error) {
+      if (!(error instanceof StaleVersionError)) throw error;
+    }
+  }
+  throw new TransientError({
+    step: stepName,
+    code: 'ProgressContention',
+    message: 'could not record progress after repeated concurrent writes',
+  });
 }
 
 async function recordFinish<E extends StepEvent, T>(
