@@ -36,11 +36,12 @@ import {
 import { required } from '../domain/required';
 import { ENDPOINT_PORT, type EndpointType, type PlannedEndpoint } from '../domain/vpc-endpoints';
 import { hasCode } from './errors';
+import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoint come from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_EC2`). */
-const defaultEc2 = /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client({}));
+const defaultEc2 = /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client(stepCallsToThrottledApis));
 
 /** The tag network.ts finds its pieces by (`berth:part`); the endpoints use it the same way. */
 const TAG_PART = 'berth:part';

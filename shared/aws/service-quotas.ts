@@ -28,10 +28,11 @@ import {
   type AccountQuotaSnapshot,
   ZERO_ACCOUNT_USAGE,
 } from '../domain/usage';
+import { requestCalls } from './retry-budget';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_SERVICE_QUOTAS`, `…_EC2`). */
-const defaultServiceQuotas = /* @__PURE__ */ new ServiceQuotasClient({});
-const defaultEc2 = /* @__PURE__ */ new EC2Client({});
+const defaultServiceQuotas = /* @__PURE__ */ new ServiceQuotasClient(requestCalls);
+const defaultEc2 = /* @__PURE__ */ new EC2Client(requestCalls);
 
 /** How long a read is reused (milliseconds). */
 export const ACCOUNT_QUOTA_TTL_MS = 30_000;

@@ -2,8 +2,11 @@
  * The SDK retry budgets of shared/aws/retry-budget.ts: what a client built with each resolves to, that
  * a step's EC2 call outlasts a run of throttled answers that the SDK's default gives up on, and that
  * each step budget's worst-case throttling backoff leaves room in the shortest step timeout of
- * infra/functions/steps.js (docs/aws-facts.md#throttling-at-scale-retry-budgets).
+ * infra/functions/steps.js, and that no client of shared/aws is built without one
+ * (docs/aws-facts.md#throttling-at-scale-retry-budgets).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ec2 } from '@berth/aws-sim/services/ec2';
 import {
@@ -15,6 +18,7 @@ import {
 import { type SimulatedAws, startAws } from './simulated-aws';
 
 const stepFunctions = require('../../infra/functions/steps.js') as Record<string, { timeout: number }>;
+const SHARED_AWS = path.join(__dirname, '..', '..', 'shared', 'aws');
 
 /** The SDK's throttling backoff before retry i (0-based): full jitter under min(1 s × 2^i, 20 s). */
 function worstCaseThrottledWaitSeconds(budget: RetryBudget): number {
@@ -110,6 +114,26 @@ describe('SDK retry budgets', () => {
     expect(failure?.name).toBe('InternalError');
     expect(failure?.$metadata?.attempts).toBe(stepCalls.maxAttempts);
     budgeted.destroy();
+  });
+
+  it('builds every SDK client of shared/aws with a budget, never with the bare defaults', () => {
+    // Prepare
+    const modules = readdirSync(SHARED_AWS).filter((file) => file.endsWith('.ts'));
+
+    // Act
+    const bare = modules.flatMap((file) => {
+      const source = readFileSync(path.join(SHARED_AWS, file), 'utf8');
+      return [...source.matchAll(/new (\w+Client)\((\{\s*\})?\)/g)].map((match) => `${file}: ${match[0]}`);
+    });
+    const budgeted = modules.filter((file) =>
+      /new \w+Client\((stepCallsToThrottledApis|stepCalls|requestCalls|sqsConfig)\)/.test(
+        readFileSync(path.join(SHARED_AWS, file), 'utf8'),
+      ),
+    );
+
+    // Assess
+    expect(bare).toEqual([]);
+    expect(budgeted.length).toBeGreaterThanOrEqual(10);
   });
 
   it("keeps each step budget's worst-case throttling wait within 60% of the shortest step timeout", () => {
