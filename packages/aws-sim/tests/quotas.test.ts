@@ -15,6 +15,14 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
+import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateRuleCommand,
@@ -29,6 +37,7 @@ import {
   ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
 import { ec2 as ec2Service } from '../src/services/ec2';
+import { ecs as ecsService } from '../src/services/ecs';
 import { elbv2 as elbv2Service } from '../src/services/elbv2';
 import { serviceQuotas } from '../src/services/service-quotas';
 import { arn, asRole } from './iam-session';
@@ -38,9 +47,11 @@ let services: SimulatedServices;
 let ec2: EC2Client;
 let elbv2: ElasticLoadBalancingV2Client;
 let quotas: ServiceQuotasClient;
+let ecs: ECSClient;
 
 beforeAll(async () => {
-  services = await startServices([ec2Service, elbv2Service, serviceQuotas]);
+  services = await startServices([ec2Service, elbv2Service, ecsService, serviceQuotas]);
+  ecs = new ECSClient(services.clientConfig);
   ec2 = new EC2Client(services.clientConfig);
   elbv2 = new ElasticLoadBalancingV2Client(services.clientConfig);
   quotas = new ServiceQuotasClient(services.clientConfig);
@@ -54,6 +65,7 @@ afterAll(async () => {
   ec2.destroy();
   elbv2.destroy();
   quotas.destroy();
+  ecs.destroy();
   await services.running.close();
 });
 
@@ -423,5 +435,77 @@ describe('ELBv2 quotas', () => {
       'TooManyRulesException',
     ]);
     expect(secondBalancer.status).toBe(400);
+  });
+});
+
+describe('Fargate vCPU quota', () => {
+  /** A cluster and a Fargate task definition of half a vCPU, in the test network. */
+  async function halfVcpuTasks(): Promise<{ taskDefinition: string; subnets: string[] }> {
+    const { subnetIds } = await network();
+    await ecs.send(new CreateClusterCommand({ clusterName: 'quota', capacityProviders: ['FARGATE'] }));
+    const registered = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'quota-half',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '512',
+        memory: '1024',
+        containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }],
+      }),
+    );
+    return {
+      taskDefinition: registered.taskDefinition?.taskDefinitionArn ?? '',
+      subnets: subnetIds.slice(0, 2),
+    };
+  }
+
+  it('answers a RunTask failure past the vCPU quota with ECS’s reason', async () => {
+    // Prepare: one vCPU is two tasks of half a vCPU.
+    await control('PUT', '/_local/quotas', { quotas: { 'fargate/L-3032A538': 1 } });
+    const { taskDefinition, subnets } = await halfVcpuTasks();
+
+    // Act
+    const answer = await ecs.send(
+      new RunTaskCommand({
+        cluster: 'quota',
+        taskDefinition,
+        launchType: 'FARGATE',
+        count: 3,
+        networkConfiguration: { awsvpcConfiguration: { subnets } },
+      }),
+    );
+
+    // Assess
+    expect(answer.tasks).toHaveLength(2);
+    expect(answer.failures?.map((failure) => failure.reason)).toEqual([
+      'You’ve reached the limit on the number of vCPUs you can run concurrently',
+    ]);
+  });
+
+  it('leaves a service short of its desired count with the service event AWS shows', async () => {
+    // Prepare
+    await control('PUT', '/_local/quotas', { quotas: { 'fargate/L-3032A538': 1 } });
+    const { taskDefinition, subnets } = await halfVcpuTasks();
+
+    // Act
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'quota',
+        serviceName: 'web',
+        taskDefinition,
+        desiredCount: 3,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets } },
+      }),
+    );
+    await waitAwsSeconds(5);
+    const described = await ecs.send(new DescribeServicesCommand({ cluster: 'quota', services: ['web'] }));
+
+    // Assess
+    const service = described.services?.[0];
+    expect(service?.runningCount ?? 0).toBeLessThanOrEqual(2);
+    expect(service?.events?.map((event) => event.message)).toContainEqual(
+      '(service web) was unable to place a task. Reason: You’ve reached the limit on the number of vCPUs you can run concurrently.',
+    );
   });
 });

@@ -8,7 +8,7 @@
  * State lives beside the resource store, one per simulator, and a reset forgets the overrides and
  * turns enforcement back on.
  */
-import { AwsError, type ResourceStore, type SimContext } from '../kernel';
+import { AwsError, type ResourceStore, type SimContext, type SimResource } from '../kernel';
 
 export interface QuotaDefinition {
   /** Service Quotas' service code (`vpc`, `ec2`, `elasticloadbalancing`, `fargate`). */
@@ -226,4 +226,64 @@ export function requireWithinQuota(
 /** True while quotas are enforced (other services check it before a count that costs a scan). */
 export function quotasEnforced(ctx: Pick<SimContext, 'store'>): boolean {
   return stateOf(ctx).enforce;
+}
+
+/**
+ * ECS's reason when a Fargate task would take the account past its vCPU quota: a RunTask `failures`
+ * entry, and the service event "service X was unable to place a task. Reason: …" (ECS troubleshooting,
+ * service event messages). docs/aws-facts.md#account-quotas-and-the-service-quotas-api
+ */
+export const FARGATE_VCPU_LIMIT_REASON =
+  'You’ve reached the limit on the number of vCPUs you can run concurrently';
+
+interface FargateTaskShape {
+  launchType?: string;
+  capacityProviderName?: string;
+  cpu?: string;
+  stoppedAt?: number;
+}
+
+function fargateQuotaCode(task: { launchType?: string; capacityProviderName?: string }): string | undefined {
+  if (task.capacityProviderName === 'FARGATE_SPOT') return 'L-36FBB829';
+  if (task.capacityProviderName === 'FARGATE' || task.launchType === 'FARGATE') return 'L-3032A538';
+  return undefined;
+}
+
+const vcpusOf = (cpu: string | undefined) => Number(cpu ?? '0') / 1024 || 0;
+
+/**
+ * ECS's refusal reason when starting `task` (its launch type or first capacity provider, and its
+ * task-level cpu units) would take the Fargate vCPUs running at `at` past their quota; undefined
+ * when it fits, for tasks on EC2, and while quotas are not enforced.
+ */
+export function fargateVcpuRefusal(
+  ctx: Pick<SimContext, 'store'>,
+  task: { launchType?: string; capacityProviderName?: string; cpu?: string },
+  at: number,
+): string | undefined {
+  const quotaCode = fargateQuotaCode(task);
+  if (!quotaCode || !quotasEnforced(ctx)) return undefined;
+  const running = ctx.store
+    .list<FargateTaskShape & SimResource>('ecs-task')
+    .filter(
+      (other) =>
+        (other.stoppedAt === undefined || other.stoppedAt > at) && fargateQuotaCode(other) === quotaCode,
+    )
+    .reduce((sum, other) => sum + vcpusOf(other.cpu), 0);
+  const definition = quotaDefinition('fargate', quotaCode);
+  if (!definition) return undefined;
+  return running + vcpusOf(task.cpu) > appliedValue(ctx, definition) ? FARGATE_VCPU_LIMIT_REASON : undefined;
+}
+
+/** What `fargateVcpuRefusal` needs of a task about to start, from ECS's placement and task definition. */
+export function fargateTaskOf(
+  placement: { launchType?: string; capacityProviderStrategy: ReadonlyArray<{ capacityProvider: string }> },
+  definition: { body: Record<string, unknown> },
+): { launchType?: string; capacityProviderName?: string; cpu?: string } {
+  const provider = placement.capacityProviderStrategy[0]?.capacityProvider;
+  return {
+    ...(placement.launchType ? { launchType: placement.launchType } : {}),
+    ...(provider ? { capacityProviderName: provider } : {}),
+    ...(typeof definition.body.cpu === 'string' ? { cpu: definition.body.cpu } : {}),
+  };
 }

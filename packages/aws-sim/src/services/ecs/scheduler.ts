@@ -4,6 +4,7 @@
  * tasks exiting, deployments completing or tripping the circuit breaker) — no timers.
  */
 import type { SimContext } from '../../kernel';
+import { fargateTaskOf, fargateVcpuRefusal } from '../quotas';
 import { chooseContainerInstance } from './container-instances';
 import {
   type ClusterResource,
@@ -107,6 +108,12 @@ function scaleTo(ctx: SimContext, service: EcsServiceResource, at: number): void
     const choice = chooseContainerInstance(ctx, cluster, { placement: service.placement, definition }, at);
     if (choice.kind === 'no-instance' || choice.kind === 'no-eni') {
       addPlacementFailure(ctx, service, at, choice);
+      break;
+    }
+    const overQuota = fargateVcpuRefusal(ctx, fargateTaskOf(service.placement, definition), at);
+    if (overQuota) {
+      const message = `was unable to place a task. Reason: ${overQuota}.`;
+      if (!service.events[0]?.message.endsWith(message)) addEvent(ctx, service, at, message);
       break;
     }
     const task = launchTask(ctx, {

@@ -4,6 +4,7 @@
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { epochSeconds, paginate } from '../operation-input';
+import { fargateTaskOf, fargateVcpuRefusal } from '../quotas';
 import { chooseContainerInstance } from './container-instances';
 import {
   arnPrefix,
@@ -128,6 +129,11 @@ export function runTask(input: OperationInput, ctx: SimContext) {
     }
     if (choice.kind === 'no-instance') {
       failures.push({ arn: cluster.arn, reason: 'ATTRIBUTE' });
+      continue;
+    }
+    const overQuota = fargateVcpuRefusal(ctx, fargateTaskOf(placement, definition), at);
+    if (overQuota) {
+      failures.push({ arn: cluster.arn, reason: overQuota });
       continue;
     }
     tasks.push(
