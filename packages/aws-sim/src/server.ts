@@ -25,6 +25,8 @@
  *                                           subnet-address and per-instance ENI limits (services/capacity.ts)
  *   GET  /_local/health-checks              { securityGroups }   PUT { securityGroups: false } makes ELB health
  *                                           checks ignore security groups (on by default, as on AWS)
+ *   GET  /_local/strictness                 { exactTaskFamily, taskDefinitionSize, amiArchitecture }   PUT any
+ *                                           of them false to relax that AWS rule (services/strictness.ts)
  *
  * Signatures are not verified. Credentials issued by `/_local/iam/credentials` act as their role and
  * are held to its policies (iam/identities.ts); any other access key is the account's operator.
@@ -39,6 +41,7 @@ import { capacitySettings, updateCapacitySettings } from './services/capacity';
 import { egressEnforced, setEgressEnforced } from './services/ec2/vpc-endpoints';
 import { recordedEvents } from './services/eventbridge';
 import { services as registeredServices } from './services/index';
+import { strictness, updateStrictness } from './services/strictness';
 import { Simulator, type SimulatorOptions } from './simulator';
 
 export interface StartOptions extends SimulatorOptions {
@@ -298,6 +301,15 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
       setSecurityGroupHealthChecks(sim.ctx, securityGroups);
       return jsonResponse(200, { securityGroups });
     }
+    case 'GET /_local/strictness':
+      return jsonResponse(200, strictness(sim.ctx));
+    case 'PUT /_local/strictness':
+      try {
+        return jsonResponse(200, updateStrictness(sim.ctx, jsonBody(request)));
+      } catch (error) {
+        if (error instanceof HttpProblem) throw error;
+        throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
+      }
   }
   const faultId = /^DELETE \/_local\/faults\/([^/]+)$/.exec(route)?.[1];
   if (faultId) {

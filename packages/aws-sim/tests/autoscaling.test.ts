@@ -285,6 +285,26 @@ describe('AMI architecture', () => {
     );
     expect(described.AutoScalingGroups?.map((group) => group.Instances?.length)).toEqual([1, 1]);
   });
+
+  it('launches from a mismatched template when /_local/strictness switches amiArchitecture off', async () => {
+    // Prepare
+    const templateId = await templateWith('graviton-x86', 'm7g.large', publicAmi('recommended'));
+    const strictness = (amiArchitecture: boolean) =>
+      fetch(`${services.running.url}/_local/strictness`, {
+        method: 'PUT',
+        body: JSON.stringify({ amiArchitecture }),
+      });
+
+    // Act
+    await strictness(false);
+    await asg.send(groupFrom('graviton-x86', templateId)).finally(() => strictness(true));
+
+    // Assess
+    const described = await asg.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['graviton-x86'] }),
+    );
+    expect(described.AutoScalingGroups?.[0]?.Instances).toHaveLength(1);
+  });
 });
 
 describe('EC2 capacity providers', () => {

@@ -456,6 +456,38 @@ describe('task definitions', () => {
     expect(accepted.taskDefinition?.revision).toBe(1);
   });
 
+  it('matches a family prefix and takes any size again with /_local/strictness switched off', async () => {
+    // Prepare
+    const web = await registerWeb();
+    const strictness = (body: Record<string, boolean>) =>
+      fetch(`${services.running.url}/_local/strictness`, { method: 'PUT', body: JSON.stringify(body) });
+    const refused = await strictness({ exactTaskFamily: 'no' as unknown as boolean });
+
+    // Act
+    const relaxed = await (await strictness({ exactTaskFamily: false, taskDefinitionSize: false })).json();
+    const byPrefix = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'berth-dev' }));
+    const big = await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'berth-dev-big',
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'nginx',
+            memory: 128,
+            environment: [{ name: 'P', value: 'x'.repeat(70_000) }],
+          },
+        ],
+      }),
+    );
+    await strictness({ exactTaskFamily: true, taskDefinitionSize: true });
+
+    // Assess
+    expect(refused.status).toBe(400);
+    expect(relaxed).toEqual({ exactTaskFamily: false, taskDefinitionSize: false, amiArchitecture: true });
+    expect(byPrefix.taskDefinitionArns).toEqual([web]);
+    expect(big.taskDefinition?.revision).toBe(1);
+  });
+
   it('refuses to run a task from a revision submitted for deletion', async () => {
     await createCluster();
     const arn = await registerWeb();

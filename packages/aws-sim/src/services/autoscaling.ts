@@ -33,6 +33,7 @@ import { deregisterContainerInstance, registerContainerInstance } from './ecs/co
 import { roleNameOfInstanceProfile } from './iam/instance-profiles';
 import { InputReader, type InvalidInput, isoTimestamp, paginate } from './operation-input';
 import { publicAmiArchitecture } from './ssm';
+import { strictness } from './strictness';
 
 const error = (code: string, message: string) => new AwsError(code, message, 400);
 const validationError: InvalidInput = (message) => error('ValidationError', message);
@@ -110,7 +111,9 @@ function readLaunchTemplate(ctx: SimContext, r: InputReader) {
     );
   }
   const data = new InputReader(template.data, validationError);
-  checkArchitecture(data.string('InstanceType') ?? 't3.micro', data.string('ImageId'));
+  if (strictness(ctx).amiArchitecture) {
+    checkArchitecture(data.string('InstanceType') ?? 't3.micro', data.string('ImageId'));
+  }
   return {
     reference: {
       LaunchTemplateId: template.id,

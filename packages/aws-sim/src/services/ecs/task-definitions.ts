@@ -7,6 +7,7 @@
  */
 import type { OperationInput, SimContext } from '../../kernel';
 import { epochSeconds, InputReader, paginate } from '../operation-input';
+import { strictness } from '../strictness';
 import {
   arnPrefix,
   clientException,
@@ -117,7 +118,7 @@ function taskDefinitionOutput(definition: TaskDefinitionResource) {
 
 export function registerTaskDefinition(input: OperationInput, ctx: SimContext) {
   const size = Buffer.byteLength(JSON.stringify(input), 'utf8');
-  if (size > MAX_TASK_DEFINITION_BYTES) {
+  if (size > MAX_TASK_DEFINITION_BYTES && strictness(ctx).taskDefinitionSize) {
     throw clientException(
       `Actual length: '${size}'. Max allowed length is '${MAX_TASK_DEFINITION_BYTES}' bytes.`,
     );
@@ -293,7 +294,13 @@ export function listTaskDefinitions(input: OperationInput, ctx: SimContext) {
   const status = r.string('status') ?? 'ACTIVE';
   const arns = existingDefinitions(ctx)
     .filter((definition) => definition.status === status)
-    .filter((definition) => family === undefined || definition.family === family)
+    .filter(
+      (definition) =>
+        family === undefined ||
+        (strictness(ctx).exactTaskFamily
+          ? definition.family === family
+          : definition.family.startsWith(family)),
+    )
     .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision)
     .map((definition) => definition.arn);
   if (r.string('sort') === 'DESC') arns.reverse();
