@@ -1,7 +1,8 @@
 /**
  * Updates of the environment-wide settings on the simulated AWS (shared/domain/patch.ts
- * APPLIED_FIELDS): each changed field is read back from AWS after the update reports READY, and a
- * field AWS cannot change in place is refused before anything is written.
+ * APPLIED_FIELDS): each changed field is read back from AWS after the update reports READY, the step
+ * run a second time changes nothing, and a field AWS cannot change in place is refused before
+ * anything is written.
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -31,9 +32,23 @@ let ecs: ECSClient;
 let elb: ElasticLoadBalancingV2Client;
 let autoScaling: AutoScalingClient;
 let counter = 0;
+/** The answers of update-settings' first and repeated run, per update. */
+const runs: [unknown, unknown][] = [];
 
 beforeAll(async () => {
-  stack = await startWorkflowStack({ timeScale: 0.0005 });
+  // update-settings runs twice in a row, as when its answer is lost and Step Functions retries it.
+  stack = await startWorkflowStack({
+    timeScale: 0.0005,
+    wrap: (key, handler) =>
+      key !== 'updateSettings'
+        ? handler
+        : async (event, context) => {
+            const first = await handler(event, context);
+            const second = await handler(event, context);
+            runs.push([first, second]);
+            return second;
+          },
+  });
   const config = {
     endpoint: stack.simulator.url,
     region: 'us-east-1',
@@ -154,6 +169,8 @@ it('applies new ingress CIDRs, idle timeout and Container Insights, then reports
   expect(await albIngress(environment.id)).toEqual({ 80: allowed, 443: allowed });
   expect(await idleTimeout(updated)).toBe('300');
   expect(await containerInsights(updated)).toBe('disabled');
+  expect(runs.at(-1)).toEqual([{ changed: ['cluster.containerInsights'] }, { changed: [] }]);
+  expect(updated.progress.completedSteps.map((step) => step.step)).toContain('update-settings');
   await teardown(caller, environment.id);
 });
 
@@ -176,6 +193,7 @@ it('resizes the EC2 capacity’s Auto Scaling group, then reports READY', async 
   expect(updated.error).toBeUndefined();
   expect(updated.status).toBe('READY');
   expect(await groupSize(environment.id)).toEqual({ min: 2, max: 5, desired: 3 });
+  expect(runs.at(-1)).toEqual([{ changed: ['cluster.ec2'] }, { changed: [] }]);
   await teardown(caller, environment.id);
 });
 
