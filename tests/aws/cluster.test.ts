@@ -25,6 +25,8 @@ import {
 
 /** The AMI the simulated SSM answers for the Amazon Linux 2023 ECS-optimised parameter. */
 const SSM_AMI = 'ami-0a1b2c3d4e5f60001';
+/** The same for the arm64 parameter, which Graviton instance types take. */
+const SSM_ARM64_AMI = 'ami-0a1b2c3d4e5f60002';
 
 const EC2_CLUSTER = {
   capacity: 'EC2' as const,
@@ -156,6 +158,41 @@ describe('ensureEc2Capacity', () => {
     );
   });
 
+  it('launches a Graviton instance type from the arm64 ECS-optimised AMI, which the group accepts', async () => {
+    // Prepare
+    const env = environment('env-01J000000000000000000EC208');
+    const spec = parseSpec({
+      cluster: { ...EC2_CLUSTER, ec2: { ...EC2_CLUSTER.ec2, instanceType: 't4g.medium' } },
+    });
+    const ec2 = spec.cluster.ec2;
+    if (!ec2) throw new Error('the spec has no ec2 capacity');
+    const cluster = await ensureCluster(env, spec.cluster, tagsOf(env), aws.clients);
+
+    // Act: the simulated Auto Scaling refuses a template whose AMI architecture is not the type's.
+    const capacity = await ensureEc2Capacity(
+      env,
+      ec2,
+      {
+        clusterName: cluster.clusterName,
+        subnetIds: aws.network.subnetIds,
+        securityGroupId: aws.network.securityGroupId,
+        instanceProfileArn: INSTANCE_PROFILE_ARN,
+        tags: tagsOf(env),
+      },
+      aws.clients,
+    );
+
+    // Assess
+    const { LaunchTemplateVersions = [] } = await aws.clients.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: capacity.launchTemplateId }),
+    );
+    expect(LaunchTemplateVersions[0]?.LaunchTemplateData?.ImageId).toBe(SSM_ARM64_AMI);
+    const { AutoScalingGroups = [] } = await aws.clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ec2CapacityName(cluster.clusterName)] }),
+    );
+    expect(AutoScalingGroups[0]?.Instances).toHaveLength(2);
+  });
+
   it('uses the AMI the spec names instead of the SSM parameter', async () => {
     const { capacity } = await provisionEc2('env-01J000000000000000000EC202', 'ami-0123456789abcdef0');
 
@@ -262,10 +299,13 @@ describe('teardownClusterPass', () => {
     expect(tagged['ecs-capacity-provider'] ?? []).toEqual([]);
     // ECS keeps INACTIVE clusters and task definitions visible for a while, as AWS does.
     expect((tagged['ecs-cluster'] ?? []).filter((resource) => resource.status !== 'INACTIVE')).toEqual([]);
-    const { taskDefinitionArns = [] } = await aws.clients.ecs.send(
-      new ListTaskDefinitionsCommand({ familyPrefix: `${cluster.clusterName}-`, status: 'ACTIVE' }),
-    );
-    expect(taskDefinitionArns).toEqual([]);
+    // ListTaskDefinitions takes the exact family: neither an ACTIVE nor an INACTIVE revision is left.
+    for (const status of ['ACTIVE', 'INACTIVE'] as const) {
+      const { taskDefinitionArns = [] } = await aws.clients.ecs.send(
+        new ListTaskDefinitionsCommand({ familyPrefix: names.taskFamily(env, service.name), status }),
+      );
+      expect(taskDefinitionArns).toEqual([]);
+    }
   });
 
   it('deletes a Fargate cluster in one pass, and a further pass is done too', async () => {
