@@ -140,7 +140,8 @@ export const APPLIED_FIELDS: Readonly<Record<string, string>> = {
   'services[].image': 'prepare-service: a new task definition revision',
   'services[].cpu': 'prepare-service: a new task definition revision',
   'services[].memory': 'prepare-service: a new task definition revision',
-  'services[].port': 'prepare-service and create-routing: the container port and its target',
+  'services[].port':
+    'prepare-service, create-routing, create-service and close-service-ports: the container port, its rule from the load balancer group, the target',
   'services[].environment': 'prepare-service: a new task definition revision',
   'services[].secrets': 'create-execution-role and prepare-service: the role policy and a new revision',
   'services[].taskRoleArn': 'prepare-service: a new task definition revision',
