@@ -170,6 +170,19 @@ describe('quota-aware admission', () => {
     expect((await usage.getUsage(scope())).vpcs).toBe(4);
   });
 
+  it('gives the reservation back when the workflow cannot start (a refusal at request time)', async () => {
+    // Prepare
+    await created('one');
+    workflows.failNextStart = true;
+
+    // Act
+    const refused = await rejection(createEnvironment(deps, member, request('two')));
+
+    // Assess
+    expect(STATUS_OF[refused.kind]).toBe(503);
+    expect((await usage.getUsage(scope())).vpcs).toBe(1);
+  });
+
   it('counts raised quotas: Service Quotas says 6, so a fifth environment fits', async () => {
     // Prepare: each environment has an internet gateway too, and the default VPC one.
     await setQuotas({ 'vpc/L-F678F1CE': 6, 'vpc/L-A4707A72': 6 });
