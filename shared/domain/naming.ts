@@ -128,7 +128,7 @@ export function awsNameProblem(name: string, rule: AwsNameRule): string | undefi
   if (name.length > rule.max)
     return `${rule.what} derived from it (${name}) would exceed ${rule.max} characters`;
   if (!rule.pattern.test(name)) return `${rule.what} derived from it (${name}) may hold only ${rule.allowed}`;
-  if (rule.reservedPrefix !== undefined && name.toLowerCase().startsWith(rule.reservedPrefix)) {
+  if (rule.reservedPrefix !== undefined && name.startsWith(rule.reservedPrefix)) {
     return `${rule.what} derived from it (${name}) would begin with "${rule.reservedPrefix}", which AWS reserves`;
   }
   return undefined;

@@ -94,7 +94,7 @@ describe('derived AWS names', () => {
 
   it.each([
     ['loadBalancer', '-shop', 'may hold only letters, digits and inner hyphens'],
-    ['loadBalancer', 'Internal-Shop', 'would begin with "internal-"'],
+    ['loadBalancer', 'internal-Shop', 'would begin with "internal-"'],
     ['targetGroup', 'a'.repeat(33), 'would exceed 32 characters'],
     ['taskFamily', 'shop.web', 'may hold only letters, digits, hyphens and underscores'],
     ['logGroup', '/berth/team/shop/web?', 'may hold only'],

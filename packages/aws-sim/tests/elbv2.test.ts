@@ -157,6 +157,45 @@ describe('load balancers', () => {
     expect(duplicate.name).toBe('DuplicateLoadBalancerNameException');
   });
 
+  it.each(['internal-shop', '-shop', 'shop-', 'a'.repeat(33), 'shop_web'])(
+    'refuses the load balancer name %s with ValidationError, as ELBv2 does',
+    async (name) => {
+      // Act
+      const failure = await errorOf(
+        client.send(new CreateLoadBalancerCommand({ Name: name, Subnets: network.subnetIds })),
+      );
+
+      // Assess
+      expect(failure.name).toBe('ValidationError');
+      expect(failure.message).toMatch(/internal-|maximum of 32 characters/);
+    },
+  );
+
+  it.each(['-web', 'web-', 'b'.repeat(33), 'web.api'])(
+    'refuses the target group name %s with ValidationError, and accepts one starting with internal-',
+    async (name) => {
+      // Act
+      const failure = await errorOf(
+        client.send(
+          new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: network.vpcId }),
+        ),
+      );
+      const accepted = await client.send(
+        new CreateTargetGroupCommand({
+          Name: 'internal-web',
+          Protocol: 'HTTP',
+          Port: 80,
+          VpcId: network.vpcId,
+        }),
+      );
+
+      // Assess
+      expect(failure.name).toBe('ValidationError');
+      expect(failure.message).toContain('maximum of 32 characters');
+      expect(accepted.TargetGroups?.[0]?.TargetGroupName).toBe('internal-web');
+    },
+  );
+
   it('needs subnets in two zones', async () => {
     const failure = await errorOf(
       client.send(new CreateLoadBalancerCommand({ Name: 'one-zone', Subnets: [network.subnetIds[0]] })),
