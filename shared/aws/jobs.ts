@@ -299,6 +299,9 @@ export async function deleteSchedule(
 // Queues and pipes
 // ---------------------------------------------------------------------------------------------
 
+/** SQS's VisibilityTimeout when a queue is created without one (CreateQueue, "Attributes"). */
+const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+
 /** A queue with these attributes, tagged at creation; an existing one gets the attributes set. */
 async function ensureQueue(
   name: string,
@@ -341,9 +344,8 @@ export async function ensureQueueJob(
     deadLetter = await ensureQueue(jobNames.deadLetterQueue(env, job.name), {}, options.tags, clients.sqs);
   }
   const attributes: Record<string, string> = {
-    ...(visibilityTimeoutSeconds !== undefined
-      ? { VisibilityTimeout: String(visibilityTimeoutSeconds) }
-      : {}),
+    // Always sent: an update that drops the field puts the queue back to SQS's default, not the old value.
+    VisibilityTimeout: String(visibilityTimeoutSeconds ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS),
     ...(deadLetter
       ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.queueArn, maxReceiveCount }) }
       : {}),

@@ -214,6 +214,27 @@ describe('ensureQueueJob', () => {
   });
 });
 
+describe('ensureQueueJob on an update', () => {
+  it('puts the visibility timeout back to SQS’s default when the spec drops it', async () => {
+    // Prepare
+    const deployed = await deploy('env-01J0000000000000000000JOB4', [
+      { name: 'resize', image: 'example/resizer:1.0', trigger: { queue: { visibilityTimeoutSeconds: 300 } } },
+    ]);
+    const resize = job(deployed.spec, 'resize');
+    const { queueUrl } = await ensureQueueJob(deployed.env, resize, await target(deployed, resize), clients);
+    const updated: JobSpec = { ...resize, trigger: { queue: {} } };
+
+    // Act
+    await ensureQueueJob(deployed.env, updated, await target(deployed, updated), clients);
+
+    // Assess
+    const { Attributes = {} } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    expect(Attributes.VisibilityTimeout).toBe('30');
+  });
+});
+
 describe('runTask and listRecentTasks', () => {
   it('starts tasks, answers the same tasks for the same client token, and lists their exit codes', async () => {
     const deployed = await deploy('env-01J0000000000000000000JOB3', [
