@@ -160,9 +160,9 @@ it('deletes an endpoint the plan no longer has (a secret kind dropped by an upda
   // Assess
   const secrets = before.endpoints.find((endpoint) => endpoint.service === 'secretsmanager');
   expect(after.endpoints.map((endpoint) => endpoint.service)).not.toContain('secretsmanager');
-  expect(await describeVpcEndpointStates([secrets?.id ?? ''], client)).toEqual([
-    { id: secrets?.id, state: 'deleting' },
-  ]);
+  const [state] = await describeVpcEndpointStates([secrets?.id ?? ''], client);
+  // `deleting` for 20–60 AWS seconds (tens of milliseconds here), then `deleted`.
+  expect(['deleting', 'deleted']).toContain(state?.state);
 });
 
 it('counts an id Describe does not know yet as pending', async () => {

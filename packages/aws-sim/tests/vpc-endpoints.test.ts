@@ -341,7 +341,8 @@ describe('DeleteVpcEndpoints', () => {
         ResourceId: 'vpce-0123456789abcdef0',
       },
     ]);
-    expect(String(deleting?.State)).toBe('deleting');
+    // `deleting` for 20–60 AWS seconds (tens of milliseconds here), then `deleted`.
+    expect(['deleting', 'deleted']).toContain(String(deleting?.State));
   });
 
   it('keeps the subnets, the security group and the VPC busy until the endpoints are gone', async () => {
