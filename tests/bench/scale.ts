@@ -302,6 +302,15 @@ export async function runScaleSection(
       callsRow('(b)', windowed, alone),
     ];
     const firstOther = crowd.otherAnswers[0] ?? windowed.otherAnswers[0];
+    const firstRefusal = crowd.answers.find(isQuotaRefusal);
+    // Every call berth's roles made must be allowed (workflow-stack.ts throws at stop otherwise).
+    const denials = bench.stack.simulator.sim.iam.denials();
+    rows.push({
+      figure: "calls refused by IAM (each function signs as its own role, the create handler's included)",
+      measured: String(denials.length),
+      target: '0',
+      met: denials.length === 0,
+    });
     const notes = [
       `One alone ended ${alone.ready === 1 ? 'READY' : (alone.firstFailure ?? 'not READY')}` +
         `${aloneNotDeleted > 0 ? ' and its teardown did not end DELETED' : ''}.` +
@@ -309,6 +318,10 @@ export async function runScaleSection(
         (windowed.firstFailure ? ` (b) first environment not READY: ${windowed.firstFailure}.` : '') +
         (firstOther
           ? ` First answer neither 202 nor a quota 429: ${firstOther.status} ${JSON.stringify(firstOther.body).slice(0, 300)}.`
+          : '') +
+        (firstRefusal ? ` (a) first 429: ${String(firstRefusal.body.detail ?? '').slice(0, 400)}` : '') +
+        (denials[0]
+          ? ` First IAM refusal: ${denials[0].principal}: ${denials[0].action} on ${denials[0].resource}.`
           : '') +
         (windowedNotDeleted > 0 ? ` (b) ${windowedNotDeleted} teardowns did not end DELETED.` : '') +
         (crowd.createdBehindOtherAnswers + windowed.createdBehindOtherAnswers > 0
@@ -339,6 +352,9 @@ export async function runScaleSection(
     };
   } finally {
     api.close();
-    await bench.stop();
+    await bench.stop().catch((error: unknown) => {
+      // The refusals are a row of the result; any other failure to stop is the benchmark's own.
+      if (!(error instanceof Error && error.message.startsWith('the simulated AWS refused'))) throw error;
+    });
   }
 }
