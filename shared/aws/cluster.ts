@@ -49,9 +49,9 @@ import {
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ecsOptimizedAmiParameter } from '../domain/instance-architecture';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import { required } from '../domain/required';
-import { ecsOptimizedAmiParameter } from '../domain/instance-architecture';
 import type { EnvironmentSpec } from '../domain/spec';
 import { ec2CapacityName, ecsTags, ecsTagValue } from './ecs-shapes';
 import { errorCode, hasCode } from './errors';
