@@ -1,5 +1,8 @@
 /** shared/aws/cluster.ts against the simulated ECS, Auto Scaling, EC2 and SSM. */
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeAutoScalingGroupsCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import {
   DescribeCapacityProvidersCommand,
@@ -7,7 +10,13 @@ import {
   ListTaskDefinitionsCommand,
 } from '@aws-sdk/client-ecs';
 import type { SimResource } from '@berth/aws-sim/kernel';
-import { ensureCluster, ensureEc2Capacity, teardownClusterPass } from '../../shared/aws/cluster';
+import {
+  applyContainerInsights,
+  ensureCluster,
+  ensureEc2Capacity,
+  resizeEc2Capacity,
+  teardownClusterPass,
+} from '../../shared/aws/cluster';
 import { ec2CapacityName } from '../../shared/aws/ecs-shapes';
 import { registerTaskDefinition } from '../../shared/aws/service';
 import { names, TAG_ENVIRONMENT } from '../../shared/domain/naming';
@@ -268,6 +277,81 @@ describe('ensureEc2Capacity', () => {
     expect(tagged['autoscaling-group']).toHaveLength(1);
     expect(tagged['ecs-capacity-provider']).toHaveLength(1);
     expect(tagged['ecs-cluster']).toHaveLength(1);
+  });
+});
+
+describe('resizeEc2Capacity', () => {
+  async function sizeOf(name: string) {
+    const { AutoScalingGroups = [] } = await aws.clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+    );
+    const [group] = AutoScalingGroups;
+    return { min: group?.MinSize, max: group?.MaxSize, desired: group?.DesiredCapacity };
+  }
+
+  it('sets the desired capacity an update changed, with the new bounds', async () => {
+    // Prepare
+    const { cluster, capacity } = await provisionEc2('env-01J000000000000000000EC210');
+
+    // Act
+    const changed = await resizeEc2Capacity(
+      cluster.clusterName,
+      { minSize: 2, maxSize: 6, desiredCapacity: 5 },
+      { desiredCapacityChanged: true },
+      aws.clients.autoScaling,
+    );
+
+    // Assess
+    expect(changed).toBe(true);
+    expect(await sizeOf(capacity.capacityProviderName)).toEqual({ min: 2, max: 6, desired: 5 });
+  });
+
+  it('leaves the desired capacity to managed scaling when the update did not change it', async () => {
+    // Prepare: the group was built with desired 2, then scaled out to 4 as ECS managed scaling does.
+    const { cluster, capacity } = await provisionEc2('env-01J000000000000000000EC211');
+    await aws.clients.autoScaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: capacity.capacityProviderName,
+        DesiredCapacity: 4,
+      }),
+    );
+
+    // Act: an update that raises the maximum and keeps the spec's desired capacity of 2.
+    const changed = await resizeEc2Capacity(
+      cluster.clusterName,
+      { minSize: 1, maxSize: 6, desiredCapacity: 2 },
+      { desiredCapacityChanged: false },
+      aws.clients.autoScaling,
+    );
+    const again = await resizeEc2Capacity(
+      cluster.clusterName,
+      { minSize: 1, maxSize: 6, desiredCapacity: 2 },
+      { desiredCapacityChanged: false },
+      aws.clients.autoScaling,
+    );
+
+    // Assess
+    expect(await sizeOf(capacity.capacityProviderName)).toEqual({ min: 1, max: 6, desired: 4 });
+    expect([changed, again]).toEqual([true, false]);
+  });
+});
+
+describe('applyContainerInsights', () => {
+  it('turns Container Insights off on an existing cluster, and a second call changes nothing', async () => {
+    // Prepare
+    const env = environment('env-01J000000000000000000EC212');
+    const { clusterName } = await ensureCluster(env, parseSpec({}).cluster, tagsOf(env), aws.clients);
+
+    // Act
+    const first = await applyContainerInsights(clusterName, false, aws.clients.ecs);
+    const second = await applyContainerInsights(clusterName, false, aws.clients.ecs);
+
+    // Assess
+    const { clusters = [] } = await aws.clients.ecs.send(
+      new DescribeClustersCommand({ clusters: [clusterName], include: ['SETTINGS'] }),
+    );
+    expect(clusters[0]?.settings).toEqual([{ name: 'containerInsights', value: 'disabled' }]);
+    expect([first, second]).toEqual([true, false]);
   });
 });
 
