@@ -194,7 +194,7 @@ export function deregisterTarget(
 type HealthState = { State: string; Reason?: string; Description?: string };
 
 /** What a health check the security groups drop ends as: no answer within the timeout. */
-export const TIMED_OUT = { Reason: 'Target.Timeout', Description: 'Request timed out' } as const;
+const TIMED_OUT = { Reason: 'Target.Timeout', Description: 'Request timed out' } as const;
 
 export function targetHealth(
   ctx: SimContext,
