@@ -9,8 +9,11 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   DeleteClusterCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
   ECSClient,
+  ListTaskDefinitionFamiliesCommand,
   ListTasksCommand,
   PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand,
@@ -133,6 +136,16 @@ const teardownGrants: Statement[] = [
     [arn('ecs', 'cluster/*'), arn('ecs', 'task/*')],
     resourceTagBerth,
   ),
+];
+
+/** steps.js teardown: the task-definition part (listings on '*', deletion of berth's revisions). */
+const taskDefinitionTeardownGrants: Statement[] = [
+  allow(
+    'List',
+    ['ecs:ListTaskDefinitionFamilies', 'ecs:ListTaskDefinitions', 'ecs:DeregisterTaskDefinition'],
+    '*',
+  ),
+  allow('Delete', 'ecs:DeleteTaskDefinitions', arn('ecs', 'task-definition/*'), resourceTagBerth),
 ];
 
 const without = (statements: Statement[], sid: string) => statements.filter((s) => s.Sid !== sid);
@@ -526,6 +539,34 @@ describe('teardownPass', () => {
 
     // Assess
     expect(refusal.message).toContain(`ecs:StopTask on resource: ${taskArn}`);
+  });
+
+  it('lists task families on *, and deletes berth’s revisions but refuses one without berth’s tag', async () => {
+    // Prepare
+    const berths = await operatorTaskDefinition();
+    const registered = await operator.send(
+      new RegisterTaskDefinitionCommand(webDefinition({ family: 'berth-dev-other', tags: [] })),
+    );
+    const others = registered.taskDefinition?.taskDefinitionArn ?? '';
+    const client = ecsAs('TeardownRole', taskDefinitionTeardownGrants);
+    const unlisted = ecsAs('TeardownWithoutListsRole', without(taskDefinitionTeardownGrants, 'List'));
+
+    // Act
+    const families = await client.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'berth-dev-' }));
+    for (const arnOf of [berths, others]) {
+      await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arnOf }));
+    }
+    const deleted = await client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [berths] }));
+    const refusal = await refusalOf(
+      client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [others] })),
+    );
+    const listingRefusal = await refusalOf(unlisted.send(new ListTaskDefinitionFamiliesCommand({})));
+
+    // Assess
+    expect(families.families).toEqual(['berth-dev-other', 'berth-dev-web']);
+    expect(deleted.failures).toEqual([]);
+    expect(refusal.message).toContain(`ecs:DeleteTaskDefinitions on resource: ${others}`);
+    expect(listingRefusal.message).toContain('ecs:ListTaskDefinitionFamilies on resource: *');
   });
 
   it('deletes berth’s cluster and refuses one without berth’s tag', async () => {
