@@ -9,8 +9,10 @@
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand,
+  CreateNatGatewayCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSubnetsCommand,
   EC2Client,
@@ -212,6 +214,30 @@ describe('subnet addresses', () => {
     expect(refused).toMatchObject({
       name: 'InvalidSubnetException',
       message: `Not enough IP space available in ${subnetIds[0]}. ELB requires at least 8 free IP addresses in each subnet.`,
+    });
+  });
+
+  it('fails a NAT gateway in a full subnet with the failure code and message EC2 documents', async () => {
+    const { subnetIds } = await smallNetwork();
+    const taskDefinition = await registerTask('FARGATE');
+    freeze();
+    await runFargate(taskDefinition, subnetIds[0], 11);
+
+    const created = await ec2Client.send(
+      new CreateNatGatewayCommand({ SubnetId: subnetIds[0], ConnectivityType: 'private' }),
+    );
+    thaw();
+    const failed = await eventually(async () => {
+      const described = await ec2Client
+        .send(new DescribeNatGatewaysCommand({ NatGatewayIds: [created.NatGateway?.NatGatewayId ?? ''] }))
+        .catch(() => undefined);
+      const gateway = described?.NatGateways?.[0];
+      return gateway?.State === 'failed' ? gateway : undefined;
+    }, 10_000);
+
+    expect(failed).toMatchObject({
+      FailureCode: 'InsufficientFreeAddressesInSubnet',
+      FailureMessage: 'Subnet has insufficient free addresses to create this NAT gateway',
     });
   });
 

@@ -9,6 +9,7 @@
 import { readString, readStringList } from '../../input';
 import { AwsError, type OperationInput, type SimContext } from '../../kernel';
 import { drawSeconds } from '../../latency';
+import { capacitySettings } from '../capacity';
 import { requireWithinQuota } from '../quotas';
 import { attachedInternetGateway, isVisible, visibleFrom } from './consistency';
 import {
@@ -29,7 +30,7 @@ import {
   tagsAtCreation,
   type Vpc,
 } from './model';
-import { createNetworkInterface, releaseNetworkInterface } from './network-interfaces';
+import { createNetworkInterface, freeAddresses, releaseNetworkInterface } from './network-interfaces';
 
 /** How long a deleted or failed NAT gateway stays listed (AWS: about an hour). */
 const natListedAfterEndSeconds = 3600;
@@ -278,7 +279,7 @@ function natGatewayView(nat: NatGateway, ctx: SimContext) {
       {
         allocationId: nat.allocationId,
         networkInterfaceId: state === 'failed' ? undefined : nat.networkInterfaceId,
-        privateIp: nat.privateIp,
+        privateIp: nat.privateIp === '' ? undefined : nat.privateIp,
         publicIp: address?.publicIp,
         associationId:
           nat.allocationId && state !== 'failed'
@@ -371,14 +372,25 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
       message: 'Your NAT gateway failed to create due to an internal error. Please try again.',
     };
   }
-  const eni = createNetworkInterface(ctx, {
-    subnetId: subnet.id,
-    description: `Interface for NAT Gateway ${id}`,
-    interfaceType: 'nat_gateway',
-    requesterId: 'AWSNATGateway',
-  });
+  // A subnet without a free address: the gateway gets no ENI and fails
+  // (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
+  if (!failure && capacitySettings(ctx).subnetAddresses && freeAddresses(ctx, subnet) < 1) {
+    failure = {
+      code: 'InsufficientFreeAddressesInSubnet',
+      message: 'Subnet has insufficient free addresses to create this NAT gateway',
+    };
+  }
+  const eni =
+    failure?.code === 'InsufficientFreeAddressesInSubnet'
+      ? undefined
+      : createNetworkInterface(ctx, {
+          subnetId: subnet.id,
+          description: `Interface for NAT Gateway ${id}`,
+          interfaceType: 'nat_gateway',
+          requesterId: 'AWSNATGateway',
+        });
   // A failed NAT gateway gives its ENI and address back when it fails.
-  if (failure) eni.goneAt = settlesAt;
+  if (failure && eni) eni.goneAt = settlesAt;
   const nat = ctx.store.put<NatGateway>({
     type: 'nat-gateway',
     id,
@@ -388,8 +400,8 @@ export function createNatGateway(input: OperationInput, ctx: SimContext): unknow
     vpcId: subnet.vpcId,
     connectivityType,
     allocationId,
-    networkInterfaceId: eni.id,
-    privateIp: eni.privateIpAddress,
+    networkInterfaceId: eni?.id ?? '',
+    privateIp: eni?.privateIpAddress ?? '',
     clientToken,
     // Invisible to Describe until then, while the consistency windows are on.
     visibleAt: now + drawSeconds(ctx, ctx.latency.natGatewayVisible) * 1000,
