@@ -147,6 +147,10 @@ describe('network provisioning', () => {
   afterAll(async () => {
     await sim.close();
   });
+  // An empty account for each test: AWS's default quotas allow 5 VPCs, the default VPC included.
+  beforeEach(() => {
+    sim.running.sim.reset();
+  });
 
   it('builds three subnet tiers in the zones, routed public → IGW, app → NAT, database nowhere', async () => {
     const env = newEnvironment();
@@ -634,7 +638,8 @@ describe('read-after-create consistency', () => {
   });
 
   it('keeps a NotFound for an id this client did not create permanent', async () => {
-    // Prepare: a VPC another client made a moment ago, still inside its window.
+    // Prepare: a VPC another client made a moment ago, inside a window far longer than the test.
+    sim.running.sim.ctx.consistency.windowSeconds = [100_000, 100_000];
     const env = newEnvironment();
     const other = freshClient();
     const client = freshClient();
