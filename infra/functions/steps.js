@@ -124,11 +124,15 @@ module.exports = {
     // Resource '*': AWS supports no resource-level permissions for ec2:DescribeVpcEndpoints and
     // ec2:DescribeSecurityGroups.
     allow(['ec2:DescribeVpcEndpoints', 'ec2:DescribeSecurityGroups'], '*'),
-    // New endpoints, their group and its rule only with berth's tag in the request, tagging only as
-    // part of those creates.
+    // New endpoints (to AWS's own services only), their group and its rule only with berth's tag in
+    // the request, tagging only as part of those creates.
+    allow('ec2:CreateVpcEndpoint', vpcEndpoints, {
+      ...requestTagBerth,
+      StringLike: { 'ec2:VpceServiceName': 'com.amazonaws.*' },
+    }),
     allow(
-      ['ec2:CreateVpcEndpoint', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress'],
-      [vpcEndpoints, arn('ec2', 'security-group/*'), arn('ec2', 'security-group-rule/*')],
+      ['ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress'],
+      [arn('ec2', 'security-group/*'), arn('ec2', 'security-group-rule/*')],
       requestTagBerth,
     ),
     allow(

@@ -33,6 +33,7 @@ import {
 import { ec2 } from '../src/services/ec2';
 import { ec2Authorization } from '../src/services/ec2/authorization';
 import { ecs } from '../src/services/ecs';
+import { asRole } from './iam-session';
 import { createNetwork, eventually, type TestNetwork } from './network-fixture';
 import { type SimulatedServices, startServices } from './simulated-services';
 
@@ -412,7 +413,53 @@ describe('IAM requests of CreateVpcEndpoint', () => {
       ['ec2:CreateTags', arn('vpc-endpoint/*')],
     ]);
     expect(requests[0]?.context?.['aws:RequestTag/berth:managed-by']).toBe('berth');
+    expect(requests[0]?.context?.['ec2:VpceServiceName']).toBe(service('logs'));
     expect(requests[4]?.context?.['ec2:CreateAction']).toBe('CreateVpcEndpoint');
+  });
+});
+
+describe('IAM on CreateVpcEndpoint', () => {
+  /** A role that may create endpoints to AWS's own services (`ec2:VpceServiceName`) in the fixture's VPC. */
+  const endpointsOfAws = [
+    {
+      Effect: 'Allow' as const,
+      Action: 'ec2:CreateVpcEndpoint',
+      Resource: `arn:aws:ec2:${REGION}:000000000000:vpc-endpoint/*`,
+      Condition: { StringLike: { 'ec2:VpceServiceName': `com.amazonaws.${REGION}.s3` } },
+    },
+    {
+      Effect: 'Allow' as const,
+      Action: 'ec2:CreateVpcEndpoint',
+      Resource: [
+        `arn:aws:ec2:${REGION}:000000000000:vpc/*`,
+        `arn:aws:ec2:${REGION}:000000000000:route-table/*`,
+      ],
+    },
+  ];
+
+  it('creates an endpoint to the service the condition names, and refuses another', async () => {
+    // Prepare
+    services.running.sim.iam.enforce = true;
+    const client = new EC2Client(asRole(services, 'EndpointsRole', endpointsOfAws));
+    const gateway = (name: string) =>
+      client.send(
+        new CreateVpcEndpointCommand({
+          VpcId: network.vpcId,
+          ServiceName: service(name),
+          VpcEndpointType: 'Gateway',
+          RouteTableIds: [mainRouteTableId],
+        }),
+      );
+
+    // Act
+    const allowed = await gateway('s3');
+    const refused = await errorOf(gateway('dynamodb'));
+    client.destroy();
+
+    // Assess
+    expect(allowed.VpcEndpoint?.VpcEndpointId).toMatch(/^vpce-/);
+    expect(refused.name).toBe('UnauthorizedOperation');
+    expect(refused.message).toContain('ec2:CreateVpcEndpoint');
   });
 });
 

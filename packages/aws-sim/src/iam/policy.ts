@@ -72,6 +72,8 @@ const KNOWN_KEYS = new Set(
     'dynamodb:LeadingKeys',
     'ecs:cluster',
     'ec2:LaunchTemplate',
+    // Set on CreateVpcEndpoint's new endpoint (services/ec2/authorization.ts).
+    'ec2:VpceServiceName',
     'route53:ChangeResourceRecordSetsActions',
     'route53:ChangeResourceRecordSetsRecordTypes',
     'route53:ChangeResourceRecordSetsNormalizedRecordNames',

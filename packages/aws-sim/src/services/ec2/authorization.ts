@@ -250,6 +250,14 @@ function vpcEndpointParents(input: OperationInput, ctx: SimContext): AccessReque
 }
 
 /** DeleteVpcEndpoints: the action on each endpoint named. */
+/** CreateVpcEndpoint's requests, the new endpoint's with `ec2:VpceServiceName` (a SAR condition key). */
+function createVpcEndpoint(input: OperationInput, ctx: SimContext): AccessRequest[] {
+  const [endpoint, ...rest] = creating('CreateVpcEndpoint', 'vpc-endpoint', vpcEndpointParents)(input, ctx);
+  const serviceName = readString(input, 'ServiceName');
+  if (endpoint === undefined || serviceName === undefined) return rest;
+  return [{ ...endpoint, context: { ...endpoint.context, 'ec2:VpceServiceName': serviceName } }, ...rest];
+}
+
 function deleteVpcEndpoints(input: OperationInput, ctx: SimContext): AccessRequest[] {
   return readStringList(input, 'VpcEndpointId').flatMap((id) =>
     onExisting(ctx, 'ec2:DeleteVpcEndpoints', 'vpce', id),
@@ -274,7 +282,7 @@ export const ec2Authorization: Record<string, Authorizer> = {
   CreateSubnet: creating('CreateSubnet', 'subnet', inVpc('CreateSubnet')),
   CreateTags: tagging('CreateTags'),
   CreateVpc: creating('CreateVpc', 'vpc'),
-  CreateVpcEndpoint: creating('CreateVpcEndpoint', 'vpc-endpoint', vpcEndpointParents),
+  CreateVpcEndpoint: createVpcEndpoint,
   DeleteInternetGateway: onMembers('DeleteInternetGateway', ['igw', 'InternetGatewayId']),
   DeleteLaunchTemplate: (input, ctx) =>
     onExisting(ctx, 'ec2:DeleteLaunchTemplate', 'lt', launchTemplateOf(input, ctx)?.id),
