@@ -33,10 +33,14 @@ const createdId: Record<string, (result: Record<string, unknown>) => unknown> = 
 const notNaming = new Set(['Filter', 'TagSpecification', 'Tag', 'ClientToken']);
 
 /**
- * CreateNatGateway takes its Elastic IP asynchronously: an address still in its window makes the
- * gateway end `failed` (gateways.ts) rather than the call fail.
+ * Ids an operation does not resolve when called: CreateNatGateway takes its Elastic IP afterwards (an
+ * address still in its window makes the gateway end `failed`, gateways.ts), and EC2 does not fully
+ * validate a launch template's data until something launches from it.
  */
-const namedLater: Record<string, Set<string>> = { CreateNatGateway: new Set(['AllocationId']) };
+const namedLater: Record<string, Set<string>> = {
+  CreateNatGateway: new Set(['AllocationId']),
+  CreateLaunchTemplate: new Set(['LaunchTemplateData']),
+};
 
 function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
