@@ -1,8 +1,4 @@
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -64,16 +60,6 @@ afterAll(async () => {
 beforeEach(async () => {
   services.running.sim.reset();
   network = await createNetwork(services);
-  // The load balancer and the tasks share the fixture's group: it lets its own members in, or the
-  // health checks would time out (docs/aws-facts.md#security-groups-and-alb-health-checks).
-  const ec2Client = new EC2Client(services.clientConfig);
-  await ec2Client.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: network.securityGroupId,
-      IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: network.securityGroupId }] }],
-    }),
-  );
-  ec2Client.destroy();
 });
 
 const errorOf = (promise: Promise<unknown>) =>

@@ -1,6 +1,8 @@
 /**
  * A small network for the ELBv2, ECS and Auto Scaling simulator tests, made through the simulated
- * EC2 API: one VPC, two subnets in different zones, one security group.
+ * EC2 API: one VPC, two subnets in different zones, one security group. The group lets its own members
+ * in, as a VPC's default group does: a load balancer and the tasks behind it that share it reach each
+ * other (health checks honour security groups: docs/aws-facts.md#security-groups-and-alb-health-checks).
  *
  * Tasks need a way out to start (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat).
  * `egress: true` builds one: a third, public subnet (10.0.255.0/24, not in `subnetIds`) with an internet
@@ -12,6 +14,7 @@ import {
   AllocateAddressCommand,
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
   CreateNatGatewayCommand,
   CreateRouteCommand,
@@ -153,13 +156,22 @@ export async function createNetwork(
         new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'berth-test', Description: 'berth test' }),
       ),
     );
+    const groupId = required(group.GroupId, 'group id');
+    await afterCreate(() =>
+      ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: groupId,
+          IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] }],
+        }),
+      ),
+    );
     if (options.egress === true) {
       await addEgress(ec2, vpcId);
       setEgressEnforced(services.running.sim.ctx, true);
     } else {
       setEgressEnforced(services.running.sim.ctx, false);
     }
-    return { vpcId, subnetIds, securityGroupId: required(group.GroupId, 'group id') };
+    return { vpcId, subnetIds, securityGroupId: groupId };
   } finally {
     ec2.destroy();
   }
