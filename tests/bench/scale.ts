@@ -60,8 +60,10 @@ interface Crowd {
 
 /** Throttled and failed AWS calls and Step Functions retries of a phase, beside one creation alone's. */
 function callsRow(label: string, phase: Crowd, alone: Crowd): Row {
+  // The rate is what the buckets saw: this one process makes far fewer calls per simulated second
+  // than as many Lambda functions running side by side on AWS.
   const figures = (run: Crowd) =>
-    `${run.calls.throttled} / ${run.calls.failed} / ${run.calls.count}; ${run.retries} retries`;
+    `${run.calls.throttled} / ${run.calls.failed} / ${run.calls.count} (${(run.calls.count / run.seconds).toFixed(1)} per simulated s); ${run.retries} retries`;
   return {
     figure: `${label} AWS calls: throttled / answered with an error (NotFound windows, quota refusals…) / all; Step Functions retries`,
     measured: figures(phase),
@@ -196,7 +198,7 @@ export async function runScaleSection(
   try {
     process.stdout.write('  warm-up creation and teardown (not measured)…\n');
     const warm = await createAll('warm', 1);
-    await tearDown(warm.admitted);
+    const warmNotDeleted = await tearDown(warm.admitted);
     process.stdout.write('  one creation alone…\n');
     const alone = await createAll('alone', 1);
     const aloneNotDeleted = await tearDown(alone.admitted);
@@ -312,7 +314,9 @@ export async function runScaleSection(
       met: denials.length === 0,
     });
     const notes = [
-      `One alone ended ${alone.ready === 1 ? 'READY' : (alone.firstFailure ?? 'not READY')}` +
+      `The warm-up creation ended ${warm.ready === 1 ? 'READY' : (warm.firstFailure ?? 'not READY')}` +
+        `${warmNotDeleted > 0 ? ' and its teardown did not end DELETED (what it left counts in every leak figure)' : ''}. ` +
+        `One alone ended ${alone.ready === 1 ? 'READY' : (alone.firstFailure ?? 'not READY')}` +
         `${aloneNotDeleted > 0 ? ' and its teardown did not end DELETED' : ''}.` +
         (crowd.firstFailure ? ` (a) first environment not READY: ${crowd.firstFailure}.` : '') +
         (windowed.firstFailure ? ` (b) first environment not READY: ${windowed.firstFailure}.` : '') +
