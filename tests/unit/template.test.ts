@@ -39,6 +39,7 @@ const STAR_RESOURCE_ACTIONS = [
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeSubnets',
   'ec2:DescribeVpcs',
+  'ec2:DescribeVpcEndpoints',
   'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeLoadBalancers',
   'elasticloadbalancing:DescribeRules',

@@ -249,7 +249,6 @@ function vpcEndpointParents(input: OperationInput, ctx: SimContext): AccessReque
   ];
 }
 
-/** DeleteVpcEndpoints: the action on each endpoint named. */
 /** CreateVpcEndpoint's requests, the new endpoint's with `ec2:VpceServiceName` (a SAR condition key). */
 function createVpcEndpoint(input: OperationInput, ctx: SimContext): AccessRequest[] {
   const [endpoint, ...rest] = creating('CreateVpcEndpoint', 'vpc-endpoint', vpcEndpointParents)(input, ctx);
@@ -258,6 +257,7 @@ function createVpcEndpoint(input: OperationInput, ctx: SimContext): AccessReques
   return [{ ...endpoint, context: { ...endpoint.context, 'ec2:VpceServiceName': serviceName } }, ...rest];
 }
 
+/** DeleteVpcEndpoints: the action on each endpoint named. */
 function deleteVpcEndpoints(input: OperationInput, ctx: SimContext): AccessRequest[] {
   return readStringList(input, 'VpcEndpointId').flatMap((id) =>
     onExisting(ctx, 'ec2:DeleteVpcEndpoints', 'vpce', id),
