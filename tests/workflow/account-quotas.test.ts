@@ -4,8 +4,13 @@
  * The workflow stack's use cases admit without reading the account's quotas, so the simulated AWS
  * is the one that refuses here.
  */
+import { resolve } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { issueFunctionCredentials } from '../../local/function-identities';
 import { createEnvironment } from '../../shared/app/create';
 import { getEnvironment } from '../../shared/app/reads';
+import { accountQuotaReader } from '../../shared/aws/service-quotas';
 import { memberOf } from '../support/callers';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
@@ -54,3 +59,29 @@ it('ends FAILED with VpcLimitExceeded and the quota named when the account has n
   expect(failed.error?.message).toContain('"VPCs per Region" (vpc L-F678F1CE)');
   expect(await stack.inventory(failed.id)).toEqual({});
 });
+
+it.each(['createEnvironment', 'updateEnvironment', 'slackCommands'])(
+  "lets %s read the account's quotas and usage with its own role",
+  async (functionKey) => {
+    // Prepare: the function's credentials, as the local stack issues them from serverless.yml's roles.
+    const credentials = await issueFunctionCredentials(
+      stack.simulator.sim,
+      resolve(__dirname, '..', '..', 'serverless.yml'),
+      'test',
+    );
+    const ownRole = credentials[`berth-test-${functionKey}`];
+    if (!ownRole) throw new Error(`no credentials for ${functionKey}`);
+    const config = { endpoint: stack.simulator.url, region: 'us-east-1', credentials: ownRole };
+    const serviceQuotas = new ServiceQuotasClient(config);
+    const ec2 = new EC2Client(config);
+
+    // Act
+    const snapshot = await accountQuotaReader({ serviceQuotas, ec2, ttlMs: 0 })();
+
+    // Assess: the default VPC and its internet gateway are the account's own.
+    expect(snapshot.values).toMatchObject({ vpcs: 5, elasticIps: 5, loadBalancers: 50 });
+    expect(snapshot.external).toMatchObject({ vpcs: 1, internetGateways: 1 });
+    serviceQuotas.destroy();
+    ec2.destroy();
+  },
+);
