@@ -1,4 +1,5 @@
 import { ensureCluster, ensureEc2Capacity } from '../../shared/aws/cluster';
+import { ensureInstanceRole } from '../../shared/aws/iam';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
 import { required } from '../../shared/domain/required';
@@ -6,7 +7,10 @@ import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ClusterState, type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
 
-/** The ECS cluster with its capacity: Fargate (Spot) providers, or an Auto Scaling group of EC2 instances. */
+/**
+ * The ECS cluster with its capacity: Fargate (Spot) providers, or an Auto Scaling group of EC2
+ * instances acting as the environment's own instance role, which names only this cluster.
+ */
 export const handler = defineStep(
   {
     name: 'create-cluster',
@@ -18,11 +22,15 @@ export const handler = defineStep(
       const { clusterArn, clusterName } = await ensureCluster(ref, cluster, tags);
       const output: ClusterState = { clusterArn, clusterName };
       if (cluster.capacity === 'EC2' && cluster.ec2) {
+        const { instanceProfileArn } = await ensureInstanceRole(ref, clusterName, {
+          region: requireEnv('AWS_REGION'),
+          tags,
+        });
         const capacity = await ensureEc2Capacity(ref, cluster.ec2, {
           clusterName,
           subnetIds: network.subnets.app,
           securityGroupId: network.securityGroups.service,
-          instanceProfileArn: requireEnv('ECS_INSTANCE_PROFILE_ARN'),
+          instanceProfileArn,
           tags,
         });
         output.capacityProviderName = capacity.capacityProviderName;

@@ -31,6 +31,8 @@ const autoScalingGroupArn = arn('autoscaling', 'autoScalingGroup:*:autoScalingGr
 const berthLogGroups = arn('logs', 'log-group:/berth/*');
 const hostedZones = arn('route53', 'hostedzone/*', { region: false, account: false });
 const launchTemplates = arn('ec2', 'launch-template/*');
+const instanceRoles = arn('iam', 'role/berth-env-*-instance', { region: false });
+const instanceProfiles = arn('iam', 'instance-profile/berth-env-*-instance', { region: false });
 const vpcEndpoints = arn('ec2', 'vpc-endpoint/*');
 
 /** Route 53 record changes limited to `actions` on A (alias) records and their TXT ownership markers. */
@@ -299,10 +301,17 @@ module.exports = {
       autoScalingGroupArn,
       requestTagBerth,
     ),
-    // The launch template's instance profile: only berth's container-instance role, only to EC2.
-    allow('iam:PassRole', getAtt('EcsInstanceRole'), {
-      StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' },
-    }),
+    // The environment's container-instance role and its instance profile (both berth-<env id>-instance):
+    // read without a tag condition (a missing one must answer NoSuchEntity), created only with berth's
+    // tag, changed only when they carry it.
+    allow(['iam:GetRole', 'iam:GetInstanceProfile'], [instanceRoles, instanceProfiles]),
+    allow(['iam:CreateRole', 'iam:TagRole'], instanceRoles, requestTagBerth),
+    allow('iam:PutRolePolicy', instanceRoles, resourceTagBerth),
+    allow(['iam:CreateInstanceProfile', 'iam:TagInstanceProfile'], instanceProfiles, requestTagBerth),
+    allow('iam:AddRoleToInstanceProfile', instanceProfiles, resourceTagBerth),
+    // Passing only the instance roles, only to EC2: AddRoleToInstanceProfile requires iam:PassRole,
+    // and the Auto Scaling group's launch passes the role to its instances.
+    allow('iam:PassRole', instanceRoles, { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
     // The first cluster / Auto Scaling group of an account creates the service-linked roles.
     allow(
       'iam:CreateServiceLinkedRole',
@@ -543,8 +552,16 @@ module.exports = {
       allow('ec2:DeleteNetworkInterface', arn('ec2', 'network-interface/*')),
       // IAM: the environment's roles, found by name. Reads without a tag condition (a role never created
       // must answer NoSuchEntity, not AccessDenied); deletes only of roles that carry berth's tag.
-      allow(['iam:GetRole', 'iam:ListRolePolicies'], berthRoles),
+      allow(['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListInstanceProfilesForRole'], berthRoles),
       allow(['iam:DeleteRolePolicy', 'iam:DeleteRole'], berthRoles, resourceTagBerth),
+      // The instance role's profile: read by name (none for an execution role), emptied and deleted
+      // only while it carries berth's tag.
+      allow('iam:GetInstanceProfile', arn('iam', 'instance-profile/berth-env-*', { region: false })),
+      allow(
+        ['iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
+        arn('iam', 'instance-profile/berth-env-*', { region: false }),
+        resourceTagBerth,
+      ),
     ],
     { timeout: 120 },
   ),

@@ -13,21 +13,30 @@
  * points the client elsewhere (the simulated AWS) like every other client. Nothing here waits.
  */
 import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
   CreateRoleCommand,
+  DeleteInstanceProfileCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
+  GetInstanceProfileCommand,
   GetRoleCommand,
   IAMClient,
+  type InstanceProfile,
   PutRolePolicyCommand,
+  paginateListInstanceProfilesForRole,
   paginateListRolePolicies,
+  RemoveRoleFromInstanceProfileCommand,
   type Role,
 } from '@aws-sdk/client-iam';
 import {
   ECS_TASKS_TRUST,
   EXECUTION_ROLE_POLICY_NAME,
   executionRolePolicy,
+  type PolicyDocument,
   type PolicyScope,
 } from '../domain/execution-role';
+import { EC2_TRUST, INSTANCE_ROLE_POLICY_NAME, instanceRolePolicy } from '../domain/instance-role';
 import { type EnvironmentRef, environmentRoleNames, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import type { EnvironmentSpec } from '../domain/spec';
 import { errorCode, hasCode } from './errors';
@@ -80,6 +89,49 @@ function scopeOf(roleArn: string, region: string): PolicyScope {
 }
 
 /**
+ * The environment's role `roleName`, created (tagged) if missing and checked to be this environment's,
+ * its one inline policy set to what `policyFor` makes of the role's scope. Answers its ARN.
+ */
+async function ensureRole(
+  env: EnvironmentRef,
+  role: { name: string; trust: PolicyDocument; description: string; policyName: string },
+  policyFor: (scope: PolicyScope) => PolicyDocument,
+  options: ExecutionRoleOptions,
+  client: IAMClient,
+): Promise<string> {
+  let found = await findRole(role.name, client);
+  if (!found) {
+    try {
+      found = (
+        await client.send(
+          new CreateRoleCommand({
+            RoleName: role.name,
+            AssumeRolePolicyDocument: JSON.stringify(role.trust),
+            Description: role.description,
+            Tags: tagList(options.tags),
+          }),
+        )
+      ).Role;
+    } catch (error) {
+      if (!hasCode(error, ...ALREADY_EXISTS)) throw error;
+      found = await findRole(role.name, client);
+    }
+  }
+  const roleArn = found?.Arn;
+  if (!found || !roleArn) throw new Error(`role ${role.name} was neither found nor created`);
+  const owner = ownerOf(found);
+  if (owner !== env.id) throw new ResourceOwnedElsewhere(role.name, roleArn, owner);
+  await client.send(
+    new PutRolePolicyCommand({
+      RoleName: role.name,
+      PolicyName: role.policyName,
+      PolicyDocument: JSON.stringify(policyFor(scopeOf(roleArn, options.region))),
+    }),
+  );
+  return roleArn;
+}
+
+/**
  * The environment's task execution role, created if missing, its policy set to what `spec` needs now
  * (an update may add or drop secrets). Answers its ARN for the task definitions.
  */
@@ -89,43 +141,129 @@ export async function ensureExecutionRole(
   options: ExecutionRoleOptions,
   client: IAMClient = defaultClient,
 ): Promise<{ roleArn: string }> {
-  const roleName = names.executionRole(env);
-  let role = await findRole(roleName, client);
-  if (!role) {
-    try {
-      role = (
-        await client.send(
-          new CreateRoleCommand({
-            RoleName: roleName,
-            AssumeRolePolicyDocument: JSON.stringify(ECS_TASKS_TRUST),
-            Description: `berth: task execution role of environment ${env.id} (${env.team}/${env.name})`,
-            Tags: tagList(options.tags),
-          }),
-        )
-      ).Role;
-    } catch (error) {
-      if (!hasCode(error, ...ALREADY_EXISTS)) throw error;
-      role = await findRole(roleName, client);
-    }
-  }
-  const roleArn = role?.Arn;
-  if (!role || !roleArn) throw new Error(`role ${roleName} was neither found nor created`);
-  const owner = ownerOf(role);
-  if (owner !== env.id) throw new ResourceOwnedElsewhere(roleName, roleArn, owner);
-  const policy = executionRolePolicy(scopeOf(roleArn, options.region), env, spec);
-  await client.send(
-    new PutRolePolicyCommand({
-      RoleName: roleName,
-      PolicyName: EXECUTION_ROLE_POLICY_NAME,
-      PolicyDocument: JSON.stringify(policy),
-    }),
+  const roleArn = await ensureRole(
+    env,
+    {
+      name: names.executionRole(env),
+      trust: ECS_TASKS_TRUST,
+      description: `berth: task execution role of environment ${env.id} (${env.team}/${env.name})`,
+      policyName: EXECUTION_ROLE_POLICY_NAME,
+    },
+    (scope) => executionRolePolicy(scope, env, spec),
+    options,
+    client,
   );
   return { roleArn };
 }
 
-/** One role gone: its inline policies first (DeleteRole refuses a role that still has any), then itself. */
-async function deleteRole(roleName: string, client: IAMClient): Promise<Blocker | undefined> {
+async function findInstanceProfile(name: string, client: IAMClient): Promise<InstanceProfile | undefined> {
   try {
+    return (await client.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile;
+  } catch (error) {
+    if (hasCode(error, ...NO_SUCH_ENTITY)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The role and instance profile of an EC2 environment's container instances, both named
+ * `berth-<environment id>-instance`, created if missing (tagged), the role's policy naming only the
+ * environment's cluster (shared/domain/instance-role.ts). Answers the profile's ARN for the launch
+ * template. A profile of that name holding another role is someone else's: ResourceOwnedElsewhere.
+ */
+export async function ensureInstanceRole(
+  env: EnvironmentRef,
+  clusterName: string,
+  options: ExecutionRoleOptions,
+  client: IAMClient = defaultClient,
+): Promise<{ roleArn: string; instanceProfileArn: string }> {
+  const name = names.instanceRole(env);
+  const roleArn = await ensureRole(
+    env,
+    {
+      name,
+      trust: EC2_TRUST,
+      description: `berth: container instances of environment ${env.id} (${env.team}/${env.name})`,
+      policyName: INSTANCE_ROLE_POLICY_NAME,
+    },
+    (scope) => instanceRolePolicy(scope, clusterName),
+    options,
+    client,
+  );
+  let profile = await findInstanceProfile(name, client);
+  if (!profile) {
+    try {
+      profile = (
+        await client.send(
+          new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: tagList(options.tags) }),
+        )
+      ).InstanceProfile;
+    } catch (error) {
+      if (!hasCode(error, ...ALREADY_EXISTS)) throw error;
+      profile = await findInstanceProfile(name, client);
+    }
+  }
+  const instanceProfileArn = profile?.Arn;
+  if (!profile || !instanceProfileArn)
+    throw new Error(`instance profile ${name} was neither found nor created`);
+  const roles = (profile.Roles ?? []).map((role) => role.RoleName);
+  if (roles.length > 0 && !roles.includes(name)) {
+    throw new ResourceOwnedElsewhere(name, instanceProfileArn, roles.join(','));
+  }
+  if (roles.length === 0) {
+    try {
+      await client.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: name }));
+    } catch (error) {
+      // A concurrent run added it first (EntityAlreadyExists, or LimitExceeded once it holds the role).
+      if (!hasCode(error, ...ALREADY_EXISTS, 'LimitExceeded', 'LimitExceededException')) throw error;
+    }
+  }
+  return { roleArn, instanceProfileArn };
+}
+
+/**
+ * Takes the role out of every instance profile that holds it, and deletes the profile of its name when
+ * it carries this environment's tag (berth made it; a crash may have left it empty already).
+ */
+async function releaseInstanceProfiles(
+  env: Pick<EnvironmentRef, 'id'>,
+  roleName: string,
+  client: IAMClient,
+): Promise<void> {
+  const profiles = await collect(
+    paginateListInstanceProfilesForRole({ client }, { RoleName: roleName }),
+    (page) => page.InstanceProfiles,
+  );
+  for (const profile of profiles) {
+    const profileName = profile.InstanceProfileName;
+    if (!profileName) continue;
+    try {
+      await client.send(
+        new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }),
+      );
+    } catch (error) {
+      if (!hasCode(error, ...NO_SUCH_ENTITY)) throw error;
+    }
+  }
+  // Only the profile berth made for this role (its name, this environment's tag); another is left, emptied of it.
+  const own = await findInstanceProfile(roleName, client);
+  if (own?.Tags?.find((tag) => tag.Key === TAG_ENVIRONMENT)?.Value !== env.id) return;
+  try {
+    await client.send(new DeleteInstanceProfileCommand({ InstanceProfileName: roleName }));
+  } catch (error) {
+    if (!hasCode(error, ...NO_SUCH_ENTITY)) throw error;
+  }
+}
+
+/** One role gone: its inline policies first (DeleteRole refuses a role that still has any), then itself. */
+async function deleteRole(
+  env: Pick<EnvironmentRef, 'id'>,
+  roleName: string,
+  client: IAMClient,
+): Promise<Blocker | undefined> {
+  try {
+    // DeleteRole refuses a role still in an instance profile (an EC2 environment's instance role).
+    await releaseInstanceProfiles(env, roleName, client);
     const policyNames = await collect(
       paginateListRolePolicies({ client }, { RoleName: roleName }),
       (page) => page.PolicyNames,
@@ -162,7 +300,7 @@ export async function deleteEnvironmentRoles(
     const role = await findRole(roleName, client);
     // Absent, or someone else's role under berth's name: nothing of this environment to delete.
     if (!role || ownerOf(role) !== env.id) continue;
-    const blocker = await deleteRole(roleName, client);
+    const blocker = await deleteRole(env, roleName, client);
     if (blocker) blocked.push(blocker);
   }
   return { done: blocked.length === 0, blocked };

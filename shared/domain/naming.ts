@@ -49,6 +49,8 @@ export const names = {
    * and stage, so the whole environment id (not `envKey`): 46 characters, within IAM's 64.
    */
   executionRole: (env: Pick<EnvironmentRef, 'id'>) => `berth-${env.id}-execution`,
+  /** The role (and its instance profile, of the same name) of the environment's EC2 container instances. */
+  instanceRole: (env: Pick<EnvironmentRef, 'id'>) => `berth-${env.id}-instance`,
 };
 
 /** IAM role names: at most 64 characters of letters, digits and `+=,.@_-` (IAM quotas, name requirements). */
@@ -173,7 +175,7 @@ export function derivedNameProblems(
 
 /** Every IAM role berth creates for an environment, by name: what teardown looks for. */
 export function environmentRoleNames(env: Pick<EnvironmentRef, 'id'>): string[] {
-  return [names.executionRole(env)];
+  return [names.executionRole(env), names.instanceRole(env)];
 }
 
 /** Tags set on every resource at creation; `extra` are the caller's own tags. */

@@ -5,7 +5,9 @@
  */
 import { join, resolve } from 'node:path';
 import {
+  CreateInstanceProfileCommand,
   CreateRoleCommand,
+  GetInstanceProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
@@ -15,8 +17,9 @@ import {
 import type { Statement } from '@berth/aws-sim/iam/policy';
 import { iam } from '@berth/aws-sim/services/iam';
 import { asRole, refusalOf } from '@berth/aws-sim/tests/iam-session';
-import { deleteEnvironmentRoles, ensureExecutionRole } from '../../shared/aws/iam';
+import { deleteEnvironmentRoles, ensureExecutionRole, ensureInstanceRole } from '../../shared/aws/iam';
 import { EXECUTION_ROLE_POLICY_NAME, executionRolePolicy } from '../../shared/domain/execution-role';
+import { INSTANCE_ROLE_POLICY_NAME, instanceRolePolicy } from '../../shared/domain/instance-role';
 import { environmentTags, names, tagList } from '../../shared/domain/naming';
 import { environment, type SimulatedAws, specWith, startAws } from './simulated-aws';
 
@@ -58,6 +61,7 @@ let aws: SimulatedAws;
 let operator: IAMClient;
 let asCreateStep: IAMClient;
 let asTeardown: IAMClient;
+let asCreateCluster: IAMClient;
 
 beforeAll(async () => {
   aws = await startAws([iam]);
@@ -70,11 +74,13 @@ beforeEach(() => {
     asRole(aws, 'CreateExecutionRoleRole', declaredIamGrants('createExecutionRole')),
   );
   asTeardown = new IAMClient(asRole(aws, 'TeardownPassRole', declaredIamGrants('teardownPass')));
+  asCreateCluster = new IAMClient(asRole(aws, 'CreateClusterRole', declaredIamGrants('createCluster')));
 });
 
 afterEach(() => {
   asCreateStep.destroy();
   asTeardown.destroy();
+  asCreateCluster.destroy();
 });
 
 afterAll(async () => {
@@ -271,5 +277,116 @@ describe('deleteEnvironmentRoles', () => {
     expect(pass).toEqual({ done: true, blocked: [] });
     const kept = await operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) }));
     expect(kept.Role?.Tags).toContainEqual({ Key: 'berth:environment', Value: owner.id });
+  });
+});
+
+describe('ensureInstanceRole', () => {
+  it("creates the environment's instance role and profile, the policy naming only its own cluster", async () => {
+    // Prepare
+    const env = environment('shop', 'K1B2C3D4');
+
+    // Act
+    const made = await ensureInstanceRole(
+      env,
+      'shop-cluster',
+      { region: REGION, tags: environmentTags(env) },
+      asCreateCluster,
+    );
+
+    // Assess
+    const name = names.instanceRole(env);
+    expect(made).toEqual({
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+      instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/${name}`,
+    });
+    const { InstanceProfile } = await operator.send(
+      new GetInstanceProfileCommand({ InstanceProfileName: name }),
+    );
+    expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual([name]);
+    expect(InstanceProfile?.Tags).toContainEqual({ Key: 'berth:environment', Value: env.id });
+    const answer = await operator.send(
+      new GetRolePolicyCommand({ RoleName: name, PolicyName: INSTANCE_ROLE_POLICY_NAME }),
+    );
+    const policy = JSON.parse(decodeURIComponent(answer.PolicyDocument ?? ''));
+    expect(policy).toEqual(
+      instanceRolePolicy({ partition: 'aws', account: ACCOUNT, region: REGION }, 'shop-cluster'),
+    );
+    const resources = JSON.stringify(
+      policy.Statement.map((statement: { Resource: unknown }) => statement.Resource),
+    );
+    expect(resources).toContain(':cluster/shop-cluster"');
+    expect(resources).not.toContain(':cluster/*');
+  });
+
+  it('gives the same role and profile when run again', async () => {
+    // Prepare
+    const env = environment('shop', 'L1B2C3D4');
+    const options = { region: REGION, tags: environmentTags(env) };
+    const first = await ensureInstanceRole(env, 'shop-cluster', options, asCreateCluster);
+
+    // Act
+    const second = await ensureInstanceRole(env, 'shop-cluster', options, asCreateCluster);
+
+    // Assess
+    expect(second).toEqual(first);
+  });
+
+  it('refuses a profile of its name that holds another role, and leaves it alone', async () => {
+    // Prepare
+    const env = environment('shop', 'M1B2C3D4');
+    const name = names.instanceRole(env);
+    await operator.send(
+      new CreateRoleCommand({
+        RoleName: 'someone-else',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      }),
+    );
+    await operator.send(
+      new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: tagList(environmentTags(env)) }),
+    );
+    const { AddRoleToInstanceProfileCommand } = await import('@aws-sdk/client-iam');
+    await operator.send(
+      new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: 'someone-else' }),
+    );
+
+    // Act
+    const refusal = await refusalOf(
+      ensureInstanceRole(
+        env,
+        'shop-cluster',
+        { region: REGION, tags: environmentTags(env) },
+        asCreateCluster,
+      ),
+    );
+
+    // Assess
+    expect(refusal.name).toBe('ResourceOwnedElsewhere');
+    const { InstanceProfile } = await operator.send(
+      new GetInstanceProfileCommand({ InstanceProfileName: name }),
+    );
+    expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual(['someone-else']);
+  });
+
+  it('is deleted with its profile by the teardown pass, under its grants', async () => {
+    // Prepare
+    const env = environment('shop', 'N1B2C3D4');
+    await ensureInstanceRole(
+      env,
+      'shop-cluster',
+      { region: REGION, tags: environmentTags(env) },
+      asCreateCluster,
+    );
+
+    // Act
+    const pass = await deleteEnvironmentRoles(env, asTeardown);
+
+    // Assess
+    expect(pass).toEqual({ done: true, blocked: [] });
+    const name = names.instanceRole(env);
+    const role = await refusalOf(operator.send(new GetRoleCommand({ RoleName: name })));
+    const profile = await refusalOf(
+      operator.send(new GetInstanceProfileCommand({ InstanceProfileName: name })),
+    );
+    expect([role.name, profile.name]).toEqual(['NoSuchEntityException', 'NoSuchEntityException']);
   });
 });

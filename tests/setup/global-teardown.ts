@@ -16,7 +16,7 @@ export default async function globalTeardown(): Promise<void> {
       `\nIAM grants no test call exercised (${unused.length}; a run of selected suites lists more). ` +
         "Some are used by AWS services rather than berth's code, which the local stack does not run: " +
         "Lambda writing each function's logs and X-Ray segments, the ECS agent on EC2 instances " +
-        '(berth-*-ecs-instance), Scheduler and Pipes starting job tasks (berth-*-jobs).\n' +
+        "(each EC2 environment's berth-<id>-instance role), Scheduler and Pipes starting job tasks (berth-*-jobs).\n" +
         `${unused.map((line) => `  ${line}`).join('\n')}\n`,
     );
   }

@@ -301,7 +301,7 @@ describe('IAM', () => {
         passedTo: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
       };
       const other = {
-        resources: [expect.stringMatching(/^(EcsInstanceRole|JobsRole)$/)],
+        resources: [expect.stringMatching(/^(JobsRole|.*:role\/berth-env-\*-instance)$/)],
         passedTo: { 'iam:PassedToService': expect.anything() },
       };
       expect([ecsTasks, other]).toContainEqual({ resources: grant.resources, passedTo: grant.passedTo });
@@ -554,7 +554,7 @@ describe('the REST API', () => {
     });
   });
 
-  it('uses a REQUEST authorizer on the Authorization header, cached for 300 s', () => {
+  it('uses a REQUEST authorizer on the Authorization header, cached for 60 s by default', () => {
     const authorizers = resourcesOfType('AWS::ApiGateway::Authorizer').map(
       ([, resource]) => resource.Properties,
     );
@@ -562,7 +562,7 @@ describe('the REST API', () => {
       expect.objectContaining({
         Type: 'REQUEST',
         IdentitySource: 'method.request.header.Authorization',
-        AuthorizerResultTtlInSeconds: 300,
+        AuthorizerResultTtlInSeconds: 60,
       }),
     ]);
   });

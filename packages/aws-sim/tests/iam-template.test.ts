@@ -312,15 +312,15 @@ describe("berth's packaged template", () => {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
   const berthTag = 'berth:managed-by';
 
-  it('loads every role of the template, the ECS instance and jobs roles by their names', () => {
+  it('loads every role of the template, the jobs role by its name, and no stage-wide instance role', () => {
     // Act
     const names = [...new Set(roles.values())].map((role) => role.roleName);
 
     // Assess
     expect(names.length).toBeGreaterThan(40);
-    expect(names).toEqual(
-      expect.arrayContaining(['CreateNetworkRole', 'berth-dev-ecs-instance', 'berth-dev-jobs']),
-    );
+    expect(names).toEqual(expect.arrayContaining(['CreateNetworkRole', 'berth-dev-jobs']));
+    // Each EC2 environment's instances act as its own berth-<environment id>-instance role.
+    expect(names.filter((name) => name.includes('instance'))).toEqual([]);
     expect(roles.get('berth-dev-jobs')?.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/berth-dev-jobs`);
   });
 
@@ -484,16 +484,23 @@ describe("berth's packaged template", () => {
     expect(decisions).toEqual([...allowed.map(() => 'Allow'), ...refused.map(() => 'ImplicitDeny')]);
   });
 
-  it('gives the ECS instance role its managed policy (it registers instances, it runs no tasks)', () => {
-    // Act
-    const register = decide('berth-dev-ecs-instance', {
-      action: 'ecs:RegisterContainerInstance',
-      resource: '*',
-      context: {},
+  it('lets CreateClusterRole pass only environments\' instance roles, only to EC2', () => {
+    // Prepare
+    const pass = (role: string, service: string) => ({
+      action: 'iam:PassRole',
+      resource: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+      context: { 'iam:PassedToService': service },
     });
-    const runTask = decide('berth-dev-ecs-instance', { action: 'ecs:RunTask', resource: '*', context: {} });
+
+    // Act
+    const decisions = [
+      pass('berth-env-01jd5y8q7n3w0s2k4m6p8r0t2v-instance', 'ec2.amazonaws.com'),
+      pass('berth-env-01jd5y8q7n3w0s2k4m6p8r0t2v-instance', 'ecs-tasks.amazonaws.com'),
+      pass('berth-env-01jd5y8q7n3w0s2k4m6p8r0t2v-execution', 'ec2.amazonaws.com'),
+      pass('admin', 'ec2.amazonaws.com'),
+    ].map((request) => decide('CreateClusterRole', request));
 
     // Assess
-    expect([register, runTask]).toEqual(['Allow', 'ImplicitDeny']);
+    expect(decisions).toEqual(['Allow', 'ImplicitDeny', 'ImplicitDeny', 'ImplicitDeny']);
   });
 });

@@ -30,6 +30,7 @@ import { findLaunchTemplate } from './ec2/launch-templates';
 import type { Subnet } from './ec2/model';
 import { createNetworkInterface, releaseNetworkInterface } from './ec2/network-interfaces';
 import { deregisterContainerInstance, registerContainerInstance } from './ecs/container-instances';
+import { roleNameOfInstanceProfile } from './iam/instance-profiles';
 import { InputReader, type InvalidInput, isoTimestamp, paginate } from './operation-input';
 import { publicAmiArchitecture } from './ssm';
 import { strictness } from './strictness';
@@ -127,13 +128,17 @@ function readLaunchTemplate(ctx: SimContext, r: InputReader) {
 }
 
 /**
- * The role of the template's instance profile, which the ECS agent registers as (its `awsvpcTrunking`
- * setting counts). The simulator keeps no instance profiles: a profile's role has its name.
+ * The role of the launch template's instance profile, which the ECS agent registers as (its
+ * `awsvpcTrunking` setting counts): a profile of the IAM API's its role, a template's the role of its
+ * name (services/iam/instance-profiles.ts).
  */
 function instanceProfileRoleArn(ctx: SimContext, data: InputReader): string | undefined {
   const profile = data.object('IamInstanceProfile');
   const arn = profile?.string('Arn');
-  const name = arn ? arn.slice(arn.lastIndexOf('/') + 1) : profile?.string('Name');
+  const name = roleNameOfInstanceProfile(
+    ctx,
+    arn ? arn.slice(arn.lastIndexOf('/') + 1) : (profile?.string('Name') ?? ''),
+  );
   if (!name) return undefined;
   return ctx.iam.role(name)?.roleArn ?? `arn:aws:iam::${ctx.accountId}:role/${name}`;
 }

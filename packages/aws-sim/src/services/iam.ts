@@ -15,6 +15,13 @@ import { readInteger, readString, readStringList } from '../input';
 import type { OperationInput, ServiceDefinition, SimContext } from '../kernel';
 import { iamAuthorizers, requestedTags } from './iam/authorization';
 import {
+  INSTANCE_PROFILE_TYPE,
+  type InstanceProfileResource,
+  instanceProfileArn,
+  profilesOfRole,
+  requireInstanceProfile,
+} from './iam/instance-profiles';
+import {
   connectApiRoles,
   encodePolicyDocument,
   type IamRoleResource,
@@ -261,6 +268,9 @@ function getRole(input: OperationInput, ctx: SimContext) {
 
 function deleteRole(input: OperationInput, ctx: SimContext) {
   const role = requireOwnRole(ctx, roleName(input));
+  if (profilesOfRole(ctx, role.id).length > 0) {
+    throw iamError.deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
+  }
   if (Object.keys(role.inlinePolicies).length > 0) {
     throw iamError.deleteConflict('Cannot delete entity, must delete policies first.');
   }
@@ -394,6 +404,99 @@ function listRoleTags(input: OperationInput, ctx: SimContext) {
   return { Tags: items, ...paging };
 }
 
+const PROFILE_NAME = /^[\w+=,.@-]{1,128}$/;
+
+function profileName(input: OperationInput): string {
+  return requiredName(input, 'InstanceProfileName', 'instanceProfileName', PROFILE_NAME);
+}
+
+function profileShape(ctx: SimContext, profile: InstanceProfileResource): Record<string, unknown> {
+  return {
+    Path: profile.path,
+    InstanceProfileName: profile.id,
+    InstanceProfileId: profile.instanceProfileId,
+    Arn: profile.arn,
+    CreateDate: new Date(profile.createdAt),
+    Roles: profile.roles
+      .map((name) => findRole(ctx, name))
+      .filter((role): role is RoleView => role !== undefined)
+      .map((role) => roleShape(role, 'list')),
+    ...(Object.keys(profile.tags).length > 0 ? { Tags: tagList(profile.tags) } : {}),
+  };
+}
+
+function createInstanceProfile(input: OperationInput, ctx: SimContext) {
+  const name = profileName(input);
+  const path = readString(input, 'Path') ?? '/';
+  if (path.length > 512 || !PATH.test(path)) {
+    throw constraint(path, 'path', `Member must satisfy regular expression pattern: ${PATH.source}`);
+  }
+  const tags = validTags(input);
+  const taken = ctx.store
+    .list<InstanceProfileResource>(INSTANCE_PROFILE_TYPE)
+    .some((profile) => profile.id.toLowerCase() === name.toLowerCase());
+  if (taken) throw iamError.alreadyExists(`Instance Profile ${name} already exists.`);
+  const profile = ctx.store.put<InstanceProfileResource>({
+    type: INSTANCE_PROFILE_TYPE,
+    id: name,
+    arn: instanceProfileArn(ctx.accountId, path, name),
+    instanceProfileId: `AIPA${roleIdFor(ctx.ids.uuid()).slice(4)}`,
+    path,
+    roles: [],
+    tags,
+    createdAt: ctx.clock.now(),
+  });
+  return { InstanceProfile: profileShape(ctx, profile) };
+}
+
+function getInstanceProfile(input: OperationInput, ctx: SimContext) {
+  return { InstanceProfile: profileShape(ctx, requireInstanceProfile(ctx, profileName(input))) };
+}
+
+function addRoleToInstanceProfile(input: OperationInput, ctx: SimContext) {
+  const profile = requireInstanceProfile(ctx, profileName(input));
+  const role = requireRole(ctx, roleName(input));
+  if (profile.roles.includes(role.name)) {
+    throw iamError.alreadyExists(
+      `Role ${role.name} is already associated with instance profile ${profile.id}.`,
+    );
+  }
+  if (profile.roles.length >= 1) {
+    throw iamError.limitExceeded('Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1');
+  }
+  ctx.store.put<InstanceProfileResource>({ ...profile, roles: [role.name] });
+  return {};
+}
+
+function removeRoleFromInstanceProfile(input: OperationInput, ctx: SimContext) {
+  const profile = requireInstanceProfile(ctx, profileName(input));
+  const name = roleName(input);
+  if (!profile.roles.includes(name)) {
+    throw iamError.noSuchEntity(`The role with name ${name} cannot be found.`);
+  }
+  ctx.store.put<InstanceProfileResource>({
+    ...profile,
+    roles: profile.roles.filter((role) => role !== name),
+  });
+  return {};
+}
+
+function deleteInstanceProfile(input: OperationInput, ctx: SimContext) {
+  const profile = requireInstanceProfile(ctx, profileName(input));
+  if (profile.roles.length > 0) {
+    throw iamError.deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
+  }
+  ctx.store.delete(INSTANCE_PROFILE_TYPE, profile.id);
+  return {};
+}
+
+function listInstanceProfilesForRole(input: OperationInput, ctx: SimContext) {
+  const role = requireRole(ctx, roleName(input));
+  const profiles = profilesOfRole(ctx, role.name).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const { items, ...paging } = page(input, profiles, (profile) => profile.id);
+  return { InstanceProfiles: items.map((profile) => profileShape(ctx, profile)), ...paging };
+}
+
 export const iam: ServiceDefinition = {
   signingName: 'iam',
   protocol: 'query',
@@ -413,6 +516,12 @@ export const iam: ServiceDefinition = {
     TagRole: tagRole,
     UntagRole: untagRole,
     ListRoleTags: listRoleTags,
+    CreateInstanceProfile: createInstanceProfile,
+    GetInstanceProfile: getInstanceProfile,
+    AddRoleToInstanceProfile: addRoleToInstanceProfile,
+    RemoveRoleFromInstanceProfile: removeRoleFromInstanceProfile,
+    DeleteInstanceProfile: deleteInstanceProfile,
+    ListInstanceProfilesForRole: listInstanceProfilesForRole,
   },
   authorize: iamAuthorizers,
   // IAM's throttling answer; AWS publishes no per-operation rate for these calls.

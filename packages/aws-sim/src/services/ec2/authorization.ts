@@ -18,6 +18,7 @@ import { arnOf, passRole, requestTagContext, resourceTagContext } from '../../ia
 import type { IamState } from '../../iam/identities';
 import { readRecord, readRecordList, readString, readStringList } from '../../input';
 import type { Authorizer, OperationInput, SimContext, SimResource } from '../../kernel';
+import { roleNameOfInstanceProfile } from '../iam/instance-profiles';
 import type { LaunchTemplate, RouteTable, SecurityGroup, Subnet } from './model';
 import { type ResourcePrefix, resourceKinds } from './model';
 
@@ -400,9 +401,11 @@ function instanceProfileRole(ctx: SimContext, data: OperationInput): string | un
   const profile = readRecord(data, 'IamInstanceProfile');
   if (profile === undefined) return undefined;
   const arn = readString(profile, 'Arn');
-  const name =
+  const profileName =
     arn !== undefined && arn !== '' ? arn.slice(arn.lastIndexOf('/') + 1) : readString(profile, 'Name');
-  if (name === undefined || name === '') return undefined;
+  if (profileName === undefined || profileName === '') return undefined;
+  const name = roleNameOfInstanceProfile(ctx, profileName);
+  if (name === undefined) return undefined;
   return roleArnOf(ctx.iam, ctx.accountId, name);
 }
 

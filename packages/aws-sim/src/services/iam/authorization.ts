@@ -10,9 +10,10 @@
  * Attach/Detach the policy as `iam:PolicyARN`. A CreateRole with tags also needs `iam:TagRole`.
  */
 import type { AccessRequest } from '../../iam/access';
-import { requestTagContext, resourceTagContext } from '../../iam/access';
+import { passRole, requestTagContext, resourceTagContext } from '../../iam/access';
 import { readRecordList, readString, readStringList } from '../../input';
 import type { Authorizer, OperationInput, SimContext } from '../../kernel';
+import { instanceProfileArn, storedInstanceProfile } from './instance-profiles';
 import { connectApiRoles, roleArn } from './roles';
 
 type Context = Record<string, string | readonly string[]>;
@@ -83,7 +84,60 @@ const policyArn = (input: OperationInput): Context => {
   return arn ? { 'iam:PolicyARN': arn } : {};
 };
 
+/** `iam:<action>` on the named instance profile, with its tags when it exists. */
+function onProfile(action: string): Authorizer {
+  return (input, ctx) => {
+    const name = readString(input, 'InstanceProfileName') ?? '';
+    const profile = storedInstanceProfile(ctx, name);
+    return [
+      {
+        action: `iam:${action}`,
+        resource: profile?.arn ?? instanceProfileArn(ctx.accountId, '/', name),
+        context: profile
+          ? { ...resourceTagContext(profile.tags), ...resourceTagContext(profile.tags, 'iam') }
+          : {},
+      },
+    ];
+  };
+}
+
+const createInstanceProfile: Authorizer = (input, ctx) => {
+  const resource = instanceProfileArn(
+    ctx.accountId,
+    readString(input, 'Path') ?? '/',
+    readString(input, 'InstanceProfileName') ?? '',
+  );
+  const tags = requestTagContext(requestedTags(input));
+  const requests: AccessRequest[] = [{ action: 'iam:CreateInstanceProfile', resource, context: tags }];
+  if (Object.keys(tags).length > 0)
+    requests.push({ action: 'iam:TagInstanceProfile', resource, context: tags });
+  return requests;
+};
+
+/**
+ * AddRoleToInstanceProfile: on the profile, and (the API reference's note) iam:PassRole on the role,
+ * which goes to EC2 instances: AWS documents `iam:AssociatedResourceArn` as
+ * `arn:aws:ec2:*:<account>:instance/*` for it; the simulator also sets `iam:PassedToService` to
+ * `ec2.amazonaws.com`, the service the role is passed to (docs/aws-facts.md#per-environment-container-instance-roles).
+ */
+const addRoleToInstanceProfile: Authorizer = (input, ctx) => [
+  ...onProfile('AddRoleToInstanceProfile')(input, ctx),
+  ...passRole(namedRole(input, ctx).arn, 'ec2.amazonaws.com').map((request) => ({
+    ...request,
+    context: {
+      ...request.context,
+      'iam:AssociatedResourceArn': `arn:aws:ec2:*:${ctx.accountId}:instance/*`,
+    },
+  })),
+];
+
 const authorizers: Record<string, Authorizer> = {
+  CreateInstanceProfile: createInstanceProfile,
+  GetInstanceProfile: onProfile('GetInstanceProfile'),
+  AddRoleToInstanceProfile: addRoleToInstanceProfile,
+  RemoveRoleFromInstanceProfile: onProfile('RemoveRoleFromInstanceProfile'),
+  DeleteInstanceProfile: onProfile('DeleteInstanceProfile'),
+  ListInstanceProfilesForRole: onRole('ListInstanceProfilesForRole'),
   CreateRole: createRole,
   GetRole: onRole('GetRole'),
   DeleteRole: onRole('DeleteRole'),
