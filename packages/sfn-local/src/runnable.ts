@@ -93,6 +93,12 @@ export function prepareRunnable(definition: JsonObject, timeScale: number): Runn
       delete state.Result;
     } else if (state.Type === 'Task') {
       tasks.set(name, classifyTask(state, insideMap.has(name)));
+      // Step Functions sets no Task timeout unless the definition does, so a Lambda task ends with its
+      // function's own timeout (invokers.ts); the package's default of 60 s would cut a slow step off as
+      // States.Timeout, which AWS never reports there (docs/aws-facts.md#throttling-at-scale-retry-budgets).
+      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        state.TimeoutSeconds = MAX_TIMER_SECONDS;
+      }
     }
   }
   return { definition: rewritten as unknown as StateMachineDefinition, tasks };

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadServerlessProject } from '../src/definitions';
+import { MAX_TIMER_SECONDS, prepareRunnable } from '../src/runnable';
 import { type LocalStepFunctions, startStepFunctions } from '../src/server';
 
 const ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000';
@@ -93,6 +94,25 @@ describe('Lambda function timeouts on the local endpoint', () => {
     // Assess
     expect(functions.slow?.timeoutSeconds).toBe(1);
     expect(functions.quick?.timeoutSeconds).toBe(5);
+  });
+
+  it("leaves a Lambda task without TimeoutSeconds to its function's timeout, not the package's 60 s", () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Open',
+      States: {
+        Open: { Type: 'Task', Resource: 'berth-test-slow', Next: 'Bounded' },
+        Bounded: { Type: 'Task', Resource: 'berth-test-slow', TimeoutSeconds: 30, End: true },
+      },
+    };
+
+    // Act
+    const { definition: runnable } = prepareRunnable(definition, 0.01);
+
+    // Assess
+    const states = runnable.States as Record<string, { TimeoutSeconds?: number }>;
+    expect(states.Open?.TimeoutSeconds).toBe(MAX_TIMER_SECONDS);
+    expect(states.Bounded?.TimeoutSeconds).toBe(30);
   });
 
   it('fails a run past the timeout with Sandbox.Timedout and the time it was allowed', async () => {
