@@ -484,7 +484,7 @@ describe("berth's packaged template", () => {
     expect(decisions).toEqual([...allowed.map(() => 'Allow'), ...refused.map(() => 'ImplicitDeny')]);
   });
 
-  it('lets CreateClusterRole pass only environments\' instance roles, only to EC2', () => {
+  it("lets CreateClusterRole pass only environments' instance roles, only to EC2", () => {
     // Prepare
     const pass = (role: string, service: string) => ({
       action: 'iam:PassRole',
