@@ -92,19 +92,19 @@ describe('cost', () => {
   });
 
   it('re-estimates on PATCH', async () => {
+    // NAT topology cannot change in place (422); a service's task count can, and costs more.
     const environment = await makeReady(await created(createEnvironment(deps, member, request(team, 'web'))));
 
     await updateEnvironment(
       deps,
       member,
       environment.id,
-      { network: { natGateways: 'none' } },
+      { services: [{ name: 'api', image: 'nginx:1.27', desiredCount: 3 }] },
       `"${environment.version}"`,
     );
 
     const after = await getEnvironment(deps, member, environment.id);
-    expect(after.cost?.lines.some((line) => line.item === 'NAT gateway')).toBe(false);
-    expect(after.cost?.monthly).toBeLessThan(environment.cost?.monthly ?? 0);
+    expect(after.cost?.monthly).toBeGreaterThan(environment.cost?.monthly ?? 0);
   });
 
   it('does not show the quota bookkeeping on the record', async () => {
@@ -292,11 +292,11 @@ describe('PATCH', () => {
       deps,
       member,
       environment.id,
-      { services: [{ name: 'api', image: 'nginx:1.27', desiredCount: 5 }], network: { natGateways: 'none' } },
+      { services: [{ name: 'api', image: 'nginx:1.27', desiredCount: 5 }] },
       `"${environment.version}"`,
     );
 
-    expect(await usage()).toEqual({ environments: 1, tasks: 5, natGateways: 0, ec2Instances: 0 });
+    expect(await usage()).toEqual({ environments: 1, tasks: 5, natGateways: 1, ec2Instances: 0 });
   });
 
   it('lets a PATCH shrink a team that is above a lowered limit', async () => {

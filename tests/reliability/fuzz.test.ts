@@ -11,6 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ec2 } from '@berth/aws-sim/services/ec2';
+import { updateQuotaSettings } from '@berth/aws-sim/services/quotas';
+import { serviceQuotas } from '@berth/aws-sim/services/service-quotas';
+import { type SimulatedServices, startServices } from '@berth/aws-sim/tests/simulated-services';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { createTable } from '../../local/dynamodb';
@@ -81,7 +85,22 @@ function context(): Context {
   } as unknown as Context;
 }
 
+let aws: SimulatedServices;
+
 beforeAll(async () => {
+  // Creates are admitted against the account's quotas: the simulated Service Quotas and EC2 answer,
+  // with quotas raised well above what the fuzzing creates.
+  aws = await startServices([serviceQuotas, ec2]);
+  updateQuotaSettings(aws.running.sim.ctx, {
+    quotas: {
+      'vpc/L-F678F1CE': 1000,
+      'vpc/L-A4707A72': 1000,
+      'ec2/L-0263D0A3': 1000,
+      'vpc/L-FE5A380F': 1000,
+    },
+  });
+  process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS = aws.running.url;
+  process.env.AWS_ENDPOINT_URL_EC2 = aws.running.url;
   // The handlers build their dependencies from the environment, as in Lambda.
   process.env.TABLE_NAME = TABLE;
   process.env.AWS_ENDPOINT_URL_DYNAMODB = testDynamoDbEndpoint();
@@ -171,7 +190,8 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await aws.running.close();
   const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
   process.stdout.write(
     `fuzz (in process): ${total} requests ${JSON.stringify(counts)}; statuses ${JSON.stringify(statuses)}\n`,
