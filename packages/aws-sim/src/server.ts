@@ -19,10 +19,12 @@
  *   POST /_local/iam/credentials            { roleName, sessionName } → credentials of a role session
  *   GET  /_local/iam/denials                the refusals since start or the last reset
  *   GET  /_local/iam/unused                 template grants that allowed no request
- *   GET  /_local/egress                     { enforce }   PUT { enforce: false } lets tasks start without a way
- *                                           out (no NAT, public IP or VPC endpoint; on by default, as on AWS)
  *   GET  /_local/capacity                   { subnetAddresses, instanceEnis }   PUT either to switch the
  *                                           subnet-address and per-instance ENI limits (services/capacity.ts)
+ *   GET  /_local/egress                     { enforce }   PUT { enforce: false } lets tasks start without a way
+ *                                           out (no NAT, public IP or VPC endpoint; on by default, as on AWS)
+ *   GET  /_local/quotas                     { enforce, quotas: { "vpc/L-F678F1CE": { name, value, defaultValue } … } }
+ *   PUT  /_local/quotas                     { enforce?, quotas?: { "vpc/L-F678F1CE": 10 | null } } (reset: defaults, on)
  *   GET  /_local/health-checks              { securityGroups }   PUT { securityGroups: false } makes ELB health
  *                                           checks ignore security groups (on by default, as on AWS)
  *   GET  /_local/strictness                 { exactTaskFamily, taskDefinitionSize, amiArchitecture }   PUT any
@@ -36,11 +38,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseFaultSpecs } from './faults';
 import type { SimRequest, SimResponse } from './protocols/index';
-import { securityGroupHealthChecks, setSecurityGroupHealthChecks } from './services/elbv2/target-health';
 import { capacitySettings, updateCapacitySettings } from './services/capacity';
 import { egressEnforced, setEgressEnforced } from './services/ec2/vpc-endpoints';
+import { securityGroupHealthChecks, setSecurityGroupHealthChecks } from './services/elbv2/target-health';
 import { recordedEvents } from './services/eventbridge';
 import { services as registeredServices } from './services/index';
+import { quotaSettings, updateQuotaSettings } from './services/quotas';
 import { strictness, updateStrictness } from './services/strictness';
 import { Simulator, type SimulatorOptions } from './simulator';
 
@@ -275,14 +278,6 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
       return jsonResponse(200, { denials: sim.iam.denials() });
     case 'GET /_local/iam/unused':
       return jsonResponse(200, { unused: sim.iam.unusedGrants() });
-    case 'GET /_local/egress':
-      return jsonResponse(200, { enforce: egressEnforced(sim.ctx) });
-    case 'PUT /_local/egress': {
-      const enforce = (jsonBody(request) as { enforce?: unknown }).enforce;
-      if (typeof enforce !== 'boolean') throw new HttpProblem(400, 'enforce must be true or false');
-      setEgressEnforced(sim.ctx, enforce);
-      return jsonResponse(200, { enforce });
-    }
     case 'GET /_local/capacity':
       return jsonResponse(200, { ...capacitySettings(sim.ctx) });
     case 'PUT /_local/capacity':
@@ -292,6 +287,24 @@ function control(sim: Simulator, request: SimRequest): SimResponse {
         if (error instanceof HttpProblem) throw error;
         throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
       }
+    case 'GET /_local/egress':
+      return jsonResponse(200, { enforce: egressEnforced(sim.ctx) });
+    case 'PUT /_local/egress': {
+      const enforce = (jsonBody(request) as { enforce?: unknown }).enforce;
+      if (typeof enforce !== 'boolean') throw new HttpProblem(400, 'enforce must be true or false');
+      setEgressEnforced(sim.ctx, enforce);
+      return jsonResponse(200, { enforce });
+    }
+    case 'GET /_local/quotas':
+      return jsonResponse(200, quotaSettings(sim.ctx));
+    case 'PUT /_local/quotas':
+      try {
+        updateQuotaSettings(sim.ctx, jsonBody(request));
+      } catch (error) {
+        if (error instanceof HttpProblem) throw error;
+        throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
+      }
+      return jsonResponse(200, quotaSettings(sim.ctx));
     case 'GET /_local/health-checks':
       return jsonResponse(200, { securityGroups: securityGroupHealthChecks(sim.ctx) });
     case 'PUT /_local/health-checks': {
