@@ -53,7 +53,10 @@ describe('the execution role name', () => {
 
   it('is what teardown looks for', () => {
     // Act / Assess
-    expect(environmentRoleNames(ENV)).toEqual(['berth-env-01jd0000000000000000a1b2c3-execution']);
+    expect(environmentRoleNames(ENV)).toEqual([
+      'berth-env-01jd0000000000000000a1b2c3-execution',
+      'berth-env-01jd0000000000000000a1b2c3-instance',
+    ]);
   });
 
   it('cannot be mistaken for a task role of the default pattern (berth-task-*)', () => {

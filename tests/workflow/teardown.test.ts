@@ -43,9 +43,9 @@ async function readyEnvironment(): Promise<{ caller: Caller; environment: Enviro
   return { caller, environment };
 }
 
-async function destroy(caller: Caller, id: string): Promise<Environment> {
+async function destroy(caller: Caller, id: string, timeoutMs = 120_000): Promise<Environment> {
   await deleteEnvironment(stack.deps, caller, id);
-  await stack.settle(id, 120_000);
+  await stack.settle(id, timeoutMs);
   return getEnvironment(stack.deps, caller, id);
 }
 
@@ -95,7 +95,8 @@ it('ends DELETE_FAILED naming the blocking resource when it stays blocked past t
     count: 100_000,
   });
 
-  const blocked = await destroy(caller, environment.id);
+  // Every one of the bound's passes runs in full (each area, each pass), so this takes a while.
+  const blocked = await destroy(caller, environment.id, 330_000);
 
   expect(blocked.status).toBe('DELETE_FAILED');
   expect(blocked.error).toMatchObject({ step: 'teardown', code: 'DependencyViolation' });
@@ -108,7 +109,7 @@ it('ends DELETE_FAILED naming the blocking resource when it stays blocked past t
 
   expect(deleted.status).toBe('DELETED');
   expect(await stack.inventory(environment.id)).toEqual({});
-});
+}, 480_000);
 
 it('starts one teardown however often DELETE is repeated', async () => {
   const { caller, environment } = await readyEnvironment();

@@ -5,6 +5,7 @@ import {
   type CreateServiceCommandInput,
   DeleteClusterCommand,
   DeleteServiceCommand,
+  type DeleteServiceCommandOutput,
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
@@ -14,6 +15,7 @@ import {
   ECSClient,
   ListClustersCommand,
   ListServicesCommand,
+  type ListServicesCommandOutput,
   ListTagsForResourceCommand,
   ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
@@ -734,11 +736,21 @@ describe('services', () => {
     const scaled = await errorOf(
       client.send(new DeleteServiceCommand({ cluster: 'berth-dev', service: 'web' })),
     );
-    const deleted = await client.send(
-      new DeleteServiceCommand({ cluster: 'berth-dev', service: 'web', force: true }),
-    );
-    const busy = await errorOf(client.send(new DeleteClusterCommand({ cluster: 'berth-dev' })));
-    const listed = await client.send(new ListServicesCommand({ cluster: 'berth-dev' }));
+    // The draining window lasts some AWS seconds, a few real milliseconds at the suite's scale: hold it
+    // open (simulated time 100× slower) while the cluster deletion and the listing are tried in it.
+    services.running.sim.clock.setScale(TIME_SCALE * 100);
+    let deleted: DeleteServiceCommandOutput;
+    let busy: Awaited<ReturnType<typeof errorOf>>;
+    let listed: ListServicesCommandOutput;
+    try {
+      deleted = await client.send(
+        new DeleteServiceCommand({ cluster: 'berth-dev', service: 'web', force: true }),
+      );
+      busy = await errorOf(client.send(new DeleteClusterCommand({ cluster: 'berth-dev' })));
+      listed = await client.send(new ListServicesCommand({ cluster: 'berth-dev' }));
+    } finally {
+      services.running.sim.clock.setScale(TIME_SCALE);
+    }
 
     expect(scaled.name).toBe('InvalidParameterException');
     expect(scaled.message).toBe('The service cannot be stopped while it is scaled above 0.');
