@@ -36,6 +36,7 @@ import {
 import { required } from '../domain/required';
 import { ENDPOINT_PORT, type EndpointType, type PlannedEndpoint } from '../domain/vpc-endpoints';
 import { hasCode } from './errors';
+import { TAG_PART } from './network';
 import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
@@ -43,8 +44,6 @@ import { traced } from './tracing';
 /** Region, credentials and endpoint come from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_EC2`). */
 const defaultEc2 = /* @__PURE__ */ traced(/* @__PURE__ */ new EC2Client(stepCallsToThrottledApis));
 
-/** The tag network.ts finds its pieces by (`berth:part`); the endpoints use it the same way. */
-const TAG_PART = 'berth:part';
 const GROUP_PART = 'sg-endpoints';
 const endpointPart = (service: string) => `endpoint-${service}`;
 
