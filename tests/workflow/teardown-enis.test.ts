@@ -20,6 +20,9 @@ const blockers = new Map<string, string[]>();
 beforeAll(async () => {
   stack = await startWorkflowStack({
     timeScale: 0.01,
+    // Tasks take 2–3 AWS minutes to stop (AWS's range reaches that with a slow shutdown), so their
+    // ENIs are still held when the first pass reaches the subnets, however fast the machine runs it.
+    simulator: { latency: { taskStopped: [120, 180] } },
     wrap: (functionKey, handler) => async (event, context) => {
       const result = await handler(event, context);
       if (functionKey === 'teardownPass') {
