@@ -16,6 +16,7 @@ import {
   berthAccountLimits,
 } from '../domain/usage';
 import type { AccountCharge, AccountScope } from '../store/account-usage';
+import type { StoredQuotaSnapshot } from '../store/quota-snapshots';
 import { UseCaseError, unavailable } from './errors';
 
 /** Where admission reads the account's quotas and berth's reservations. */
@@ -24,6 +25,90 @@ export interface AccountQuotaPolicy {
   readQuotas(): Promise<AccountQuotaSnapshot>;
   /** Berth's reservations in the account and Region. */
   reserved(scope: AccountScope): Promise<AccountAmounts>;
+}
+
+/** Where the last read of the account's quotas is shared between containers (and who reads it next). */
+export interface QuotaSnapshotShare {
+  get(region: string): Promise<StoredQuotaSnapshot>;
+  claimRefresh(region: string, now: number, until: number, readBefore: number): Promise<boolean>;
+  put(region: string, snapshot: AccountQuotaSnapshot, readAt: number): Promise<void>;
+  releaseRefresh(region: string): Promise<void>;
+}
+
+export interface SharedQuotaReadOptions {
+  region: string;
+  /** How old a read may be and still be used (milliseconds). */
+  maxAgeMs: number;
+  /** How long one container may hold the right to read AWS again. */
+  leaseMs?: number;
+  /** How long a container with no read at all waits for the one reading AWS. */
+  waitMs?: number;
+  pollMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The account's quotas read at most once per `maxAgeMs` across all containers: a container uses the
+ * read it holds, else the shared one, else claims the lease and reads AWS (`readAws`) itself; while
+ * another container holds the lease it uses the older read, or waits for the new one when there is
+ * none yet. Service Quotas answers GetServiceQuota at 5 requests a second, so a burst of creates
+ * reading it each would be throttled (docs/aws-facts.md#account-quotas-and-the-service-quotas-api).
+ * A failed read falls back to the older one where there is one; with none it fails (a 503).
+ */
+export function sharedQuotaReads(
+  readAws: () => Promise<AccountQuotaSnapshot>,
+  share: QuotaSnapshotShare,
+  options: SharedQuotaReadOptions,
+): () => Promise<AccountQuotaSnapshot> {
+  const { region, maxAgeMs } = options;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const waitMs = options.waitMs ?? 10_000;
+  const pollMs = options.pollMs ?? 200;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let held: StoredQuotaSnapshot = {};
+  let inFlight: Promise<AccountQuotaSnapshot> | undefined;
+  const fresh = (stored: StoredQuotaSnapshot) =>
+    stored.snapshot !== undefined && stored.readAt !== undefined && now() - stored.readAt < maxAgeMs;
+
+  const refresh = async (): Promise<AccountQuotaSnapshot> => {
+    const deadline = now() + waitMs;
+    for (;;) {
+      const stored = await share.get(region);
+      if (stored.snapshot && fresh(stored)) return keep(stored);
+      if (await share.claimRefresh(region, now(), now() + leaseMs, now() - maxAgeMs + 1)) {
+        let snapshot: AccountQuotaSnapshot;
+        try {
+          snapshot = await readAws();
+        } catch (error) {
+          await share.releaseRefresh(region).catch(() => undefined);
+          if (stored.snapshot) return stored.snapshot;
+          throw error;
+        }
+        const readAt = now();
+        // Not shared if the table refuses it: this container still uses it, and the lease runs out.
+        await share.put(region, snapshot, readAt).catch(() => undefined);
+        return keep({ snapshot, readAt });
+      }
+      // Another container is reading AWS: its predecessor's read will do, if there is one.
+      if (stored.snapshot) return stored.snapshot;
+      if (now() >= deadline) throw new Error('no read of the account quotas arrived in time');
+      await sleep(pollMs * (0.5 + Math.random()));
+    }
+  };
+  const keep = (stored: StoredQuotaSnapshot): AccountQuotaSnapshot => {
+    held = stored;
+    return stored.snapshot as AccountQuotaSnapshot;
+  };
+
+  return async () => {
+    if (held.snapshot && fresh(held)) return held.snapshot;
+    inFlight ??= refresh().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
 }
 
 const grows = (change: AccountAmounts) => ACCOUNT_DIMENSIONS.some((dimension) => change[dimension] > 0);

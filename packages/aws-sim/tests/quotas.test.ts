@@ -36,6 +36,7 @@ import {
   RequestServiceQuotaIncreaseCommand,
   ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
+import { startSimulator } from '../src/server';
 import { ec2 as ec2Service } from '../src/services/ec2';
 import { ecs as ecsService } from '../src/services/ecs';
 import { elbv2 as elbv2Service } from '../src/services/elbv2';
@@ -228,6 +229,31 @@ describe('Service Quotas API', () => {
     expect(read.Quota?.Value).toBe(5);
     expect(denied.name).toBe('AccessDeniedException');
     allowed.destroy();
+  });
+});
+
+describe('Service Quotas request rates', () => {
+  it('throttles GetServiceQuota past its burst of 10 with TooManyRequestsException, in a bucket apart from ListServiceQuotas', async () => {
+    // Prepare: real time, so that the 5-per-second refill adds nothing during the burst.
+    const realTime = await startSimulator({ port: 0, timeScale: 1, services: [serviceQuotas] });
+    const client = new ServiceQuotasClient({ ...services.clientConfig, endpoint: realTime.url });
+    const get = () => client.send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-F678F1CE' }));
+    const list = () => client.send(new ListServiceQuotasCommand({ ServiceCode: 'vpc' }));
+
+    try {
+      // Act
+      const gets = await Promise.allSettled(Array.from({ length: 14 }, get));
+      const lists = await Promise.allSettled(Array.from({ length: 14 }, list));
+
+      // Assess
+      const refused = (results: PromiseSettledResult<unknown>[]) =>
+        results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).name] : []));
+      expect(refused(gets)).toEqual(Array.from({ length: 4 }, () => 'TooManyRequestsException'));
+      expect(refused(lists)).toEqual([]);
+    } finally {
+      client.destroy();
+      await realTime.close();
+    }
   });
 });
 

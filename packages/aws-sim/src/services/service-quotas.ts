@@ -161,7 +161,15 @@ export const serviceQuotas: ServiceDefinition = {
     GetServiceQuota: onQuota('servicequotas:GetServiceQuota'),
     RequestServiceQuotaIncrease: onQuota('servicequotas:RequestServiceQuotaIncrease'),
   },
-  // Service Quotas publishes no request rates; AWS answers TooManyRequestsException when throttled.
-  rateLimits: { default: { burst: 50, refillPerSecond: 10 } },
+  // Each action its own bucket, at the rates the Service Quotas User Guide lists (requests per second
+  // plus the additional burst); actions it lists no rate for take the smallest it lists.
+  rateLimits: {
+    GetServiceQuota: { burst: 10, refillPerSecond: 5 },
+    GetAWSDefaultServiceQuota: { burst: 10, refillPerSecond: 5 },
+    ListServiceQuotas: { burst: 20, refillPerSecond: 10 },
+    ListAWSDefaultServiceQuotas: { burst: 20, refillPerSecond: 10 },
+    default: { burst: 10, refillPerSecond: 5 },
+  },
+  rateLimitCategory: (operation) => operation,
   throttle: { code: 'TooManyRequestsException', status: 400, message: 'Rate exceeded' },
 };
