@@ -107,8 +107,7 @@ describe('the age of the shared read', () => {
       reads += 1;
       return snapshot(4 + reads);
     };
-    const container = () =>
-      sharedQuotaReads(readAws, share, { region, maxAgeMs: 60_000, now: () => clock });
+    const container = () => sharedQuotaReads(readAws, share, { region, maxAgeMs: 60_000, now: () => clock });
     await container()();
 
     // Act
@@ -136,8 +135,7 @@ describe('the age of the shared read', () => {
       reads += 1;
       return snapshot(6 + reads);
     };
-    const container = () =>
-      sharedQuotaReads(readAws, share, { region, maxAgeMs: 1_000, now: () => clock });
+    const container = () => sharedQuotaReads(readAws, share, { region, maxAgeMs: 1_000, now: () => clock });
     const empty = sharedQuotaReads(readAws, share, {
       region: `${region}-empty`,
       maxAgeMs: 1_000,

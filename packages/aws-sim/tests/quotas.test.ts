@@ -237,7 +237,8 @@ describe('Service Quotas request rates', () => {
     // Prepare: real time, so that the 5-per-second refill adds nothing during the burst.
     const realTime = await startSimulator({ port: 0, timeScale: 1, services: [serviceQuotas] });
     const client = new ServiceQuotasClient({ ...services.clientConfig, endpoint: realTime.url });
-    const get = () => client.send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-F678F1CE' }));
+    const get = () =>
+      client.send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-F678F1CE' }));
     const list = () => client.send(new ListServiceQuotasCommand({ ServiceCode: 'vpc' }));
 
     try {
