@@ -103,6 +103,15 @@ module.exports = {
     handler: 'functions/api/put-team-quotas.handler',
     permissions: [allow(['dynamodb:GetItem', 'dynamodb:PutItem'], getAtt('Table'), leadingKeys('TEAM'))],
   },
+  // Team policies: the team's policy item only (partition keys TEAM#…), on the table itself.
+  getTeamPolicy: {
+    handler: 'functions/api/get-team-policy.handler',
+    permissions: [allow('dynamodb:GetItem', getAtt('Table'), leadingKeys('TEAM'))],
+  },
+  putTeamPolicy: {
+    handler: 'functions/api/put-team-policy.handler',
+    permissions: [allow(['dynamodb:GetItem', 'dynamodb:PutItem'], getAtt('Table'), leadingKeys('TEAM'))],
+  },
   openapi: {
     handler: 'functions/api/openapi.handler',
     permissions: [],

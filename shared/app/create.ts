@@ -1,7 +1,7 @@
 /**
- * POST /environments (and Slack's /berth create): validates the spec, charges the team's quotas in
- * the same write that records the environment, announces REQUESTED and starts the provisioning
- * workflow. Every front door goes through it, so each rule is written once.
+ * POST /environments (and Slack's /berth create): validates the spec, checks it against the team's
+ * policy, charges the team's quotas in the same write that records the environment, announces
+ * REQUESTED and starts the provisioning workflow. Every front door goes through it, so each rule is written once.
  */
 import { createHash } from 'node:crypto';
 import type { Caller } from '../domain/caller';
@@ -29,6 +29,7 @@ import type { Dependencies } from './ports';
 import { limitsFor, quotaExceeded } from './quotas';
 import { toView } from './reads';
 import { assertDeployable, validateSpec } from './spec-request';
+import { assertAllowedByPolicy } from './team-policies';
 
 /** JSON with sorted keys: two requests that mean the same hash the same. */
 function canonicalJson(value: unknown): string {
@@ -65,6 +66,7 @@ export async function createEnvironment(
     ]);
   }
   assertDeployable(spec, deps);
+  await assertAllowedByPolicy(deps.policies, spec);
   const cost = estimateMonthlyCost(spec, deps.region ?? FALLBACK_PRICE_REGION);
   if (options.dryRun) return { kind: 'dry-run', spec, cost };
   const usage = usageOf(spec);

@@ -17,6 +17,8 @@ export interface FieldError {
   /** JSON Pointer into the request (`/services/0/image`), or the header or parameter name. */
   path: string;
   message: string;
+  /** The team policy rule that refused the field (`imagePrefixes`, `ec2.keyPairs`), when one did. */
+  rule?: string;
 }
 
 export class UseCaseError extends Error {

@@ -5,10 +5,12 @@
  * it (`TaskRunner` in tasks.ts, `DriftDependencies` in drift.ts, `QuotaDependencies` in quotas.ts).
  */
 import type { StatusEvent } from '../domain/status-event';
+import type { TeamPolicy } from '../domain/team-policy';
 import type { QuotaAmounts } from '../domain/usage';
 import type { EnvironmentReader } from '../store/environment-reader';
 import type { EnvironmentStore } from '../store/environments';
 import type { QuotaStore } from '../store/quotas';
+import type { TeamPolicyStore } from '../store/team-policies';
 import type { WorkflowStarter } from '../workflow/executions';
 import type { AccountQuotaPolicy } from './account-quotas';
 
@@ -25,6 +27,12 @@ export interface StatusNotifier {
 export interface QuotaPolicy {
   store: QuotaStore;
   defaults: QuotaAmounts;
+}
+
+/** Where team policies come from: the deploy-wide default, then the team's own rules in the table. */
+export interface TeamPolicySource {
+  store: TeamPolicyStore;
+  defaults: TeamPolicy;
 }
 
 /** The read use cases need the table, read-only. */
@@ -54,4 +62,6 @@ export interface Dependencies extends WriteDependencies {
    * to ECS (TASK_ROLE_ARN_PATTERN). Without it no task role is refused here (IAM still refuses later).
    */
   taskRoleArnPattern?: string;
+  /** Team policies; without them no spec is refused for its team's policy. */
+  policies?: TeamPolicySource;
 }

@@ -5,13 +5,14 @@
  */
 
 import type { Caller } from '../domain/caller';
-import { canAccessTeam, TEAM_NAME_PATTERN } from '../domain/caller';
+import { canAccessTeam } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
 import { quotaOverridesSchema, type TeamQuotas } from '../domain/quotas';
 import { effectiveLimits, QUOTA_DIMENSIONS, type QuotaAmounts, quotaExcesses } from '../domain/usage';
 import type { QuotaCharge } from '../store/quotas';
 import { UseCaseError } from './errors';
 import type { QuotaPolicy } from './ports';
+import { assertTeamName } from './team-name';
 
 export interface QuotaDependencies {
   quotas: QuotaPolicy;
@@ -56,14 +57,6 @@ export async function quotaExceeded(policy: QuotaPolicy, charge: QuotaCharge): P
   );
 }
 
-function checkTeamName(team: string): void {
-  if (!TEAM_NAME_PATTERN.test(team)) {
-    throw new UseCaseError('bad-request', 'Invalid team', 'the team in the path is not a team name', [
-      { path: 'team', message: 'lowercase letters, digits and hyphens, at most 32 characters' },
-    ]);
-  }
-}
-
 async function teamQuotas(policy: QuotaPolicy, team: string): Promise<TeamQuotas> {
   const [overrides, usage] = await Promise.all([
     policy.store.getOverrides(team),
@@ -78,7 +71,7 @@ export async function getTeamQuotas(
   caller: Caller,
   team: string,
 ): Promise<TeamQuotas> {
-  checkTeamName(team);
+  assertTeamName(team);
   if (!canAccessTeam(caller, team)) {
     throw new UseCaseError('forbidden', 'Forbidden', `you are not a member of team ${team}`);
   }
@@ -95,7 +88,7 @@ export async function putTeamQuotas(
   team: string,
   body: unknown,
 ): Promise<TeamQuotas> {
-  checkTeamName(team);
+  assertTeamName(team);
   if (!caller.admin) {
     throw new UseCaseError('forbidden', 'Forbidden', 'only a berth admin may set quotas');
   }

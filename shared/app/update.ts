@@ -20,6 +20,7 @@ import type { Dependencies } from './ports';
 import { limitsFor, quotaExceeded } from './quotas';
 import { loadVisible, toView } from './reads';
 import { assertDeployable, validateSpec } from './spec-request';
+import { assertAllowedByPolicy } from './team-policies';
 import { parseIfMatch, staleVersion } from './versions';
 
 export async function updateEnvironment(
@@ -51,6 +52,7 @@ export async function updateEnvironment(
     );
   }
   assertDeployable(spec, deps);
+  await assertAllowedByPolicy(deps.policies, spec, environment.spec);
   if (!canUpdate(environment.status)) {
     throw new UseCaseError(
       'conflict',

@@ -22,6 +22,7 @@ import {
 import { IMMUTABLE_FIELDS } from '../domain/patch';
 import { quotaOverridesSchema, teamQuotasSchema } from '../domain/quotas';
 import { environmentRequestSchema } from '../domain/spec';
+import { teamPolicyOverridesSchema, teamPolicyViewSchema } from '../domain/team-policy';
 import * as z from '../domain/zod';
 import { createQuerySchema, listQuerySchema, pageQuerySchema } from './queries';
 import { endpointPaths, endpoints } from './routes';
@@ -43,6 +44,11 @@ export const problemSchema = z.meta(
             description: 'JSON Pointer (RFC 6901) into the request body, e.g. /services/0/port.',
           }),
           message: z.string(),
+          rule: z.optional(
+            z.meta(z.string(), {
+              description: 'The team policy rule that refused the field, e.g. hostedZones or ec2.keyPairs.',
+            }),
+          ),
         }),
       ),
     ),
@@ -74,6 +80,7 @@ function componentSchemas(): Record<string, Schema> {
   inputs.add(environmentPatchSchema, { id: 'EnvironmentPatch' });
   inputs.add(runTaskRequestSchema, { id: 'RunTaskRequest' });
   inputs.add(quotaOverridesSchema, { id: 'QuotaOverrides' });
+  inputs.add(teamPolicyOverridesSchema, { id: 'TeamPolicyRequest' });
   inputs.add(slackUserRequestSchema, { id: 'SlackUserRequest' });
 
   const outputs = z.registry<{ id: string }>();
@@ -88,6 +95,7 @@ function componentSchemas(): Record<string, Schema> {
   outputs.add(costEstimateSchema, { id: 'CostEstimate' });
   outputs.add(dryRunSchema, { id: 'DryRun' });
   outputs.add(teamQuotasSchema, { id: 'TeamQuotas' });
+  outputs.add(teamPolicyViewSchema, { id: 'TeamPolicy' });
   outputs.add(driftReportSchema, { id: 'DriftReport' });
   outputs.add(slackUserSchema, { id: 'SlackUser' });
 
@@ -124,13 +132,15 @@ const accepted = (description: string) => ({
 const PROBLEM_RESPONSES = {
   BadRequest: 'The request is malformed or fails validation; `errors` lists each field.',
   Unauthorized: 'No valid bearer token.',
-  NotFound: 'No such environment, or it belongs to a team the caller is not in.',
+  NotFound:
+    'No such environment (or team policy), or it belongs to a team the caller is not in: the two answer alike.',
   Conflict:
     'The environment is in a status that does not allow this, or the name or idempotency key is taken.',
   PreconditionFailed: 'If-Match does not match the current version: read the environment again.',
   PayloadTooLarge: 'The body is larger than the API accepts.',
   UnsupportedMediaType: 'The body is not application/json.',
-  Unprocessable: 'Well-formed but not possible, e.g. a field that cannot change in place.',
+  Unprocessable:
+    "Well-formed but not possible, e.g. a field that cannot change in place, or one the team's policy does not allow (each such error names the policy `rule`).",
   PreconditionRequired: 'If-Match is required.',
   Forbidden: 'The caller may not do this: not a member of the team, or not an admin.',
   QuotaExceeded:
@@ -399,6 +409,30 @@ const OPERATIONS: Record<string, OperationDetails> = {
     requestBody: { required: true, content: jsonContent('QuotaOverrides') },
     responses: {
       '200': { description: 'The team quotas after the change.', content: jsonContent('TeamQuotas') },
+      ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
+    },
+  },
+  getTeamPolicy: {
+    operationId: 'getTeamPolicy',
+    summary: 'What a team may ask for: its policy in force',
+    description:
+      'Members of the team and admins may read it; to anyone else it answers like a missing one (404). Every create, dry run and update is checked against it: a refused field answers 422 naming the field (JSON Pointer) and the `rule`.',
+    responses: {
+      '200': {
+        description: "The rules in force (the team's own over the deploy-wide default) and the team's own.",
+        content: jsonContent('TeamPolicy'),
+      },
+      ...problems('BadRequest', 'Unauthorized', 'NotFound'),
+    },
+  },
+  putTeamPolicy: {
+    operationId: 'putTeamPolicy',
+    summary: "Replace a team's own policy rules (admins only)",
+    description:
+      "Each field given replaces the default's whole; a field left out follows the deploy-wide default; `{}` returns the team to the default. A narrower policy refuses no existing environment, and an update may keep a value the environment already has.",
+    requestBody: { required: true, content: jsonContent('TeamPolicyRequest') },
+    responses: {
+      '200': { description: 'The team policy after the change.', content: jsonContent('TeamPolicy') },
       ...problems('BadRequest', 'Unauthorized', 'Forbidden', 'PayloadTooLarge', 'UnsupportedMediaType'),
     },
   },

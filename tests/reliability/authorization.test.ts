@@ -208,6 +208,13 @@ function authenticatedEndpoints(
       path: `/teams/${team}/quotas`,
       body: '{"environments":50}',
     },
+    { name: 'GET /teams/{team}/policy', method: 'GET', path: `/teams/${team}/policy` },
+    {
+      name: 'PUT /teams/{team}/policy',
+      method: 'PUT',
+      path: `/teams/${team}/policy`,
+      body: '{"hostedZones":[{"hostedZoneId":"Z0123456789ABC","recordNameSuffixes":["example.com"]}]}',
+    },
     {
       name: 'PUT /slack/users/{slackTeamId}/{slackUserId}',
       method: 'PUT',
@@ -291,6 +298,9 @@ describe('authorisation matrix', () => {
       'POST /environments': 403,
       'GET /teams/{team}/quotas': 403,
       'PUT /teams/{team}/quotas': 403,
+      // A team's policy is read like its environments: another team's answers as a missing one.
+      'GET /teams/{team}/policy': 404,
+      'PUT /teams/{team}/policy': 403,
       'PUT /slack/users/{slackTeamId}/{slackUserId}': 403,
       'DELETE /slack/users/{slackTeamId}/{slackUserId}': 403,
     };

@@ -577,6 +577,35 @@ export function operations(ids: FuzzIds, teams: FuzzTeams): Operation[] {
       authenticated: true,
     },
     {
+      name: 'GET /teams/{team}/policy',
+      method: 'GET',
+      path: team.map((segmentText) => `/teams/${segmentText}/policy`),
+      query: noQuery,
+      headers: noHeaders,
+      authenticated: true,
+    },
+    {
+      name: 'PUT /teams/{team}/policy',
+      method: 'PUT',
+      path: team.map((segmentText) => `/teams/${segmentText}/policy`),
+      body: mutated(
+        [['hostedZones', '[{"hostedZoneId":"Z0123456789ABC","recordNameSuffixes":["example.com"]}]']],
+        [
+          'hostedZones',
+          'imagePrefixes',
+          'secretPrefixes',
+          'ec2',
+          'tasks',
+          'allowedIngressCidrs',
+          '__proto__',
+        ],
+      ),
+      contentType: 'application/json',
+      query: noQuery,
+      headers: noHeaders,
+      authenticated: true,
+    },
+    {
       name: 'PUT /slack/users/{slackTeamId}/{slackUserId}',
       method: 'PUT',
       path: fc.tuple(slackId, slackId).map(([teamId, userId]) => `/slack/users/${teamId}/${userId}`),
@@ -674,7 +703,7 @@ export function operations(ids: FuzzIds, teams: FuzzTeams): Operation[] {
           '/ENVIRONMENTS',
         ),
         fc
-          .array(segment(['environments', 'teams', 'slack', 'users', 'quotas', 'tasks']), {
+          .array(segment(['environments', 'teams', 'slack', 'users', 'quotas', 'policy', 'tasks']), {
             minLength: 1,
             maxLength: 5,
           })
