@@ -1,11 +1,22 @@
 /** Tests are TypeScript compiled by SWC; ESM-only packages (middy, jose) are compiled too. */
+/**
+ * The long suites — each workflow scenario beyond the core lifecycle in tests/workflow/provision.test.ts
+ * (minutes of simulated AWS per suite) and the authorisation matrix — are left out of `npm test`, so
+ * that it stays a few minutes; BERTH_SUITES=all takes them in (`npm run test:workflow`, `test:all`).
+ */
+const ALL_SUITES = process.env.BERTH_SUITES === 'all';
+const LONG_SUITES = [
+  '/tests/workflow/(?!provision\\.test\\.ts$)',
+  '/tests/reliability/authorization\\.test\\.ts$',
+];
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   // The workspace packages (packages/*) keep their tests beside their sources; one run takes all.
   roots: ['<rootDir>/tests', '<rootDir>/packages'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/tests/bench/'],
+  testPathIgnorePatterns: ['/node_modules/', '/tests/bench/', ...(ALL_SUITES ? [] : LONG_SUITES)],
   transform: {
     '^.+\\.(t|j|mj)s$': [
       '@swc/jest',

@@ -9,7 +9,7 @@
  *   the fault is gone, DELETE (again: a DELETE after DELETE_FAILED resumes) leaves nothing tagged.
  * Every row also checks that its fault fired as often as it was armed, so a row whose call the
  * workflow never makes fails instead of passing without testing anything.
- * `npm test` runs a sample; `npm run test:faults` (BERTH_FAULTS=full) runs every row.
+ * `npm run test:workflow` runs a sample; `npm run test:faults` (BERTH_FAULTS=full) runs every row.
  */
 import {
   CreateHostedZoneCommand,
@@ -53,7 +53,7 @@ interface FaultRow {
    * makes it go) until the row's call goes through, so the call and its retries meet it still there.
    */
   holdFrom?: string;
-  /** In the `npm test` sample. */
+  /** In the `npm run test:workflow` sample. */
   sample?: boolean;
 }
 

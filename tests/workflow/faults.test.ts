@@ -5,7 +5,7 @@
  * - one transient failure (a 5xx) → the SDK's own retry absorbs it and the environment reaches READY;
  * - a transient failure (throttling, more than the SDK's own retries absorb) → the state machine's
  *   Retry carries the step through and the environment reaches READY.
- * `npm test` runs a sample; `npm run test:faults` (BERTH_FAULTS=full) runs every row.
+ * `npm run test:workflow` runs a sample; `npm run test:faults` (BERTH_FAULTS=full) runs every row.
  */
 import { createEnvironment } from '../../shared/app/create';
 import { deleteEnvironment } from '../../shared/app/delete';
