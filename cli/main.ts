@@ -22,6 +22,7 @@ import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { eventsCommand } from './commands/events';
 import { listCommand } from './commands/list';
+import { policyCommand } from './commands/policy';
 import { runTaskCommand } from './commands/run-task';
 import { statusCommand } from './commands/status';
 import { updateCommand } from './commands/update';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   deleteCommand,
   eventsCommand,
   runTaskCommand,
+  policyCommand,
 ];
 
 export interface CliEnvironment {

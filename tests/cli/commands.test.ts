@@ -469,3 +469,66 @@ describe('berth run-task', () => {
     expect(neither.stderr).toContain('Pass exactly one of --service or --job');
   });
 });
+
+describe('berth policy', () => {
+  const view = {
+    team: 'payments',
+    overrides: {
+      hostedZones: [{ hostedZoneId: 'Z0123456789ABC', recordNameSuffixes: ['payments.example.com'] }],
+    },
+    policy: {
+      hostedZones: [{ hostedZoneId: 'Z0123456789ABC', recordNameSuffixes: ['payments.example.com'] }],
+      imagePrefixes: ['*'],
+      secretPrefixes: { secretsManager: ['berth/payments/'], ssmParameters: ['/berth/payments/'] },
+      ec2: { instanceTypes: ['*'], amiIds: [], keyPairs: [] },
+      tasks: { maxCpu: 196608, maxMemory: 1048576, maxDesiredCount: 100, maxServices: 10, maxJobs: 20 },
+      allowedIngressCidrs: ['0.0.0.0/0'],
+    },
+  };
+
+  it('get prints the policy in force, one rule a line, marking the team’s own', async () => {
+    const api = new FakeApi().on('GET', '/teams/payments/policy', () => ({ status: 200, body: view }));
+
+    const run = await runAgainst(api, ['policy', 'get', 'payments']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('hosted zones (team’s own): Z0123456789ABC (payments.example.com)');
+    expect(run.stdout).toContain('secrets: Secrets Manager berth/payments/; SSM /berth/payments/');
+    expect(run.stdout).toContain('AMIs the ECS-optimised one only; key pairs none');
+  });
+
+  it('set sends the file as the team’s rules with PUT', async () => {
+    const api = new FakeApi().on('PUT', '/teams/payments/policy', () => ({ status: 200, body: view }));
+
+    const run = await runAgainst(api, ['policy', 'set', 'payments', '-f', 'policy.json', '--json'], {
+      files: { 'policy.json': JSON.stringify(view.overrides) },
+    });
+
+    expect(run.code).toBe(0);
+    expect(api.requests[0]?.body).toEqual(view.overrides);
+    expect(JSON.parse(run.stdout)).toEqual(view);
+  });
+
+  it('exits 2 when the API refuses a caller who is not an admin, and 1 without a file or action', async () => {
+    const api = new FakeApi().on('PUT', '/teams/payments/policy', () => ({
+      status: 403,
+      body: {
+        type: 'urn:berth:problem:forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'only a berth admin may set team policies',
+      },
+    }));
+
+    const refused = await runAgainst(api, ['policy', 'set', 'payments', '-f', 'p.json'], {
+      files: { 'p.json': '{}' },
+    });
+    const noFile = await runAgainst(api, ['policy', 'set', 'payments']);
+    const unknown = await runAgainst(api, ['policy', 'show', 'payments']);
+
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('only a berth admin may set team policies');
+    expect([noFile.code, unknown.code]).toEqual([1, 1]);
+    expect(api.requests).toHaveLength(1);
+  });
+});
