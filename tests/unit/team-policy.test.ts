@@ -3,6 +3,8 @@
  * Pointer of the field and naming itself, and accepts what it allows; the built-in default keeps a new
  * team productive but grants no DNS zone, secrets only under its prefix, no AMI and no key pair.
  */
+import full from '../../examples/full.json';
+import paymentsPolicy from '../../examples/payments-policy.json';
 import { toJsonPointer } from '../../shared/domain/issues';
 import { type EnvironmentRequest, environmentRequestSchema } from '../../shared/domain/spec';
 import {
@@ -288,5 +290,23 @@ describe('configuration', () => {
   it('treats a suffix with a leading dot like one without', () => {
     expect(isUnderSuffix('shop.example.com', '.example.com')).toBe(true);
     expect(isUnderSuffix('example.com.evil.org', 'example.com')).toBe(false);
+  });
+});
+
+describe("the README's examples", () => {
+  it('refuses examples/full.json under the default, naming the zone, the AMI and the key pair', () => {
+    const problems = policyProblems(environmentRequestSchema.parse(full), policy());
+
+    expect(problems.map((problem) => toJsonPointer(problem.path))).toEqual([
+      '/dns/hostedZoneId',
+      '/cluster/ec2/amiId',
+      '/cluster/ec2/keyPair',
+    ]);
+  });
+
+  it('accepts examples/full.json once examples/payments-policy.json is the team policy', () => {
+    const granted = teamPolicyOverridesSchema.parse(paymentsPolicy);
+
+    expect(policyProblems(environmentRequestSchema.parse(full), policy(granted))).toEqual([]);
   });
 });
