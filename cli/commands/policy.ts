@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeTeamPolicy } from '../../shared/domain/team-policy-description';
 import { pathTo } from '../../shared/http/routes';
 import type { CommandDefinition } from '../args';
 import { printJson } from '../describe';
@@ -7,6 +8,7 @@ import { parseReply } from '../environment-view';
 import { EXIT, usageError } from '../exit-codes';
 
 const names = z.array(z.string());
+/** What the CLI reads of `GET /teams/{team}/policy` (shared/domain/team-policy.ts has the full schema). */
 const teamPolicyViewSchema = z.object({
   team: z.string(),
   overrides: z.record(z.string(), z.unknown()),
@@ -25,28 +27,6 @@ const teamPolicyViewSchema = z.object({
     allowedIngressCidrs: names,
   }),
 });
-type TeamPolicyView = z.output<typeof teamPolicyViewSchema>;
-
-const listed = (values: readonly string[], none = 'none') => (values.length === 0 ? none : values.join(', '));
-
-/** The policy in force as one line per rule, the team's own rules marked. */
-export function describePolicy(view: TeamPolicyView): string[] {
-  const { policy } = view;
-  const own = Object.keys(view.overrides);
-  const mark = (rule: string) => (own.includes(rule) ? ' (team’s own)' : '');
-  const { tasks } = policy;
-  return [
-    `Policy of team ${view.team}${own.length === 0 ? ' (the default)' : ''}:`,
-    `  hosted zones${mark('hostedZones')}: ${listed(
-      policy.hostedZones.map((zone) => `${zone.hostedZoneId} (${zone.recordNameSuffixes.join(', ')})`),
-    )}`,
-    `  images${mark('imagePrefixes')}: ${listed(policy.imagePrefixes)}`,
-    `  secrets${mark('secretPrefixes')}: Secrets Manager ${listed(policy.secretPrefixes.secretsManager)}; SSM ${listed(policy.secretPrefixes.ssmParameters)}`,
-    `  EC2${mark('ec2')}: instance types ${listed(policy.ec2.instanceTypes)}; AMIs ${listed(policy.ec2.amiIds, 'the ECS-optimised one only')}; key pairs ${listed(policy.ec2.keyPairs)}`,
-    `  tasks${mark('tasks')}: cpu ≤ ${tasks.maxCpu}, memory ≤ ${tasks.maxMemory} MiB, desiredCount ≤ ${tasks.maxDesiredCount}, services ≤ ${tasks.maxServices}, jobs ≤ ${tasks.maxJobs}`,
-    `  ingress${mark('allowedIngressCidrs')}: ${listed(policy.allowedIngressCidrs)}`,
-  ];
-}
 
 export const policyCommand: CommandDefinition = {
   name: 'policy',
@@ -86,7 +66,7 @@ export const policyCommand: CommandDefinition = {
     if (context.json) printJson(context.stdout, reply.body);
     else
       context.stdout.write(
-        `${describePolicy(parseReply(teamPolicyViewSchema, reply.body, 'the team policy')).join('\n')}\n`,
+        `${describeTeamPolicy(parseReply(teamPolicyViewSchema, reply.body, 'the team policy')).join('\n')}\n`,
       );
     return EXIT.ok;
   },

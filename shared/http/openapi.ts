@@ -457,7 +457,7 @@ const OPERATIONS: Record<string, OperationDetails> = {
   slackCommands: slackEndpoint(
     'slackCommand',
     'The /berth slash command',
-    'create, status, list, delete (with a confirmation button) and help.',
+    "create, status, list, delete (with a confirmation button), policy (the team's policy in force) and help.",
   ),
   slackInteractions: slackEndpoint(
     'slackInteraction',

@@ -21,6 +21,7 @@ export type SlackCommand =
   | { kind: 'status'; name: string; team?: string }
   | { kind: 'list'; team?: string }
   | { kind: 'delete'; name: string; team?: string }
+  | { kind: 'policy'; team?: string }
   /** The text could not be understood; `problem` says why in words for the user. */
   | { kind: 'invalid'; problem: string };
 
@@ -39,6 +40,7 @@ const GRAMMAR: Record<Subcommand, Grammar> = {
   status: { positional: ['name'], options: ['team'], required: [] },
   list: { positional: [], options: ['team'], required: [] },
   delete: { positional: ['name'], options: ['team'], required: [] },
+  policy: { positional: [], options: ['team'], required: [] },
   help: { positional: [], options: [], required: [] },
 };
 
@@ -108,7 +110,8 @@ export function parseSlackCommand(text: string): SlackCommand {
     case 'help':
       return { kind: 'help' };
     case 'list':
-      return { kind: 'list', ...withTeam };
+    case 'policy':
+      return { kind: subcommand, ...withTeam };
     case 'status':
     case 'delete':
       return { kind: subcommand, name, ...withTeam };
@@ -134,6 +137,7 @@ export function usageText(command = '/berth'): string {
     `• \`${command} status <name> [team=<team>]\``,
     `• \`${command} list [team=<team>]\``,
     `• \`${command} delete <name> [team=<team>]\` (asks for confirmation)`,
+    `• \`${command} policy [team=<team>]\` (what the team may ask for: DNS zones, images, secrets, EC2, sizes)`,
     `• \`${command} help\``,
     `Templates: ${templates}. Defaults: template=${DEFAULT_TEMPLATE}, size=${DEFAULT_SIZE}; team= is needed when you belong to several teams.`,
   ].join('\n');

@@ -8,6 +8,7 @@ import { createEnvironment } from '../app/create';
 import { UseCaseError } from '../app/errors';
 import { getEnvironmentByName, listEnvironments } from '../app/reads';
 import { callerForSlackUser } from '../app/slack-users';
+import { getTeamPolicy } from '../app/team-policies';
 import type { Caller } from '../domain/caller';
 import type { Environment } from '../domain/environment';
 import { requestFromTemplate } from '../domain/templates';
@@ -25,6 +26,7 @@ import {
   internalErrorMessage,
   listMessage,
   notFoundMessage,
+  policyMessage,
   type SlackMessage,
   statusMessage,
   unmappedMessage,
@@ -120,6 +122,12 @@ async function run(
         return alreadyDeletingMessage(environment);
       }
       return deleteConfirmation(environment);
+    }
+    case 'policy': {
+      const team = command.team ?? (caller.teams.length === 1 ? caller.teams[0] : undefined);
+      if (team === undefined) return chooseTeamMessage(caller.teams, deps.adminContact);
+      if (!deps.policies) throw new Error('the Slack command was built without team policies');
+      return policyMessage(await getTeamPolicy({ policies: deps.policies }, caller, team));
     }
     case 'list': {
       const page = await listEnvironments(deps, caller, {

@@ -5,6 +5,8 @@
 import type { UseCaseError } from '../app/errors';
 import type { Environment } from '../domain/environment';
 import type { Status } from '../domain/status';
+import type { TeamPolicyView } from '../domain/team-policy';
+import { describeTeamPolicy } from '../domain/team-policy-description';
 import { usageText } from './command';
 
 /** A Block Kit block; berth builds only sections and action rows. */
@@ -226,4 +228,12 @@ export function progressMessage(change: StatusChange): SlackMessage {
 /** Appended to the last message a response_url accepts while the workflow is still running. */
 export function lastMessageNote(name: string): string {
   return `\n_Slack lets me post only 5 updates here, so this is the last one: use \`/berth status ${escapeMrkdwn(name)}\` to follow along._`;
+}
+
+/** The team's policy in force, one rule a line (as `berth policy get` prints it). */
+export function policyMessage(view: TeamPolicyView): SlackMessage {
+  const [heading = '', ...rules] = describeTeamPolicy(view);
+  return ephemeral(
+    [`:scroll: ${heading}`, ...rules.map((rule) => `• ${rule.trim()}`)].map(escapeMrkdwn).join('\n'),
+  );
 }

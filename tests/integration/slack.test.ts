@@ -10,12 +10,15 @@ import { handler as putSlackUserHandler } from '../../functions/api/put-slack-us
 import { createHandler as commandsHandler } from '../../functions/slack/commands';
 import { createHandler as interactionsHandler } from '../../functions/slack/interactions';
 import { createEnvironment } from '../../shared/app/create';
+import { putTeamPolicy } from '../../shared/app/team-policies';
+import { BUILT_IN_TEAM_POLICY } from '../../shared/domain/team-policy';
 import type { Caller } from '../../shared/http/identity';
 import { CANCEL_ACTION, DELETE_ACTION } from '../../shared/slack/messages';
 import type { SlackDependencies } from '../../shared/slack/ports';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { SlackStore } from '../../shared/store/slack';
-import { memberOf, uniqueTeam } from '../support/callers';
+import { TeamPolicyStore } from '../../shared/store/team-policies';
+import { ADMIN, memberOf, uniqueTeam } from '../support/callers';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from '../support/dynamodb';
 import { RecordingWorkflows } from '../support/recording-workflows';
 import {
@@ -61,6 +64,10 @@ beforeEach(async () => {
     store,
     slack,
     workflows: new RecordingWorkflows(),
+    policies: {
+      store: new TeamPolicyStore(testDocumentClient(), TEST_TABLE),
+      defaults: BUILT_IN_TEAM_POLICY,
+    },
     signingSecret: TEST_SIGNING_SECRET,
     adminContact: '#platform-help',
     // The test's response_url receiver listens on 127.0.0.1 (any port), over http.
@@ -454,6 +461,43 @@ describe('users without a mapping and mistakes', () => {
     const answer = await say('help', { as: slackId('U') });
 
     expect(answer.text).toContain('/berth status <name>');
+  });
+});
+
+describe('/berth policy', () => {
+  const grant = async (rules: unknown) => {
+    if (!deps.policies) throw new Error('no team policies');
+    await putTeamPolicy({ policies: deps.policies }, ADMIN, team, rules);
+  };
+
+  it("answers the team's policy in force, a zone an admin granted included", async () => {
+    await grant({
+      hostedZones: [{ hostedZoneId: 'Z0123456789ABC', recordNameSuffixes: ['shop.example.com'] }],
+    });
+
+    const answer = await say('policy');
+
+    expect(answer.text).toContain(`Policy of team ${team}`);
+    expect(answer.text).toContain('Z0123456789ABC (shop.example.com)');
+    expect(answer.text).toContain(`Secrets Manager berth/${team}/`);
+  });
+
+  it("answers another team's policy as a missing one", async () => {
+    const other = uniqueTeam('o');
+
+    const answer = await say(`policy team=${other}`);
+
+    expect(answer.text).toContain('no team policy');
+    expect(answer.text).not.toContain(`Policy of team ${other}`);
+  });
+
+  it('refuses a create whose image the policy does not allow, naming the rule, and creates nothing', async () => {
+    await grant({ imagePrefixes: ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/'] });
+
+    const answer = await say('create web image=nginx:1.27');
+
+    expect(answer.text).toContain('team policy rule imagePrefixes');
+    expect(await environmentsOf(team)).toEqual([]);
   });
 });
 

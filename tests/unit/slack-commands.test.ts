@@ -44,6 +44,12 @@ describe('parsing /berth', () => {
     expect(parseSlackCommand('list team=search')).toEqual({ kind: 'list', team: 'search' });
   });
 
+  it('reads policy, with and without team=', () => {
+    expect(parseSlackCommand('policy')).toEqual({ kind: 'policy' });
+    expect(parseSlackCommand('policy team=payments')).toEqual({ kind: 'policy', team: 'payments' });
+    expect(parseSlackCommand('policy payments')).toMatchObject({ kind: 'invalid' });
+  });
+
   it('treats empty text and help as a request for help', () => {
     expect(parseSlackCommand('')).toEqual({ kind: 'help' });
     expect(parseSlackCommand('   ')).toEqual({ kind: 'help' });
@@ -91,7 +97,7 @@ describe('usage', () => {
   it('lists every subcommand under the command name the user typed', () => {
     const text = usageText('/berth-dev');
 
-    for (const subcommand of ['create', 'status', 'list', 'delete', 'help']) {
+    for (const subcommand of ['create', 'status', 'list', 'delete', 'policy', 'help']) {
       expect(text).toContain(`/berth-dev ${subcommand}`);
     }
     expect(text).toContain('size=small|medium');
