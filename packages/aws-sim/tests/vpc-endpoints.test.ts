@@ -35,7 +35,7 @@ import { ec2Authorization } from '../src/services/ec2/authorization';
 import { ecs } from '../src/services/ecs';
 import { asRole } from './iam-session';
 import { createNetwork, eventually, type TestNetwork } from './network-fixture';
-import { type SimulatedServices, startServices } from './simulated-services';
+import { type SimulatedServices, startServices, waitAwsSeconds } from './simulated-services';
 
 let services: SimulatedServices;
 let ec2Client: EC2Client;
@@ -355,6 +355,8 @@ describe('DeleteVpcEndpoints', () => {
         Description: 'endpoints',
       }),
     );
+    // Past the group's read-after-create window (1–3 AWS seconds), which this test is not about.
+    await waitAwsSeconds(5);
     const endpoint = await interfaceEndpoint('ecr.api', { SecurityGroupIds: [group.GroupId ?? ''] });
     const gateway = await s3Gateway();
 
@@ -550,6 +552,7 @@ describe('a Fargate task without a NAT gateway', () => {
     const closed = await ec2Client.send(
       new CreateSecurityGroupCommand({ VpcId: network.vpcId, GroupName: 'closed', Description: 'closed' }),
     );
+    await waitAwsSeconds(5);
     await available([
       (await interfaceEndpoint('ecr.api', { SecurityGroupIds: [closed.GroupId ?? ''] })).VpcEndpointId ?? '',
     ]);
