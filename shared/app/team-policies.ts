@@ -16,7 +16,7 @@ import {
   type TeamPolicyView,
   teamPolicyOverridesSchema,
 } from '../domain/team-policy';
-import { notFound, UseCaseError } from './errors';
+import { UseCaseError } from './errors';
 import type { TeamPolicySource } from './ports';
 import { assertTeamName } from './team-name';
 
@@ -49,7 +49,13 @@ export async function getTeamPolicy(
   team: string,
 ): Promise<TeamPolicyView> {
   assertTeamName(team);
-  if (!canAccessTeam(caller, team)) throw notFound('team policy');
+  if (!canAccessTeam(caller, team)) {
+    throw new UseCaseError(
+      'not-found',
+      'Not Found',
+      'no such team policy exists or it belongs to another team',
+    );
+  }
   return view(deps.policies, team);
 }
 
@@ -106,7 +112,7 @@ export async function assertAllowedByPolicy(
   throw new UseCaseError(
     'unprocessable',
     'Not allowed by the team policy',
-    `team ${spec.team}'s policy does not allow this environment; see errors (a berth admin changes the policy with PUT /teams/${spec.team}/policy)`,
+    `the policy of team ${spec.team} does not allow this environment; see errors (a berth admin changes it with PUT /teams/${spec.team}/policy)`,
     problems.map(({ path, rule, message }) => ({ path: toJsonPointer(path), rule, message })),
   );
 }

@@ -487,7 +487,7 @@ describe('/berth policy', () => {
 
     const answer = await say(`policy team=${other}`);
 
-    expect(answer.text).toContain('no team policy');
+    expect(answer.text).toContain('no such team policy exists');
     expect(answer.text).not.toContain(`Policy of team ${other}`);
   });
 
