@@ -14,8 +14,13 @@ import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shar
 import { defineStep, type StepEvent } from '../../shared/workflow/step';
 import { LONGEST_STEP_SECONDS, type SweepState, sweepProgress } from '../../shared/workflow/sweep';
 
+/** ALBs an earlier pass of this teardown asked AWS to delete that were still listed. */
+interface LoadBalancersDeleting {
+  deletingLoadBalancerArns?: string[];
+}
+
 interface TeardownEvent extends StepEvent {
-  poll?: PollState & SweepState;
+  poll?: PollState & SweepState & LoadBalancersDeleting;
 }
 
 export interface Blocked {
@@ -32,7 +37,10 @@ export interface Blocked {
  * after a Wait. Every area runs each pass, so independent deletions (NAT gateways, service draining)
  * overlap instead of queueing.
  */
-export const handler = defineStep<TeardownEvent, PollResult & SweepState & { blocked: Blocked[] }>(
+export const handler = defineStep<
+  TeardownEvent,
+  PollResult & SweepState & Required<LoadBalancersDeleting> & { blocked: Blocked[] }
+>(
   {
     name: 'teardown',
     during: ['DELETING', 'ROLLING_BACK'],
@@ -67,7 +75,12 @@ export const handler = defineStep<TeardownEvent, PollResult & SweepState & { blo
       blocked.push(...jobs.blocked);
       const services = await teardownServicesPass(ref, clusterName);
       blocked.push(...services.blocked);
-      const loadBalancer = await teardownLoadBalancerPass(ref.id);
+      // An ALB is asked to go once per teardown: it stays listed for a while after, and asked again once
+      // gone, the tag-conditioned delete is refused
+      // (docs/aws-facts.md#deleting-what-is-already-gone-under-a-tag-condition).
+      const loadBalancer = await teardownLoadBalancerPass(ref.id, {
+        deleting: event.poll?.deletingLoadBalancerArns ?? [],
+      });
       blocked.push(...loadBalancer.blocked);
       const cluster = await teardownClusterPass(ref.id, clusterName);
       blocked.push(...cluster.blocked);
@@ -96,7 +109,14 @@ export const handler = defineStep<TeardownEvent, PollResult & SweepState & { blo
         !sweep.pending && tasksGone && loadBalancer.done && endpoints.done && network.done && roles.done;
       const poll = nextPoll(SCHEDULES.teardown, event.poll, done);
       // Enough to show every kind of blocker in the execution history; the first one names a DELETE_FAILED.
-      return { output: { ...poll, waited: sweep.waited, blocked: blocked.slice(0, 25) } };
+      return {
+        output: {
+          ...poll,
+          waited: sweep.waited,
+          deletingLoadBalancerArns: loadBalancer.deletingLoadBalancerArns,
+          blocked: blocked.slice(0, 25),
+        },
+      };
     },
   },
   stepStore,

@@ -26,7 +26,9 @@ import {
   DeleteLoadBalancerCommand,
   DeleteRuleCommand,
   DeleteTargetGroupCommand,
+  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DuplicateListenerException,
@@ -182,6 +184,24 @@ async function verifyOwnership(
 ): Promise<void> {
   const owner = (await describeTags([arn], client)).get(arn)?.[TAG_ENVIRONMENT];
   if (owner !== env.id) throw new ResourceOwnedElsewhere(resource, arn, owner);
+}
+
+/**
+ * Whether a delete IAM refused was of a resource that is gone. The teardown may delete only what
+ * carries berth's tag, and a resource that no longer exists has none, so AWS answers `AccessDenied`
+ * instead of success or `*NotFound` — as for a deleted ALB a pass still listed and that went before its
+ * DeleteLoadBalancer landed (docs/aws-facts.md#deleting-what-is-already-gone-under-a-tag-condition).
+ * `describe` is a Describe of that resource alone (granted on `*`): its `*NotFound` says it is gone.
+ */
+async function refusedBecauseGone(error: unknown, describe: () => Promise<unknown>): Promise<boolean> {
+  if (!hasCode(error, 'AccessDenied')) return false;
+  try {
+    await describe();
+  } catch (describeError) {
+    if (isElbNotFound(describeError)) return true;
+    throw describeError;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -674,7 +694,9 @@ export async function deleteListenerRule(
   try {
     await client.send(new DeleteRuleCommand({ RuleArn: ruleArn }));
   } catch (error) {
-    if (!(error instanceof RuleNotFoundException)) throw error;
+    if (error instanceof RuleNotFoundException) return;
+    const describe = () => client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
+    if (!(await refusedBecauseGone(error, describe))) throw error;
   }
 }
 
@@ -715,7 +737,9 @@ export async function deleteTargetGroup(
     if (error instanceof ResourceInUseException) {
       return progress([{ resource: targetGroupArn, code: 'ResourceInUse', message: messageOf(error) }]);
     }
-    throw error;
+    const describe = () =>
+      client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] }));
+    if (!(await refusedBecauseGone(error, describe))) throw error;
   }
   return progress([]);
 }
@@ -827,16 +851,23 @@ async function withRecorded(
   };
 }
 
+/** A teardown pass's progress, and the ALBs it has asked AWS to delete that are still listed. */
+export interface LoadBalancerTeardownProgress extends TeardownProgress {
+  deletingLoadBalancerArns: string[];
+}
+
 /**
  * One teardown pass, no waiting: rules → listeners → load balancers → target groups. `*NotFound`
  * counts as deleted; a target group still in use is reported and retried by the next pass, as is a
  * load balancer that was deleted but may still be listed. Done when nothing is left or blocked.
+ * `deleting` is what the previous pass answered in `deletingLoadBalancerArns`: those ALBs are not
+ * asked again (docs/aws-facts.md#deleting-what-is-already-gone-under-a-tag-condition).
  */
 export async function teardownLoadBalancerPass(
   environmentId: string,
-  options: { recorded?: RecordedLoadBalancerResources } = {},
+  options: { recorded?: RecordedLoadBalancerResources; deleting?: readonly string[] } = {},
   client: ElasticLoadBalancingV2Client = defaultClient,
-): Promise<TeardownProgress> {
+): Promise<LoadBalancerTeardownProgress> {
   const found = await findLoadBalancerResources(environmentId, client);
   const inventory = options.recorded ? await withRecorded(found, options.recorded, client) : found;
   const blocked: Blocker[] = [];
@@ -847,13 +878,27 @@ export async function teardownLoadBalancerPass(
     try {
       await client.send(new DeleteListenerCommand({ ListenerArn: listener.arn }));
     } catch (error) {
-      if (!(error instanceof ListenerNotFoundException)) throw error;
+      if (error instanceof ListenerNotFoundException) continue;
+      const describe = () => client.send(new DescribeListenersCommand({ ListenerArns: [listener.arn] }));
+      if (!(await refusedBecauseGone(error, describe))) throw error;
     }
   }
+  const deleting: string[] = [];
   for (const loadBalancer of inventory.loadBalancers) {
-    // Succeeds for a missing ALB too; one found this pass is reported until a later pass no longer
-    // finds it (ALB deletion is asynchronous and its ENIs linger after it).
-    await client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: loadBalancer.arn }));
+    // One found this pass is reported until a later pass no longer finds it (ALB deletion is
+    // asynchronous and its ENIs linger after it). It is asked to go once: asked again once gone, the
+    // tag-conditioned delete is refused, as it has no tags left.
+    if (!options.deleting?.includes(loadBalancer.arn)) {
+      try {
+        await client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: loadBalancer.arn }));
+      } catch (error) {
+        const describe = () =>
+          client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancer.arn] }));
+        if (await refusedBecauseGone(error, describe)) continue;
+        throw error;
+      }
+    }
+    deleting.push(loadBalancer.arn);
     blocked.push({
       resource: loadBalancer.arn,
       code: 'LoadBalancerDeleting',
@@ -863,5 +908,5 @@ export async function teardownLoadBalancerPass(
   for (const group of inventory.targetGroups) {
     blocked.push(...(await deleteTargetGroup(group.arn, client)).blocked);
   }
-  return progress(blocked);
+  return { ...progress(blocked), deletingLoadBalancerArns: deleting };
 }

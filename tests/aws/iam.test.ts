@@ -3,7 +3,6 @@
  * infra/functions/steps.js declares for create-execution-role and the teardown pass, with this
  * account's ARNs. What the grants allow succeeds; what AWS would refuse them is refused.
  */
-import { join, resolve } from 'node:path';
 import {
   CreateInstanceProfileCommand,
   CreateRoleCommand,
@@ -14,44 +13,14 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import type { Statement } from '@berth/aws-sim/iam/policy';
 import { iam } from '@berth/aws-sim/services/iam';
 import { asRole, refusalOf } from '@berth/aws-sim/tests/iam-session';
 import { deleteEnvironmentRoles, ensureExecutionRole, ensureInstanceRole } from '../../shared/aws/iam';
 import { EXECUTION_ROLE_POLICY_NAME, executionRolePolicy } from '../../shared/domain/execution-role';
 import { INSTANCE_ROLE_POLICY_NAME, instanceRolePolicy } from '../../shared/domain/instance-role';
 import { environmentTags, names, tagList } from '../../shared/domain/naming';
+import { ACCOUNT, declaredGrants, REGION } from './declared-grants';
 import { environment, type SimulatedAws, specWith, startAws } from './simulated-aws';
-
-const ROOT = resolve(__dirname, '..', '..');
-const ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
-
-/** One step's declared statements that are IAM's (the others name stack resources), ARNs resolved. */
-function declaredIamGrants(functionKey: string): Statement[] {
-  const steps = require(join(ROOT, 'infra', 'functions', 'steps.js')) as Record<
-    string,
-    { permissions: unknown[] }
-  >;
-  const permissions = steps[functionKey]?.permissions ?? [];
-  // The pseudo parameters of Fn::Sub, as CloudFormation fills them in this account and Region.
-  const pseudo: Record<string, string> = { Partition: 'aws', Region: REGION, AccountId: ACCOUNT };
-  const resolved = JSON.parse(
-    JSON.stringify(permissions).replace(/\$\{AWS::(\w+)\}/g, (text, name: string) => pseudo[name] ?? text),
-    // { "Fn::Sub": "arn:…" } without variables left is that string.
-    (_key, value: unknown) =>
-      typeof value === 'object' &&
-      value !== null &&
-      'Fn::Sub' in value &&
-      typeof value['Fn::Sub'] === 'string'
-        ? value['Fn::Sub']
-        : value,
-  ) as Statement[];
-  return resolved.filter((statement) => {
-    const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-    return actions.every((action) => String(action).startsWith('iam:'));
-  });
-}
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-AbCdEf';
 const PARAMETER = 'arn:aws:ssm:us-east-1:123456789012:parameter/payments/api-key';
@@ -71,10 +40,10 @@ beforeAll(async () => {
 beforeEach(() => {
   aws.running.sim.reset();
   asCreateStep = new IAMClient(
-    asRole(aws, 'CreateExecutionRoleRole', declaredIamGrants('createExecutionRole')),
+    asRole(aws, 'CreateExecutionRoleRole', declaredGrants('createExecutionRole', 'iam')),
   );
-  asTeardown = new IAMClient(asRole(aws, 'TeardownPassRole', declaredIamGrants('teardownPass')));
-  asCreateCluster = new IAMClient(asRole(aws, 'CreateClusterRole', declaredIamGrants('createCluster')));
+  asTeardown = new IAMClient(asRole(aws, 'TeardownPassRole', declaredGrants('teardownPass', 'iam')));
+  asCreateCluster = new IAMClient(asRole(aws, 'CreateClusterRole', declaredGrants('createCluster', 'iam')));
 });
 
 afterEach(() => {
@@ -177,7 +146,7 @@ describe('ensureExecutionRole', () => {
 
   it('is refused a create with tags without iam:TagRole, as AWS refuses it', async () => {
     // Prepare
-    const withoutTagRole = declaredIamGrants('createExecutionRole').map((statement) => ({
+    const withoutTagRole = declaredGrants('createExecutionRole', 'iam').map((statement) => ({
       ...statement,
       Action: (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).filter(
         (action) => action !== 'iam:TagRole',
@@ -249,7 +218,7 @@ describe('deleteEnvironmentRoles', () => {
 
   it('would be refused by a GetRole grant with a tag condition: a missing role has no tags', async () => {
     // Prepare
-    const tagConditioned = declaredIamGrants('teardownPass').map((statement) => ({
+    const tagConditioned = declaredGrants('teardownPass', 'iam').map((statement) => ({
       ...statement,
       Condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
     }));

@@ -11,10 +11,12 @@ import {
   DescribeTagsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
   type Tag,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ec2 } from '@berth/aws-sim/services/ec2';
 import { elbv2 } from '@berth/aws-sim/services/elbv2';
+import { asRole } from '@berth/aws-sim/tests/iam-session';
 import {
   DEREGISTRATION_DELAY_SECONDS,
   deleteListenerRule,
@@ -26,6 +28,7 @@ import {
   ensureTargetGroup,
   findLoadBalancerResources,
   type LoadBalancerRef,
+  type LoadBalancerTeardownProgress,
   loadBalancerState,
   ResourceOwnedElsewhere,
   SSL_POLICY,
@@ -43,6 +46,7 @@ import {
   tagList,
 } from '../../shared/domain/naming';
 import type { ServiceSpec } from '../../shared/domain/spec';
+import { declaredGrants } from './declared-grants';
 import {
   createNetwork,
   environment,
@@ -52,6 +56,7 @@ import {
   specWith,
   startAws,
   type TestNetwork,
+  TIME_SCALE,
   waitAwsSeconds,
 } from './simulated-aws';
 
@@ -574,6 +579,99 @@ describe('teardown', () => {
     expect(taggedResources(otherEnv.id)).toEqual([foreign.TargetGroups?.[0]?.TargetGroupArn]);
   });
 
+  describe('an ALB deleted by one pass and gone before the next asks again, as the teardown role', () => {
+    let asTeardown: ElasticLoadBalancingV2Client;
+    let deleteLoadBalancerCalls = 0;
+    /** When set, a DeleteLoadBalancer is held until the ALB is gone: throttled retries outlasting its deletion. */
+    let holdDelete = false;
+
+    beforeEach(() => {
+      // The teardown pass's own grants: DeleteLoadBalancer only on an ALB that carries berth's tag.
+      asTeardown = new ElasticLoadBalancingV2Client(
+        asRole(aws, 'TeardownPassRole', declaredGrants('teardownPass', 'elasticloadbalancing')),
+      );
+      deleteLoadBalancerCalls = 0;
+      holdDelete = false;
+      asTeardown.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'DeleteLoadBalancerCommand') {
+            deleteLoadBalancerCalls += 1;
+            if (holdDelete) {
+              aws.running.sim.clock.setScale(TIME_SCALE);
+              await eventually(async () => (count('load-balancer') === 0 ? true : undefined));
+            }
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'holdDeleteLoadBalancer' },
+      );
+      // A deleted ALB stays listed for 10–30 s: the clock is slowed so that the next pass still lists it.
+      aws.running.sim.clock.setScale(TIME_SCALE * 1000);
+    });
+
+    afterEach(() => {
+      aws.running.sim.clock.setScale(TIME_SCALE);
+      asTeardown.destroy();
+    });
+
+    /** Passes as the workflow runs them, each handed what the previous one is still deleting. */
+    async function teardownAsRoleUntilDone(deleting: string[]): Promise<void> {
+      aws.running.sim.clock.setScale(TIME_SCALE);
+      let progress: LoadBalancerTeardownProgress | undefined;
+      for (let pass = 0; pass < 20 && !progress?.done; pass += 1) {
+        await waitAwsSeconds(15);
+        progress = await teardownLoadBalancerPass(
+          env.id,
+          { deleting: progress?.deletingLoadBalancerArns ?? deleting },
+          asTeardown,
+        );
+      }
+      expect(progress?.done).toBe(true);
+    }
+
+    it('is asked to go once, so no later pass is refused a delete of an ALB that is gone', async () => {
+      // Prepare
+      const { lb } = await provision(services);
+      const first = await teardownLoadBalancerPass(env.id, {}, asTeardown);
+      expect(first.deletingLoadBalancerArns).toEqual([lb.arn]);
+      holdDelete = true;
+
+      // Act
+      const second = await teardownLoadBalancerPass(
+        env.id,
+        { deleting: first.deletingLoadBalancerArns },
+        asTeardown,
+      );
+      await teardownAsRoleUntilDone(second.deletingLoadBalancerArns);
+
+      // Assess
+      expect(second.blocked).toContainEqual(
+        expect.objectContaining({ resource: lb.arn, code: 'LoadBalancerDeleting' }),
+      );
+      expect(deleteLoadBalancerCalls).toBe(1);
+      expect(aws.running.sim.iam.denials()).toEqual([]);
+      expect(taggedResources(env.id)).toEqual([]);
+    });
+
+    it('counts it deleted when a pass that did not know asks again and IAM refuses, as the ALB has no tags left', async () => {
+      // Prepare: a later teardown (another DELETE) does not know what the stopped one asked.
+      const { lb } = await provision(services);
+      await teardownLoadBalancerPass(env.id, {}, asTeardown);
+      holdDelete = true;
+
+      // Act
+      const second = await teardownLoadBalancerPass(env.id, {}, asTeardown);
+      await teardownAsRoleUntilDone(second.deletingLoadBalancerArns);
+
+      // Assess: AWS refused the delete of the ALB that was gone, and the pass did not fail on it.
+      expect(aws.running.sim.iam.denials()).toEqual([
+        expect.objectContaining({ action: 'elasticloadbalancing:DeleteLoadBalancer', resource: lb.arn }),
+      ]);
+      expect(second.blocked).not.toContainEqual(expect.objectContaining({ resource: lb.arn }));
+      expect(taggedResources(env.id)).toEqual([]);
+    });
+  });
+
   it('reports a target group still in use (ResourceInUse) and deletes it on a later pass', async () => {
     await provision(services);
     // A group of the environment that another ALB's listener forwards to: it cannot go yet.
@@ -622,7 +720,7 @@ describe('teardown', () => {
       { recorded: { targetGroupArns: [arn] } },
       aws.elbv2,
     );
-    expect(progress).toEqual({ done: true, blocked: [] });
+    expect(progress).toEqual({ done: true, blocked: [], deletingLoadBalancerArns: [] });
     expect(count('target-group')).toBe(0);
   });
 
@@ -634,7 +732,7 @@ describe('teardown', () => {
       { recorded: { loadBalancerArns: [gone], targetGroupArns: [goneGroup] } },
       aws.elbv2,
     );
-    expect(progress).toEqual({ done: true, blocked: [] });
+    expect(progress).toEqual({ done: true, blocked: [], deletingLoadBalancerArns: [] });
   });
 });
 

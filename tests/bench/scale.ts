@@ -9,6 +9,9 @@
  *     resource carries berth's tag. (b) 20 at once with the quotas raised: all READY despite the
  *     read-after-create windows, and again nothing left after teardown. Baseline: one creation alone,
  *     through the same handler, in the same run.
+ *
+ * `BENCH_SCALE_PHASES=b npm run bench -- scale` runs only the phases named (`a`, `b` or `a,b`, the
+ * default); the warm-up and the baseline always run, and a phase left out has no rows.
  */
 import { deleteEnvironment } from '../../shared/app/delete';
 import type { Row, SectionResult } from './report';
@@ -27,6 +30,15 @@ const CONSISTENCY_CONCURRENT = 20;
 /** Raised quotas for (b): room for every environment of the run, far above AWS's defaults. */
 const RAISED_QUOTA = 200;
 const EXECUTION_TIMEOUT_MS = 1_800_000;
+
+/** The phases `BENCH_SCALE_PHASES` names (comma-separated), both when unset. */
+function selectedPhases(): { a: boolean; b: boolean } {
+  const named = (process.env.BENCH_SCALE_PHASES ?? 'a,b').split(',').map((phase) => phase.trim());
+  const unknown = named.filter((phase) => phase !== 'a' && phase !== 'b');
+  if (unknown.length > 0 || named.length === 0)
+    throw new Error(`BENCH_SCALE_PHASES names phases a and b only, not ${unknown.join(', ')}`);
+  return { a: named.includes('a'), b: named.includes('b') };
+}
 
 /** A Service Quotas quota code (L-F678F1CE): what a 429 must name. */
 const QUOTA_CODE = /\bL-[0-9A-F]{8}\b/;
@@ -80,6 +92,7 @@ export async function runScaleSection(
   command: string,
 ): Promise<SectionResult> {
   const startedAt = new Date();
+  const phases = selectedPhases();
   // Rate limits, default quotas and read-after-create windows are the simulator's defaults; named here
   // so a change of default does not silently change what this section measures.
   const bench = await startBenchWorkflowStack({
@@ -184,6 +197,8 @@ export async function runScaleSection(
     };
   };
 
+  /** The first teardown of the run that did not end DELETED: its status and error. */
+  let firstTeardownFailure: string | undefined;
   /** Deletes the environments and waits for every teardown; answers how many did not end DELETED. */
   const tearDown = async (created: Created[]): Promise<number> => {
     await Promise.all(
@@ -191,8 +206,13 @@ export async function runScaleSection(
     );
     await Promise.all(created.map(({ id }) => waitForOwner(id)));
     const environments = await Promise.all(created.map(({ id }) => bench.stack.store.get(id)));
-    return environments.filter((environment) => environment !== undefined && environment.status !== 'DELETED')
-      .length;
+    const notDeleted = environments.filter(
+      (environment) => environment !== undefined && environment.status !== 'DELETED',
+    );
+    const first = notDeleted[0];
+    if (first && firstTeardownFailure === undefined)
+      firstTeardownFailure = `${first.status}: ${JSON.stringify(first.error ?? null).slice(0, 400)}`;
+    return notDeleted.length;
   };
 
   try {
@@ -204,29 +224,8 @@ export async function runScaleSection(
     const aloneNotDeleted = await tearDown(alone.admitted);
     const leftAfterAlone = await leftByBerth();
 
-    process.stdout.write(`  (a) ${CONCURRENT} creations at once, default quotas…\n`);
-    const crowd = await createAll('crowd', CONCURRENT);
-    const crowdNotDeleted = await tearDown(crowd.admitted);
-    const leftAfterCrowd = await leftByBerth();
-
-    process.stdout.write(`  (b) ${CONSISTENCY_CONCURRENT} creations at once, quotas raised…\n`);
-    const quotas = (await (await fetch(`${simulatorUrl}/_local/quotas`)).json()) as {
-      quotas: Record<string, { value: number }>;
-    };
-    const raised = Object.fromEntries(
-      Object.entries(quotas.quotas).map(([key, quota]) => [key, Math.max(quota.value, RAISED_QUOTA)]),
-    );
-    const put = await fetch(`${simulatorUrl}/_local/quotas`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ quotas: raised }),
-    });
-    if (!put.ok) throw new Error(`PUT /_local/quotas answered ${put.status}`);
-    const windowed = await createAll('windows', CONSISTENCY_CONCURRENT);
-    const windowedNotDeleted = await tearDown(windowed.admitted);
-    const leftAfterWindowed = await leftByBerth();
-
-    const aloneAnswer = alone.answers[0];
+    const rows: Row[] = [];
+    const phaseNotes: string[] = [];
     const count = (left: Record<string, number>) => Object.values(left).reduce((sum, n) => sum + n, 0);
     const describeLeft = (left: Record<string, number>) =>
       count(left) === 0
@@ -235,76 +234,113 @@ export async function runScaleSection(
             .map(([type, n]) => `${n} ${type}`)
             .join(', ')})`;
     const slowest = (answers: ApiAnswer[]) => Math.max(...answers.map((answer) => answer.ms));
-    const rows: Row[] = [
-      {
-        figure: `(a) ${CONCURRENT} concurrent POSTs, default quotas: 202 / 429 naming the quota / other`,
-        measured: `${crowd.admitted.length - crowd.createdBehindOtherAnswers} / ${crowd.refusedNamingQuota} / ${crowd.otherAnswers.length}`,
-        target: `202 + 429 = ${CONCURRENT}, other 0`,
-        met:
-          crowd.admitted.length - crowd.createdBehindOtherAnswers + crowd.refusedNamingQuota === CONCURRENT &&
-          crowd.otherAnswers.length === 0,
-      },
-      {
-        figure: '(a) admitted environments READY',
-        measured: `${crowd.ready} / ${crowd.admitted.length}`,
-        target: 'all',
-        met: crowd.admitted.length > 0 && crowd.ready === crowd.admitted.length,
-      },
-      {
-        figure: '(a) FAILED after building',
-        measured: String(crowd.failed),
-        target: '0',
-        met: crowd.failed === 0,
-      },
-      {
-        figure: "(a) resources with berth's tag after tearing the admitted down",
-        measured: describeLeft(leftAfterCrowd),
-        baseline: describeLeft(leftAfterAlone),
-        target: '0',
-        met: count(leftAfterCrowd) === 0 && crowdNotDeleted === 0,
-      },
-      {
-        figure: '(a) slowest POST answer (wall ms) vs one POST alone',
-        measured: formatMs(slowest(crowd.answers)),
-        baseline: aloneAnswer ? formatMs(aloneAnswer.ms) : '—',
-        ...(aloneAnswer ? { ratio: ratioOf(slowest(crowd.answers), aloneAnswer.ms) } : {}),
-      },
-      {
-        figure: '(a) time to all admitted READY (simulated s) vs one creation alone',
-        measured: formatSeconds(crowd.seconds),
-        baseline: formatSeconds(alone.seconds),
-        ratio: ratioOf(crowd.seconds, alone.seconds),
-      },
-      {
-        figure: `(b) ${CONSISTENCY_CONCURRENT} concurrent creations, read-after-create windows on, quotas raised: READY`,
-        measured: `${windowed.ready} / ${CONSISTENCY_CONCURRENT}`,
-        target: 'all',
-        met: windowed.ready === CONSISTENCY_CONCURRENT,
-      },
-      {
-        figure: '(b) FAILED after building',
-        measured: String(windowed.failed),
-        target: '0',
-        met: windowed.failed === 0 && windowed.admitted.length === CONSISTENCY_CONCURRENT,
-      },
-      {
-        figure: "(b) resources with berth's tag after tearing them down",
-        measured: describeLeft(leftAfterWindowed),
-        baseline: describeLeft(leftAfterAlone),
-        target: '0',
-        met: count(leftAfterWindowed) === 0 && windowedNotDeleted === 0,
-      },
-      {
-        figure: '(b) time to all READY (simulated s) vs one creation alone',
-        measured: formatSeconds(windowed.seconds),
-        baseline: formatSeconds(alone.seconds),
-        ratio: ratioOf(windowed.seconds, alone.seconds),
-      },
-      callsRow('(a)', crowd, alone),
-      callsRow('(b)', windowed, alone),
-    ];
-    const firstOther = crowd.otherAnswers[0] ?? windowed.otherAnswers[0];
-    const firstRefusal = crowd.answers.find(isQuotaRefusal);
+    const aloneAnswer = alone.answers[0];
+
+    let crowd: Crowd | undefined;
+    if (phases.a) {
+      process.stdout.write(`  (a) ${CONCURRENT} creations at once, default quotas…\n`);
+      crowd = await createAll('crowd', CONCURRENT);
+      const crowdNotDeleted = await tearDown(crowd.admitted);
+      const leftAfterCrowd = await leftByBerth();
+      rows.push(
+        {
+          figure: `(a) ${CONCURRENT} concurrent POSTs, default quotas: 202 / 429 naming the quota / other`,
+          measured: `${crowd.admitted.length - crowd.createdBehindOtherAnswers} / ${crowd.refusedNamingQuota} / ${crowd.otherAnswers.length}`,
+          target: `202 + 429 = ${CONCURRENT}, other 0`,
+          met:
+            crowd.admitted.length - crowd.createdBehindOtherAnswers + crowd.refusedNamingQuota ===
+              CONCURRENT && crowd.otherAnswers.length === 0,
+        },
+        {
+          figure: '(a) admitted environments READY',
+          measured: `${crowd.ready} / ${crowd.admitted.length}`,
+          target: 'all',
+          met: crowd.admitted.length > 0 && crowd.ready === crowd.admitted.length,
+        },
+        {
+          figure: '(a) FAILED after building',
+          measured: String(crowd.failed),
+          target: '0',
+          met: crowd.failed === 0,
+        },
+        {
+          figure: "(a) resources with berth's tag after tearing the admitted down",
+          measured: describeLeft(leftAfterCrowd),
+          baseline: describeLeft(leftAfterAlone),
+          target: '0',
+          met: count(leftAfterCrowd) === 0 && crowdNotDeleted === 0,
+        },
+        {
+          figure: '(a) slowest POST answer (wall ms) vs one POST alone',
+          measured: formatMs(slowest(crowd.answers)),
+          baseline: aloneAnswer ? formatMs(aloneAnswer.ms) : '—',
+          ...(aloneAnswer ? { ratio: ratioOf(slowest(crowd.answers), aloneAnswer.ms) } : {}),
+        },
+        {
+          figure: '(a) time to all admitted READY (simulated s) vs one creation alone',
+          measured: formatSeconds(crowd.seconds),
+          baseline: formatSeconds(alone.seconds),
+          ratio: ratioOf(crowd.seconds, alone.seconds),
+        },
+        callsRow('(a)', crowd, alone),
+      );
+      if (crowd.firstFailure) phaseNotes.push(`(a) first environment not READY: ${crowd.firstFailure}.`);
+      if (crowdNotDeleted > 0) phaseNotes.push(`(a) ${crowdNotDeleted} teardowns did not end DELETED.`);
+    }
+
+    let windowed: Crowd | undefined;
+    if (phases.b) {
+      process.stdout.write(`  (b) ${CONSISTENCY_CONCURRENT} creations at once, quotas raised…\n`);
+      const quotas = (await (await fetch(`${simulatorUrl}/_local/quotas`)).json()) as {
+        quotas: Record<string, { value: number }>;
+      };
+      const raised = Object.fromEntries(
+        Object.entries(quotas.quotas).map(([key, quota]) => [key, Math.max(quota.value, RAISED_QUOTA)]),
+      );
+      const put = await fetch(`${simulatorUrl}/_local/quotas`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ quotas: raised }),
+      });
+      if (!put.ok) throw new Error(`PUT /_local/quotas answered ${put.status}`);
+      windowed = await createAll('windows', CONSISTENCY_CONCURRENT);
+      const windowedNotDeleted = await tearDown(windowed.admitted);
+      const leftAfterWindowed = await leftByBerth();
+      rows.push(
+        {
+          figure: `(b) ${CONSISTENCY_CONCURRENT} concurrent creations, read-after-create windows on, quotas raised: READY`,
+          measured: `${windowed.ready} / ${CONSISTENCY_CONCURRENT}`,
+          target: 'all',
+          met: windowed.ready === CONSISTENCY_CONCURRENT,
+        },
+        {
+          figure: '(b) FAILED after building',
+          measured: String(windowed.failed),
+          target: '0',
+          met: windowed.failed === 0 && windowed.admitted.length === CONSISTENCY_CONCURRENT,
+        },
+        {
+          figure: "(b) resources with berth's tag after tearing them down",
+          measured: describeLeft(leftAfterWindowed),
+          baseline: describeLeft(leftAfterAlone),
+          target: '0',
+          met: count(leftAfterWindowed) === 0 && windowedNotDeleted === 0,
+        },
+        {
+          figure: '(b) time to all READY (simulated s) vs one creation alone',
+          measured: formatSeconds(windowed.seconds),
+          baseline: formatSeconds(alone.seconds),
+          ratio: ratioOf(windowed.seconds, alone.seconds),
+        },
+        callsRow('(b)', windowed, alone),
+      );
+      if (windowed.firstFailure)
+        phaseNotes.push(`(b) first environment not READY: ${windowed.firstFailure}.`);
+      if (windowedNotDeleted > 0) phaseNotes.push(`(b) ${windowedNotDeleted} teardowns did not end DELETED.`);
+    }
+
+    const firstOther = crowd?.otherAnswers[0] ?? windowed?.otherAnswers[0];
+    const firstRefusal = crowd?.answers.find(isQuotaRefusal);
     // Every call berth's roles made must be allowed (workflow-stack.ts throws at stop otherwise).
     const denials = bench.stack.simulator.sim.iam.denials();
     rows.push({
@@ -313,23 +349,27 @@ export async function runScaleSection(
       target: '0',
       met: denials.length === 0,
     });
+    const behindOtherAnswers = [
+      crowd?.createdBehindOtherAnswers ? `(a) ${crowd.createdBehindOtherAnswers}` : '',
+      windowed?.createdBehindOtherAnswers ? `(b) ${windowed.createdBehindOtherAnswers}` : '',
+    ].filter((part) => part !== '');
     const notes = [
       `The warm-up creation ended ${warm.ready === 1 ? 'READY' : (warm.firstFailure ?? 'not READY')}` +
         `${warmNotDeleted > 0 ? ' and its teardown did not end DELETED (what it left counts in every leak figure)' : ''}. ` +
         `One alone ended ${alone.ready === 1 ? 'READY' : (alone.firstFailure ?? 'not READY')}` +
         `${aloneNotDeleted > 0 ? ' and its teardown did not end DELETED' : ''}.` +
-        (crowd.firstFailure ? ` (a) first environment not READY: ${crowd.firstFailure}.` : '') +
-        (windowed.firstFailure ? ` (b) first environment not READY: ${windowed.firstFailure}.` : '') +
+        (phases.a && phases.b ? '' : ` Only phase ${phases.a ? '(a)' : '(b)'} ran (BENCH_SCALE_PHASES).`) +
+        phaseNotes.map((note) => ` ${note}`).join('') +
         (firstOther
           ? ` First answer neither 202 nor a quota 429: ${firstOther.status} ${JSON.stringify(firstOther.body).slice(0, 300)}.`
           : '') +
         (firstRefusal ? ` (a) first 429: ${String(firstRefusal.body.detail ?? '').slice(0, 400)}` : '') +
         (denials[0]
-          ? ` First IAM refusal: ${denials[0].principal}: ${denials[0].action} on ${denials[0].resource}.`
+          ? ` First IAM refusal: ${denials[0].principal}: ${denials[0].action} on ${denials[0].resource} (${denials[0].reason}).`
           : '') +
-        (windowedNotDeleted > 0 ? ` (b) ${windowedNotDeleted} teardowns did not end DELETED.` : '') +
-        (crowd.createdBehindOtherAnswers + windowed.createdBehindOtherAnswers > 0
-          ? ` Recorded behind an answer other than 202 (built and torn down with the rest): (a) ${crowd.createdBehindOtherAnswers}, (b) ${windowed.createdBehindOtherAnswers}.`
+        (firstTeardownFailure ? ` First teardown not DELETED: ${firstTeardownFailure}.` : '') +
+        (behindOtherAnswers.length > 0
+          ? ` Recorded behind an answer other than 202 (built and torn down with the rest): ${behindOtherAnswers.join(', ')}.`
           : ''),
       'Each POST goes through the real create handler (functions/api/create-environment.ts, bundled as serverless.yml ' +
         "bundles it, loaded afresh per request as concurrent requests land in separate Lambda containers) signing as that function's " +
