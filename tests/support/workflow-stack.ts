@@ -18,10 +18,14 @@ import { type LocalStepFunctions, startStepFunctions } from '@berth/sfn-local/se
 import { runWithCredentials } from '../../local/credential-scope.mjs';
 import { type CredentialsByFunction, issueFunctionCredentials } from '../../local/function-identities';
 import { SIMULATED_SERVICES } from '../../local/start';
-import type { Dependencies } from '../../shared/app/ports';
+import type { Dependencies, TeamPolicySource } from '../../shared/app/ports';
+import { putTeamPolicy } from '../../shared/app/team-policies';
+import { BUILT_IN_TEAM_POLICY, type TeamPolicyOverrides } from '../../shared/domain/team-policy';
 import { EnvironmentStore } from '../../shared/store/environments';
+import { TeamPolicyStore } from '../../shared/store/team-policies';
 import { EventBridgeNotifier } from '../../shared/wiring/status-notifier';
 import { StepFunctionsStarter } from '../../shared/workflow/executions';
+import { ADMIN } from './callers';
 import { TEST_TABLE, testDocumentClient, testEndpoint } from './dynamodb';
 import { reportIamUse } from './iam-usage';
 
@@ -33,8 +37,11 @@ const SERVERLESS_YML = resolve(__dirname, '..', '..', 'serverless.yml');
 export interface WorkflowStack {
   simulator: RunningSimulator;
   stepFunctions: LocalStepFunctions;
-  deps: Dependencies;
+  /** The use cases' dependencies; creates and updates are checked against team policies, as deployed. */
+  deps: Dependencies & { policies: TeamPolicySource };
   store: EnvironmentStore;
+  /** What an admin's PUT /teams/{team}/policy does: the team may then use what the rules grant. */
+  grantTeamPolicy(team: string, rules: TeamPolicyOverrides): Promise<void>;
   /** Resolves when the execution that owns the environment ends. */
   settle(environmentId: string, timeoutMs?: number): Promise<ExecutionDescription>;
   /** Live simulated resources carrying the environment's tag, by type. */
@@ -156,7 +163,7 @@ export async function startWorkflowStack(
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  const deps: Dependencies = {
+  const deps: WorkflowStack['deps'] = {
     store,
     workflows: new StepFunctionsStarter(sfn, {
       provision: arn('provision'),
@@ -164,6 +171,10 @@ export async function startWorkflowStack(
       update: arn('update'),
     }),
     notifier: new EventBridgeNotifier(EVENT_BUS, eventBridge),
+    policies: {
+      store: new TeamPolicyStore(testDocumentClient(), TEST_TABLE),
+      defaults: BUILT_IN_TEAM_POLICY,
+    },
   };
 
   return {
@@ -171,6 +182,9 @@ export async function startWorkflowStack(
     stepFunctions,
     deps,
     store,
+    async grantTeamPolicy(team, rules) {
+      await putTeamPolicy(deps, ADMIN, team, rules);
+    },
     async settle(environmentId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -70,6 +70,12 @@ it("refuses another team's record, leaves it unchanged, and deletes only the own
   const a = team('a');
   const b = team('b');
   const dns = { hostedZoneId: zone, recordName: 'shop.example.com' };
+  // An admin granted both teams the zone: ownership of the record is what keeps them apart here.
+  for (const granted of [a, b]) {
+    await stack.grantTeamPolicy(granted.team, {
+      hostedZones: [{ hostedZoneId: zone, recordNameSuffixes: ['example.com'] }],
+    });
+  }
   const owner = await create(a.caller, {
     name: 'shop',
     team: a.team,

@@ -192,6 +192,9 @@ describe('an EC2 environment with three services, per-AZ NAT, HTTPS and DNS', ()
   it('reaches READY with HTTPS URLs on its DNS name, and tears down clean', async () => {
     const { team: name, caller } = team();
     const zone = await createHostedZone('example.com');
+    await stack.grantTeamPolicy(name, {
+      hostedZones: [{ hostedZoneId: zone, recordNameSuffixes: ['big.example.com'] }],
+    });
     const ready = await create(caller, {
       name: 'big',
       team: name,

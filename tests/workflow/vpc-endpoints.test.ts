@@ -40,7 +40,11 @@ function team(): { team: string; caller: Caller } {
   return { team: name, caller: memberOf(name) };
 }
 
+/** The team's policy lets its services read the shop/ secrets and parameters (an admin's grant). */
 async function create(caller: Caller, body: Record<string, unknown>): Promise<Environment> {
+  await stack.grantTeamPolicy(String(body.team), {
+    secretPrefixes: { secretsManager: ['shop/'], ssmParameters: ['/shop/'] },
+  });
   const outcome = await createEnvironment(stack.deps, caller, body);
   if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
   await stack.settle(outcome.environment.id, 120_000);
