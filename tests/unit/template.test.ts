@@ -3,12 +3,13 @@
  * the table's safety settings, one least-privilege role per function, state-machine tasks that name
  * real functions, runtime and architecture, and one bundle per function.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { type Role, rolesFromTemplate } from '@berth/aws-sim/iam/template';
 import { stackTemplate } from '../../local/function-identities';
 import { endpointPaths, routes } from '../../shared/http/routes';
-import { type PackagedService, packageService } from '../support/osls-package';
 
 const ROOT = resolve(__dirname, '..', '..');
 const STAGE = 'dev';
@@ -92,16 +93,35 @@ interface Template {
 
 let packageDir = '';
 let template: Template;
-let packaged: PackagedService | undefined;
 
 beforeAll(() => {
-  packaged = packageService({ stage: STAGE, account: '000000000000', label: 'package' });
-  packageDir = packaged.dir;
-  template = packaged.template as Template;
-}, 900_000);
+  packageDir = mkdtempSync(join(tmpdir(), 'berth-package-'));
+  const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...environment } = process.env;
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', STAGE, '--package', packageDir],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...environment,
+        CI: '1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        // With AWS_ACCOUNT_ID set, serverless.yml never asks STS for the account.
+        AWS_ACCOUNT_ID: '000000000000',
+        BERTH_ESBUILD_WORK_FOLDER: `.esbuild/package-${process.pid}`,
+      },
+    },
+  );
+  if (result.status !== 0) {
+    throw new Error(`osls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 300_000);
 
 afterAll(() => {
-  packaged?.remove();
+  if (packageDir) rmSync(packageDir, { recursive: true, force: true });
 });
 
 function resourcesOfType(type: string): [string, Resource][] {
