@@ -10,6 +10,14 @@ const { tableRead, tableWrite, putEvents, describeExecutions, stopExecutions } =
 // admission, shared/app/account-quotas.ts).
 const accountQuotas = [grants.serviceQuotaRead, grants.accountUsageRead];
 
+// Listing and describing the tasks of berth's clusters (one-off task listings and quota counts).
+const readTasks = [
+  allow('ecs:ListTasks', arn('ecs', 'container-instance/*'), {
+    ArnLike: { 'ecs:cluster': arn('ecs', 'cluster/*') },
+  }),
+  allow('ecs:DescribeTasks', arn('ecs', 'task/*')),
+];
+
 // The functions that accept a spec refuse a taskRoleArn that berth may not pass to ECS (422).
 const specEnvironment = { TASK_ROLE_ARN_PATTERN: taskRoleArnPattern };
 
@@ -46,19 +54,14 @@ module.exports = {
     permissions: [tableRead],
   },
   // One-off tasks: these two handlers call ECS themselves (running a task is an operation, not provisioning).
+  // A run first counts the team's running one-off tasks (ListTasks, DescribeTasks) against its quota.
   runTask: {
     handler: 'functions/api/run-task.handler',
-    permissions: [tableRead, grants.runJobTasks, grants.tagJobTasks, grants.passTaskRoles],
+    permissions: [tableRead, ...readTasks, grants.runJobTasks, grants.tagJobTasks, grants.passTaskRoles],
   },
   listTasks: {
     handler: 'functions/api/list-tasks.handler',
-    permissions: [
-      tableRead,
-      allow('ecs:ListTasks', arn('ecs', 'container-instance/*'), {
-        ArnLike: { 'ecs:cluster': arn('ecs', 'cluster/*') },
-      }),
-      allow('ecs:DescribeTasks', arn('ecs', 'task/*')),
-    ],
+    permissions: [tableRead, ...readTasks],
   },
   // Read-only: the drift report reads AWS to compare it with the spec and never writes to it.
   getDrift: {

@@ -6,7 +6,7 @@
  */
 import type { StatusEvent } from '../domain/status-event';
 import type { TeamPolicy } from '../domain/team-policy';
-import type { QuotaAmounts } from '../domain/usage';
+import type { OneOffAmounts, QuotaAmounts } from '../domain/usage';
 import type { EnvironmentReader } from '../store/environment-reader';
 import type { EnvironmentStore } from '../store/environments';
 import type { QuotaStore } from '../store/quotas';
@@ -26,7 +26,8 @@ export interface StatusNotifier {
 /** Where limits come from: configured defaults, then the team's overrides in the table. */
 export interface QuotaPolicy {
   store: QuotaStore;
-  defaults: QuotaAmounts;
+  /** The one-off task limits fall back to the built-in ones where left out. */
+  defaults: QuotaAmounts & Partial<OneOffAmounts>;
 }
 
 /** Where team policies come from: the deploy-wide default, then the team's own rules in the table. */

@@ -8,7 +8,14 @@ import type { Caller } from '../domain/caller';
 import { canAccessTeam } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
 import { quotaOverridesSchema, type TeamQuotas } from '../domain/quotas';
-import { effectiveLimits, QUOTA_DIMENSIONS, type QuotaAmounts, quotaExcesses } from '../domain/usage';
+import {
+  effectiveLimits,
+  effectiveOneOffLimits,
+  type OneOffAmounts,
+  QUOTA_DIMENSIONS,
+  type QuotaAmounts,
+  quotaExcesses,
+} from '../domain/usage';
 import type { QuotaCharge } from '../store/quotas';
 import { UseCaseError } from './errors';
 import type { QuotaPolicy } from './ports';
@@ -21,6 +28,11 @@ export interface QuotaDependencies {
 /** The limits in force for `team`, read just before a charge so the condition carries them. */
 export async function limitsFor(policy: QuotaPolicy, team: string): Promise<QuotaAmounts> {
   return effectiveLimits(policy.defaults, await policy.store.getOverrides(team));
+}
+
+/** The one-off task limits in force for `team` (shared/app/tasks.ts checks them before each RunTask). */
+export async function oneOffLimitsFor(policy: QuotaPolicy, team: string): Promise<OneOffAmounts> {
+  return effectiveOneOffLimits(policy.defaults, await policy.store.getOverrides(team));
 }
 
 /**
@@ -40,6 +52,15 @@ export async function quotaExceeded(policy: QuotaPolicy, charge: QuotaCharge): P
       requested: charge.change[dimension],
     }));
   }
+  return quotaExceededError(charge.team, excesses, 'free capacity or ask an admin to raise the limit');
+}
+
+/** The 429 naming each limit (`quota.<dimension>`), its use and what was asked, then what the team can do. */
+export function quotaExceededError(
+  team: string,
+  excesses: readonly { dimension: string; limit: number; inUse: number; requested: number }[],
+  advice: string,
+): UseCaseError {
   const summary = excesses
     .map(
       ({ dimension, limit, inUse, requested }) =>
@@ -49,7 +70,7 @@ export async function quotaExceeded(policy: QuotaPolicy, charge: QuotaCharge): P
   return new UseCaseError(
     'quota-exceeded',
     'Quota exceeded',
-    `team ${charge.team} would exceed its quota: ${summary}; free capacity or ask an admin to raise the limit`,
+    `team ${team} would exceed its quota: ${summary}; ${advice}`,
     excesses.map(({ dimension, limit, inUse }) => ({
       path: `quota.${dimension}`,
       message: `limit ${limit}, in use ${inUse}`,
@@ -62,7 +83,11 @@ async function teamQuotas(policy: QuotaPolicy, team: string): Promise<TeamQuotas
     policy.store.getOverrides(team),
     policy.store.getUsage(team),
   ]);
-  return { team, limits: effectiveLimits(policy.defaults, overrides), overrides, usage };
+  const limits = {
+    ...effectiveLimits(policy.defaults, overrides),
+    ...effectiveOneOffLimits(policy.defaults, overrides),
+  };
+  return { team, limits, overrides, usage };
 }
 
 /** A team's limits and current use; members of the team and admins may read them. */

@@ -5,7 +5,12 @@
  */
 import { capacityProblems } from '../domain/capacity';
 import { toJsonPointer } from '../domain/issues';
-import { type EnvironmentSpec, environmentRequestSchema, formatIssues } from '../domain/spec';
+import {
+  type EnvironmentSpec,
+  environmentRequestSchema,
+  formatIssues,
+  scheduleFrequencyProblems,
+} from '../domain/spec';
 import { executionPolicyProblems, taskRoleProblems } from '../domain/task-roles';
 import { egressProblems } from '../domain/vpc-endpoints';
 import { UseCaseError } from './errors';
@@ -26,8 +31,8 @@ export function validateSpec(body: unknown): EnvironmentSpec {
 
 /**
  * A valid spec that this deployment cannot build: a `taskRoleArn` outside the roles berth may pass to
- * ECS, secrets too many for the execution role's policy, or an image a network without NAT cannot
- * pull (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat). 422 naming each field, before anything
+ * ECS, secrets too many for the execution role's policy, a job scheduled more often than every 5
+ * minutes, or an image a network without NAT cannot pull (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat). 422 naming each field, before anything
  * is written or a dry run answers.
  */
 export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPattern?: string }): void {
@@ -38,6 +43,8 @@ export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPa
     // A VPC or EC2 capacity too small for its tasks (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
     ...capacityProblems(spec),
     ...egressProblems(spec),
+    // Each scheduled start is a RunTask: no job more often than every MIN_SCHEDULE_INTERVAL_MINUTES.
+    ...scheduleFrequencyProblems(spec),
   ];
   if (problems.length === 0) return;
   throw new UseCaseError(

@@ -2,6 +2,15 @@
  * One-off tasks: run a service's or a job's task by hand, and list an environment's recent job and
  * one-off tasks. The rules live here (who may, in which statuses, what a request means); the ECS
  * calls come in through `TaskRunner`, so front doors pass shared/aws/jobs.ts and tests a fake.
+ *
+ * One-off tasks count against the team's `oneOffTasks` and `oneOffVcpus` limits. What runs is asked
+ * of ECS at each request (ListTasks `startedBy` berth, DESIRED RUNNING, in each of the team's
+ * clusters, then DescribeTasks for the sizes), not kept in a counter: one-off tasks end on their own
+ * (exit, crash, Spot reclaim, teardown), and nothing would take a counter down when they do without
+ * another event pipeline that can itself lag or drop. The cost is a window: two requests at the same
+ * instant both see the room and both start, so the limit can be passed by at most the tasks of the
+ * requests in flight together (API throttling on this route bounds that); a task that has just
+ * stopped stops counting at once.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { RunTaskRequest } from '../aws/tasks';
@@ -9,10 +18,13 @@ import type { Caller } from '../domain/caller';
 import { formatIssues } from '../domain/issues';
 import { environmentTags, names } from '../domain/naming';
 import { canRunTasks } from '../domain/status';
+import { type OneOffAmounts, oneOffExcesses } from '../domain/usage';
 import * as z from '../domain/zod';
 import type { EnvironmentReader, StoredEnvironment } from '../store/environment-reader';
 import { UseCaseError } from './errors';
 import { assertIdempotencyKey } from './idempotency';
+import type { QuotaPolicy } from './ports';
+import { oneOffLimitsFor, quotaExceededError } from './quotas';
 import { loadVisible } from './reads';
 
 /** What a task looks like to callers (shared/aws/jobs.ts `TaskSummary` has this shape). */
@@ -59,15 +71,19 @@ export type RunTaskRequestBody = z.input<typeof runTaskRequestSchema>;
 /** What the use case asks the task runner to start: shared/aws/tasks.ts's request, as it is. */
 export type RunTaskCall = RunTaskRequest;
 
-/** The AWS boundary: shared/aws/jobs.ts `runTask` and `listRecentTasks` fit it. */
+/** The AWS boundary: shared/aws/tasks.ts `runTask`, `listRecentTasks` and `countRunningOneOffTasks` fit it. */
 export interface TaskRunner {
   run(call: RunTaskCall): Promise<TaskSummaryView[]>;
   listRecent(clusterName: string, familyPrefix: string): Promise<TaskSummaryView[]>;
+  /** The one-off tasks of the cluster not yet stopped, and their vCPUs. */
+  countRunning(clusterName: string): Promise<OneOffAmounts>;
 }
 
 export interface TaskDependencies {
   store: EnvironmentReader;
   tasks: TaskRunner;
+  /** Team quotas; without them no run is refused for the team's one-off limits. */
+  quotas?: QuotaPolicy;
 }
 
 /** The ids a task needs, from what provisioning recorded (never shown to callers). */
@@ -158,6 +174,13 @@ export async function runTasks(
       ...(request.command !== undefined ? { command: request.command } : {}),
     };
   }
+  if (deps.quotas) {
+    const unitsPerTask = Number(what.cpu ?? cpuOf(spec, request));
+    await assertOneOffRoom(deps, deps.quotas, environment.team, {
+      oneOffTasks: request.count,
+      oneOffVcpus: (request.count * unitsPerTask) / 1024,
+    });
+  }
   const { family, ...rest } = what;
   return deps.tasks.run({
     ...rest,
@@ -173,6 +196,49 @@ export async function runTasks(
     clientToken: clientTokenOf(environment.id, idempotencyKey),
     tags: environmentTags(ref, spec.tags),
   });
+}
+
+/** The task-level CPU units the task will run with (a job's own size, else its service's, else ECS's 256 for an image job). */
+function cpuOf(spec: StoredEnvironment['spec'], request: { job?: string; service?: string }): number {
+  const job = spec.jobs.find((candidate) => candidate.name === request.job);
+  const serviceName = job ? job.service : request.service;
+  const service = spec.services.find((candidate) => candidate.name === serviceName);
+  return job?.cpu ?? service?.cpu ?? 256;
+}
+
+/** What the team's one-off tasks hold now, over the clusters of all its environments. */
+async function runningOneOff(deps: TaskDependencies, team: string): Promise<OneOffAmounts> {
+  const total = { oneOffTasks: 0, oneOffVcpus: 0 };
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({ teams: [team], limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const environment of page.items) {
+      const runtime = runtimeSchema.safeParse(environment.runtime);
+      if (!runtime.success) continue;
+      const running = await deps.tasks.countRunning(runtime.data.cluster.clusterName);
+      total.oneOffTasks += running.oneOffTasks;
+      total.oneOffVcpus += running.oneOffVcpus;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return total;
+}
+
+/** 429 naming each one-off limit the request would pass, like the stored quotas' refusals. */
+async function assertOneOffRoom(
+  deps: TaskDependencies,
+  policy: QuotaPolicy,
+  team: string,
+  requested: OneOffAmounts,
+): Promise<void> {
+  const [limits, running] = await Promise.all([oneOffLimitsFor(policy, team), runningOneOff(deps, team)]);
+  const excesses = oneOffExcesses(running, requested, limits);
+  if (excesses.length === 0) return;
+  throw quotaExceededError(
+    team,
+    excesses,
+    'wait for running one-off tasks to end or ask an admin to raise the limit',
+  );
 }
 
 function unknownName(field: 'service' | 'job', name: string): UseCaseError {

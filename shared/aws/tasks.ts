@@ -47,6 +47,8 @@ export const RUN_TASK_MAX = 10;
 const DESCRIBE_TASKS_MAX = 100;
 /** Service tasks are `service:<name>`; job and one-off tasks are anything else. */
 const SERVICE_GROUP_PREFIX = 'service:';
+/** What RunTask through the API marks its tasks with (`startedBy`), so they can be counted apart. */
+export const ONE_OFF_STARTED_BY = 'berth';
 
 export interface RunTaskRequest {
   clusterName: string;
@@ -119,7 +121,7 @@ export async function runTask(
       },
       overrides: taskOverrides(request),
       group: request.group,
-      startedBy: 'berth',
+      startedBy: ONE_OFF_STARTED_BY,
       tags: ecsTags(request.tags),
       clientToken: request.clientToken,
     }),
@@ -199,6 +201,41 @@ export async function listRecentTasks(
   return tasks.slice(0, limit).map(summaryOf);
 }
 
+/**
+ * The one-off tasks (started by the API's RunTask, `startedBy` berth) of the cluster that ECS has not
+ * stopped yet, and their vCPUs (task-level `cpu` / 1024). A cluster that is gone runs nothing.
+ */
+export async function countRunningOneOffTasks(
+  clusterName: string,
+  clients: TaskClients = defaultClients,
+): Promise<{ oneOffTasks: number; oneOffVcpus: number }> {
+  const arns: string[] = [];
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await clients.ecs.send(
+        new ListTasksCommand({
+          cluster: clusterName,
+          startedBy: ONE_OFF_STARTED_BY,
+          desiredStatus: 'RUNNING',
+          maxResults: 100,
+          nextToken,
+        }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    if (hasCode(error, 'ClusterNotFoundException')) return { oneOffTasks: 0, oneOffVcpus: 0 };
+    throw error;
+  }
+  const tasks = await describeTasks(clusterName, arns, clients.ecs);
+  // A task that stopped between the two calls no longer counts.
+  const running = tasks.filter((task) => task.desiredStatus !== 'STOPPED' && task.lastStatus !== 'STOPPED');
+  const units = running.reduce((sum, task) => sum + Number(task.cpu ?? 0), 0);
+  return { oneOffTasks: running.length, oneOffVcpus: units / 1024 };
+}
+
 /** Stops the running job and one-off tasks of the cluster (they would keep DeleteCluster waiting). */
 export async function stopJobTasks(clusterName: string, familyPrefix: string, ecs: ECSClient): Promise<void> {
   const running = (await listRecentTasks(clusterName, familyPrefix, { ecs }, 500)).filter(
@@ -219,4 +256,5 @@ export async function stopJobTasks(clusterName: string, familyPrefix: string, ec
 export const taskRunner = {
   run: (request: RunTaskRequest) => runTask(request),
   listRecent: (clusterName: string, familyPrefix: string) => listRecentTasks(clusterName, familyPrefix),
+  countRunning: (clusterName: string) => countRunningOneOffTasks(clusterName),
 };

@@ -151,6 +151,72 @@ function isCronItem(item: string, field: CronField): boolean {
 }
 
 /**
+ * The most often a job's schedule may start a task: every 5 minutes. Each start is a RunTask (a
+ * Fargate task billed for at least a minute, and a call in ECS's account-wide RunTask bucket), and
+ * 20 jobs at rate(1 minute) would start 28,800 tasks a day for one environment.
+ */
+export const MIN_SCHEDULE_INTERVAL_MINUTES = 5;
+
+/** The minutes of the hour a valid cron minutes field fires at. */
+function cronMinutes(field: string): number[] {
+  const minutes = new Set<number>();
+  for (const item of field.split(',')) {
+    const [range = '', step] = item.split('/');
+    const [from, to] = range === '*' ? ['0', '59'] : range.split('-');
+    const start = Number(from);
+    const end = to !== undefined ? Number(to) : step !== undefined ? 59 : start;
+    for (let minute = start; minute <= end; minute += step !== undefined ? Number(step) : 1)
+      minutes.add(minute);
+  }
+  return [...minutes].sort((a, b) => a - b);
+}
+
+/** The shortest time between two starts of a valid cron minutes field, across the hour too. */
+function shortestCronGap(field: string): number {
+  const minutes = cronMinutes(field);
+  const first = minutes[0];
+  const last = minutes.at(-1);
+  if (first === undefined || last === undefined || minutes.length === 1) return 60;
+  let gap = 60 - last + first;
+  for (let index = 1; index < minutes.length; index += 1) {
+    gap = Math.min(gap, (minutes[index] ?? 0) - (minutes[index - 1] ?? 0));
+  }
+  return gap;
+}
+
+const TOO_OFTEN = `a job may run at most every ${MIN_SCHEDULE_INTERVAL_MINUTES} minutes`;
+
+/**
+ * Why a valid schedule `expression` starts tasks more often than every MIN_SCHEDULE_INTERVAL_MINUTES,
+ * or undefined. A cron's minutes are judged within the hour and across it (`0,58 * …` is 2 minutes).
+ */
+export function scheduleFrequencyProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) minutes?\)$/.exec(expression);
+  if (rate) {
+    return Number(rate[1]) < MIN_SCHEDULE_INTERVAL_MINUTES
+      ? `${TOO_OFTEN}: write rate(${MIN_SCHEDULE_INTERVAL_MINUTES} minutes) or longer`
+      : undefined;
+  }
+  const minutesField = /^cron\(\s*(\S+)/.exec(expression)?.[1];
+  if (minutesField === undefined) return undefined;
+  const gap = shortestCronGap(minutesField);
+  return gap < MIN_SCHEDULE_INTERVAL_MINUTES
+    ? `${TOO_OFTEN}: this cron expression starts one ${gap} minute${gap === 1 ? '' : 's'} after another`
+    : undefined;
+}
+
+/** The jobs whose schedules start tasks too often, at `jobs/<i>/trigger/schedule`. */
+export function scheduleFrequencyProblems(
+  spec: Pick<EnvironmentSpec, 'jobs'>,
+): { path: (string | number)[]; message: string }[] {
+  return spec.jobs.flatMap((job, index) => {
+    const expression = 'schedule' in job.trigger ? job.trigger.schedule : undefined;
+    const message = expression === undefined ? undefined : scheduleFrequencyProblem(expression);
+    return message === undefined ? [] : [{ path: ['jobs', index, 'trigger', 'schedule'], message }];
+  });
+}
+
+/**
  * Why `expression` is not an EventBridge Scheduler schedule, or undefined. Scheduler takes
  * `cron(minutes hours day-of-month month day-of-week year)` — six fields, exactly one of the two day
  * fields `?` — or `rate(value unit)` with a singular unit for 1 and a plural one otherwise.
@@ -505,7 +571,7 @@ const jobTriggerSchema = z.union([
       ),
       {
         description:
-          'EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(value unit).',
+          'EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(value unit); at most one start every 5 minutes (rate(1 minute) or cron(* …) is refused with 422).',
         examples: ['cron(0 3 * * ? *)', 'rate(15 minutes)'],
       },
     ),

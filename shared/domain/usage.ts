@@ -12,13 +12,54 @@ export type QuotaDimension = (typeof QUOTA_DIMENSIONS)[number];
 /** An amount per dimension: limits, usage, or a change of usage. */
 export type QuotaAmounts = Record<QuotaDimension, number>;
 
-/** Limits when configuration sets none: room for a handful of environments. */
-export const BUILT_IN_QUOTA_DEFAULTS: QuotaAmounts = {
+/**
+ * Limits on what a team runs at once outside its services: one-off tasks started through
+ * `POST /environments/{id}/tasks`, and their vCPUs. Not stored usage: ECS is asked what is running
+ * at each request (shared/app/tasks.ts says why), so these are limits without a usage counter.
+ */
+export const ONE_OFF_DIMENSIONS = ['oneOffTasks', 'oneOffVcpus'] as const;
+export type OneOffDimension = (typeof ONE_OFF_DIMENSIONS)[number];
+export type OneOffAmounts = Record<OneOffDimension, number>;
+
+/** Every limit a team has: the stored dimensions and the one-off ones. */
+export type QuotaLimits = QuotaAmounts & OneOffAmounts;
+
+/** Limits when configuration sets none: room for a handful of environments and a few one-off tasks. */
+export const BUILT_IN_QUOTA_DEFAULTS: QuotaLimits = {
   environments: 10,
   tasks: 50,
   natGateways: 6,
   ec2Instances: 20,
+  oneOffTasks: 10,
+  oneOffVcpus: 8,
 };
+
+/** The one-off limits in force: the team's overrides over the defaults (built-in where a default leaves one out). */
+export function effectiveOneOffLimits(
+  defaults: Partial<OneOffAmounts>,
+  overrides: Partial<OneOffAmounts>,
+): OneOffAmounts {
+  return {
+    oneOffTasks: overrides.oneOffTasks ?? defaults.oneOffTasks ?? BUILT_IN_QUOTA_DEFAULTS.oneOffTasks,
+    oneOffVcpus: overrides.oneOffVcpus ?? defaults.oneOffVcpus ?? BUILT_IN_QUOTA_DEFAULTS.oneOffVcpus,
+  };
+}
+
+/** The one-off limits that running `requested` more would pass, given what runs now. */
+export function oneOffExcesses(
+  running: OneOffAmounts,
+  requested: OneOffAmounts,
+  limits: OneOffAmounts,
+): { dimension: OneOffDimension; limit: number; inUse: number; requested: number }[] {
+  return ONE_OFF_DIMENSIONS.filter(
+    (dimension) => running[dimension] + requested[dimension] > limits[dimension],
+  ).map((dimension) => ({
+    dimension,
+    limit: limits[dimension],
+    inUse: running[dimension],
+    requested: requested[dimension],
+  }));
+}
 
 export const ZERO_USAGE: QuotaAmounts = { environments: 0, tasks: 0, natGateways: 0, ec2Instances: 0 };
 

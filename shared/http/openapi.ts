@@ -144,7 +144,7 @@ const PROBLEM_RESPONSES = {
   PreconditionRequired: 'If-Match is required.',
   Forbidden: 'The caller may not do this: not a member of the team, or not an admin.',
   QuotaExceeded:
-    "The change would take the team past a quota (`errors` path quota.<dimension>: ask a berth admin), or the environment does not fit the AWS account's quotas (`errors` path awsQuota.<serviceCode>.<quotaCode>, e.g. awsQuota.vpc.L-F678F1CE: the detail names the quota, its use and how to raise it through Service Quotas). Each names the limit and its use. Quotas do not clear with time: free capacity or raise the limit.",
+    "The change would take the team past a quota (`errors` path quota.<dimension>: ask a berth admin), or the environment does not fit the AWS account's quotas (`errors` path awsQuota.<serviceCode>.<quotaCode>, e.g. awsQuota.vpc.L-F678F1CE: the detail names the quota, its use and how to raise it through Service Quotas). Each names the limit and its use. Quotas do not clear with time: free capacity or raise the limit (one-off task quotas free up as those tasks end).",
 } as const;
 type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
 const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {
@@ -360,6 +360,8 @@ const OPERATIONS: Record<string, OperationDetails> = {
   runTask: {
     operationId: 'runEnvironmentTask',
     summary: "Run a service's or a job's task now (1 to 10 copies)",
+    description:
+      "One-off tasks count against the team's `oneOffTasks` and `oneOffVcpus` quotas: what runs is read from ECS at each request (the team's one-off tasks not yet stopped, over all its environments), so the room comes back as tasks end. Past either, 429 naming `quota.oneOffTasks` or `quota.oneOffVcpus` and starts nothing.",
     parameters: [ref('parameters', 'IdempotencyKey')],
     requestBody: { required: true, content: jsonContent('RunTaskRequest') },
     responses: {
@@ -371,6 +373,7 @@ const OPERATIONS: Record<string, OperationDetails> = {
         'Conflict',
         'PayloadTooLarge',
         'UnsupportedMediaType',
+        'QuotaExceeded',
       ),
     },
   },

@@ -3,7 +3,7 @@
  *
  * | item            | pk           | sk     | attributes                                              |
  * |-----------------|--------------|--------|---------------------------------------------------------|
- * | quota overrides | TEAM#<team>  | QUOTAS | overrides {environments?, tasks?, …}, updatedBy/At      |
+ * | quota overrides | TEAM#<team>  | QUOTAS | overrides {environments?, tasks?, oneOffTasks?, …}, by/At |
  * | usage           | TEAM#<team>  | USAGE  | environments, tasks, natGateways, ec2Instances          |
  *
  * (Environment items carry `gsi1pk = TEAM#<team>` on the index only, so these keys do not collide.)
@@ -14,7 +14,7 @@
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { QuotaOverrides } from '../domain/quotas';
-import { QUOTA_DIMENSIONS, type QuotaAmounts, ZERO_USAGE } from '../domain/usage';
+import { ONE_OFF_DIMENSIONS, QUOTA_DIMENSIONS, type QuotaAmounts, ZERO_USAGE } from '../domain/usage';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -135,7 +135,7 @@ export class QuotaStore {
     const stored: unknown = Item?.overrides;
     const overrides: QuotaOverrides = {};
     if (typeof stored !== 'object' || stored === null) return overrides;
-    for (const dimension of QUOTA_DIMENSIONS) {
+    for (const dimension of [...QUOTA_DIMENSIONS, ...ONE_OFF_DIMENSIONS]) {
       const value: unknown = Reflect.get(stored, dimension);
       if (typeof value === 'number' && Number.isInteger(value) && value >= 0) overrides[dimension] = value;
     }

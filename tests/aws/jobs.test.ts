@@ -13,7 +13,7 @@ import {
   teardownJobsPass,
 } from '../../shared/aws/jobs';
 import { ensureLogGroup, registerTaskDefinition, teardownServicesPass } from '../../shared/aws/service';
-import { listRecentTasks, runTask } from '../../shared/aws/tasks';
+import { countRunningOneOffTasks, listRecentTasks, runTask } from '../../shared/aws/tasks';
 import { type EnvironmentRef, names, TAG_ENVIRONMENT } from '../../shared/domain/naming';
 import type { EnvironmentSpec, JobSpec } from '../../shared/domain/spec';
 import {
@@ -292,6 +292,65 @@ describe('runTask and listRecentTasks', () => {
     const listed = await listRecentTasks(deployed.clusterName, names.taskFamily(deployed.env, ''), clients);
 
     expect(listed.map((task) => task.taskArn)).toEqual([oneOff?.taskArn]);
+  });
+});
+
+describe('countRunningOneOffTasks', () => {
+  it('counts the one-off tasks not yet stopped and their vCPUs; tasks that ended on their own no longer count', async () => {
+    // Prepare
+    const deployed = await deploy('env-01J0000000000000000000JOB5', [
+      { name: 'broken', image: 'example/fail-always:1', trigger: { queue: {} } },
+    ]);
+    const broken = await target(deployed, job(deployed.spec, 'broken'));
+    const common = {
+      subnetIds: aws.network.subnetIds,
+      securityGroupId: aws.network.securityGroupId,
+      capacity: 'FARGATE' as const,
+      clusterName: deployed.clusterName,
+      tags: tagsOf(deployed.env),
+    };
+    await runTask(
+      {
+        ...common,
+        taskDefinition: deployed.serviceTaskDefinitionArn,
+        containerName: 'api',
+        count: 2,
+        clientToken: 'count-api',
+        group: 'run:api',
+      },
+      clients,
+    );
+    const [failing] = await runTask(
+      {
+        ...common,
+        taskDefinition: broken.task.taskDefinitionArn,
+        containerName: 'broken',
+        count: 1,
+        clientToken: 'count-broken',
+        group: 'job:broken',
+      },
+      clients,
+    );
+
+    // Act
+    const whileRunning = await countRunningOneOffTasks(deployed.clusterName, clients);
+    const afterwards = await eventually(async () => {
+      const recent = await listRecentTasks(deployed.clusterName, names.taskFamily(deployed.env, ''), clients);
+      const ended = recent.length === 3 && recent.every((task) => task.lastStatus === 'STOPPED');
+      return ended ? countRunningOneOffTasks(deployed.clusterName, clients) : undefined;
+    });
+
+    // Assess: three tasks of cpu 256 are 0.75 vCPU; once they have exited by themselves, nothing counts.
+    expect(failing).toBeDefined();
+    expect(whileRunning).toEqual({ oneOffTasks: 3, oneOffVcpus: 0.75 });
+    expect(afterwards).toEqual({ oneOffTasks: 0, oneOffVcpus: 0 });
+  });
+
+  it('counts nothing in a cluster that is gone', async () => {
+    expect(await countRunningOneOffTasks('berth-no-such-cluster', clients)).toEqual({
+      oneOffTasks: 0,
+      oneOffVcpus: 0,
+    });
   });
 });
 

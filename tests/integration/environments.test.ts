@@ -57,6 +57,22 @@ describe('create', () => {
     expect(error.errors?.[0]?.path).toBe('/name');
   });
 
+  it('refuses a job scheduled every minute with 422 naming its schedule, and writes nothing', async () => {
+    const body = {
+      ...request(team),
+      jobs: [{ name: 'poll', service: 'api', trigger: { schedule: 'rate(1 minute)' } }],
+    };
+
+    const error = await rejection(createEnvironment(deps, caller, body));
+
+    expect(error.kind).toBe('unprocessable');
+    expect(error.errors).toEqual([
+      { path: '/jobs/0/trigger/schedule', message: expect.stringContaining('at most every 5 minutes') },
+    ]);
+    expect((await listEnvironments(deps, caller, { limit: 10 })).items).toEqual([]);
+    expect(deps.workflows.started).toEqual([]);
+  });
+
   it('lets two teams use the same name', async () => {
     const other = uniqueTeam();
     await createEnvironment(deps, caller, request(team));

@@ -13,7 +13,7 @@ import { updateEnvironment } from '../../shared/app/update';
 import { estimateMonthlyCost } from '../../shared/domain/cost';
 import type { Environment } from '../../shared/domain/environment';
 import { environmentRequestSchema } from '../../shared/domain/spec';
-import type { QuotaAmounts } from '../../shared/domain/usage';
+import type { QuotaLimits } from '../../shared/domain/usage';
 import type { Caller } from '../../shared/http/identity';
 import { STATUS_OF } from '../../shared/http/problem';
 import { EnvironmentStore } from '../../shared/store/environments';
@@ -23,7 +23,14 @@ import { ADMIN, memberOf, uniqueTeam } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { RecordingWorkflows, rejection } from '../support/recording-workflows';
 
-const DEFAULTS: QuotaAmounts = { environments: 2, tasks: 5, natGateways: 6, ec2Instances: 20 };
+const DEFAULTS: QuotaLimits = {
+  environments: 2,
+  tasks: 5,
+  natGateways: 6,
+  ec2Instances: 20,
+  oneOffTasks: 10,
+  oneOffVcpus: 8,
+};
 
 function request(team: string, name: string, desiredCount = 1) {
   return { name, team, services: [{ name: 'api', image: 'nginx:1.27', desiredCount }] };
@@ -37,7 +44,7 @@ async function created(promise: ReturnType<typeof createEnvironment>): Promise<E
 
 let deps: Dependencies & {
   workflows: RecordingWorkflows;
-  quotas: { store: QuotaStore; defaults: QuotaAmounts };
+  quotas: { store: QuotaStore; defaults: QuotaLimits };
 };
 let store: EnvironmentStore;
 let team: string;

@@ -8,9 +8,12 @@ import {
 } from '../../shared/app/tasks';
 import { environmentRequestSchema } from '../../shared/domain/spec';
 import type { Status } from '../../shared/domain/status';
+import type { OneOffAmounts } from '../../shared/domain/usage';
 import type { Caller } from '../../shared/http/identity';
+import { STATUS_OF } from '../../shared/http/problem';
 import { EnvironmentStore } from '../../shared/store/environments';
 import { newEnvironmentId } from '../../shared/store/ids';
+import { QuotaStore } from '../../shared/store/quotas';
 import { memberOf } from '../support/callers';
 import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { rejection } from '../support/recording-workflows';
@@ -18,6 +21,8 @@ import { rejection } from '../support/recording-workflows';
 class RecordingTasks implements TaskRunner {
   readonly runs: RunTaskCall[] = [];
   readonly listings: { clusterName: string; familyPrefix: string }[] = [];
+  /** What ECS reports running per cluster (one-off tasks and their vCPUs); nothing by default. */
+  readonly running = new Map<string, OneOffAmounts>();
 
   async run(call: RunTaskCall): Promise<TaskSummaryView[]> {
     this.runs.push(call);
@@ -31,6 +36,10 @@ class RecordingTasks implements TaskRunner {
   async listRecent(clusterName: string, familyPrefix: string): Promise<TaskSummaryView[]> {
     this.listings.push({ clusterName, familyPrefix });
     return [{ taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/c/1', lastStatus: 'STOPPED', exitCode: 1 }];
+  }
+
+  async countRunning(clusterName: string): Promise<OneOffAmounts> {
+    return this.running.get(clusterName) ?? { oneOffTasks: 0, oneOffVcpus: 0 };
   }
 }
 
@@ -51,11 +60,18 @@ const RUNTIME = {
 };
 
 /** An environment of a team of its own, as the workflow leaves it in `status`. */
-async function environmentIn(status: Status): Promise<{ id: string; caller: Caller; team: string }> {
+async function environmentIn(
+  status: Status,
+  options: { team?: string; clusterName?: string; name?: string } = {},
+): Promise<{ id: string; caller: Caller; team: string }> {
   counter += 1;
-  const team = `tasks${process.pid}-${Date.now().toString(36)}-${counter}`;
+  const team = options.team ?? `tasks${process.pid}-${Date.now().toString(36)}-${counter}`;
+  const runtime = {
+    ...RUNTIME,
+    cluster: { ...RUNTIME.cluster, clusterName: options.clusterName ?? 'batch-cluster' },
+  };
   const spec = environmentRequestSchema.parse({
-    name: 'batch',
+    name: options.name ?? 'batch',
     team,
     services: [{ name: 'web', image: 'nginx:1.27' }],
     jobs: [
@@ -86,7 +102,7 @@ async function environmentIn(status: Status): Promise<{ id: string; caller: Call
       progress: { percent: 100, completedSteps: [] },
       resources: {},
       outputs: {},
-      ...(status === 'PROVISIONING' ? {} : { runtime: RUNTIME }),
+      ...(status === 'PROVISIONING' ? {} : { runtime }),
     },
     requestHash: id,
   });
@@ -184,6 +200,62 @@ describe('runTasks', () => {
     expect(first).toBe(second);
     expect(third).not.toBe(first);
     expect(first?.length).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('runTasks against the team quota for one-off tasks', () => {
+  const quotas = {
+    store: new QuotaStore(testDocumentClient(), TEST_TABLE),
+    defaults: {
+      environments: 10,
+      tasks: 50,
+      natGateways: 6,
+      ec2Instances: 20,
+      oneOffTasks: 4,
+      oneOffVcpus: 2,
+    },
+  };
+
+  it("refuses with 429 naming quota.oneOffTasks when the team's running one-off tasks leave no room, and starts nothing", async () => {
+    const { id, caller, team } = await environmentIn('READY', { clusterName: 'quiet-cluster' });
+    // Another of the team's environments already runs three one-off tasks.
+    const other = `busy-cluster-${process.pid}-${counter}`;
+    await environmentIn('READY', { team, clusterName: other, name: 'batch-two' });
+    tasks.running.set(other, { oneOffTasks: 3, oneOffVcpus: 0.75 });
+
+    const error = await rejection(runTasks({ ...deps, quotas }, caller, id, { job: 'resize', count: 2 }));
+
+    expect(error.kind).toBe('quota-exceeded');
+    expect(STATUS_OF[error.kind]).toBe(429);
+    expect(error.errors).toEqual([{ path: 'quota.oneOffTasks', message: 'limit 4, in use 3' }]);
+    expect(error.detail).toContain('oneOffTasks (limit 4, in use 3, needs 2 more)');
+    expect(tasks.runs).toEqual([]);
+  });
+
+  it('refuses with 429 naming quota.oneOffVcpus when the tasks would take more vCPUs than the team may run', async () => {
+    const { id, caller } = await environmentIn('READY');
+
+    // The job runs with cpu 512: three tasks are 1.5 vCPUs, on top of the 1 running.
+    tasks.running.set('batch-cluster', { oneOffTasks: 1, oneOffVcpus: 1 });
+    const error = await rejection(runTasks({ ...deps, quotas }, caller, id, { job: 'nightly', count: 3 }));
+
+    expect(error.kind).toBe('quota-exceeded');
+    expect(error.errors).toEqual([{ path: 'quota.oneOffVcpus', message: 'limit 2, in use 1' }]);
+    expect(tasks.runs).toEqual([]);
+  });
+
+  it('runs again once the running tasks have ended, and follows an admin override', async () => {
+    const { id, caller, team } = await environmentIn('READY');
+    tasks.running.set('batch-cluster', { oneOffTasks: 4, oneOffVcpus: 1 });
+    await rejection(runTasks({ ...deps, quotas }, caller, id, { job: 'resize' }));
+
+    tasks.running.set('batch-cluster', { oneOffTasks: 0, oneOffVcpus: 0 });
+    const started = await runTasks({ ...deps, quotas }, caller, id, { job: 'resize', count: 4 });
+    expect(started).toHaveLength(4);
+
+    tasks.running.set('batch-cluster', { oneOffTasks: 4, oneOffVcpus: 1 });
+    await quotas.store.putOverrides(team, { oneOffTasks: 8 }, 'admin');
+    expect(await runTasks({ ...deps, quotas }, caller, id, { job: 'resize', count: 4 })).toHaveLength(4);
   });
 });
 

@@ -12,6 +12,8 @@ import {
   PLACEHOLDER_ENVIRONMENT_ID,
   resolvePlacement,
   scheduleExpressionProblem,
+  scheduleFrequencyProblem,
+  scheduleFrequencyProblems,
   toJsonPointer,
   vpcCidrProblem,
 } from '../../shared/domain/spec';
@@ -416,6 +418,51 @@ describe('image references', () => {
     ['a trailing slash', 'org/app/'],
   ])('rejects %s', (_case, reference) => {
     expect(isImageReference(reference)).toBe(false);
+  });
+});
+
+describe('how often a schedule may start a job', () => {
+  it.each([
+    'rate(5 minutes)',
+    'rate(1 hour)',
+    'cron(0 3 * * ? *)',
+    'cron(0/15 * * * ? *)',
+    'cron(0,30 * * * ? *)',
+    'cron(5-55/10 8-17 ? * MON-FRI *)',
+  ])('allows %s', (expression) => {
+    expect(scheduleFrequencyProblem(expression)).toBeUndefined();
+  });
+
+  it.each([
+    ['a rate of a minute', 'rate(1 minute)', /at most every 5 minutes: write rate\(5 minutes\)/],
+    ['a rate of 4 minutes', 'rate(4 minutes)', /at most every 5 minutes/],
+    ['a cron of every minute', 'cron(* * * * ? *)', /starts one 1 minute after another/],
+    ['a cron step under 5 minutes', 'cron(0/2 3 * * ? *)', /starts one 2 minutes after another/],
+    ['cron minutes close together', 'cron(10,12 3 * * ? *)', /2 minutes after another/],
+    ['cron minutes close across the hour', 'cron(0,58 * * * ? *)', /2 minutes after another/],
+  ])('refuses %s', (_case, expression, message) => {
+    expect(scheduleFrequencyProblem(expression)).toMatch(message);
+  });
+
+  it('names the schedule of each job that runs too often', () => {
+    const spec = environmentRequestSchema.parse(
+      withValue(
+        baseRequest(),
+        ['jobs'],
+        [
+          { name: 'hourly', service: 'api', trigger: { schedule: 'rate(1 hour)' } },
+          { name: 'busy', service: 'api', trigger: { schedule: 'rate(1 minute)' } },
+          { name: 'queued', service: 'api', trigger: { queue: {} } },
+        ],
+      ),
+    );
+
+    expect(scheduleFrequencyProblems(spec)).toEqual([
+      {
+        path: ['jobs', 1, 'trigger', 'schedule'],
+        message: expect.stringContaining('at most every 5 minutes'),
+      },
+    ]);
   });
 });
 
