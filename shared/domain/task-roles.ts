@@ -7,21 +7,12 @@
  */
 import { executionRolePolicy, policySize, ROLE_POLICY_SIZE_MAX } from './execution-role';
 import type { EnvironmentSpec } from './spec';
+import { wildcardToRegExp } from './wildcard';
 
 export interface SpecProblem {
   /** Where in the spec, as zod paths are (`['services', 0, 'taskRoleArn']`). */
   path: (string | number)[];
   message: string;
-}
-
-/** `*` any run of characters, `?` exactly one; everything else literal and case-sensitive. */
-function globToRegExp(glob: string): RegExp {
-  const body = [...glob]
-    .map((character) =>
-      character === '*' ? '.*' : character === '?' ? '.' : character.replace(/[\\^$.+()[\]{}|]/g, '\\$&'),
-    )
-    .join('');
-  return new RegExp(`^${body}$`, 's');
 }
 
 /**
@@ -37,7 +28,7 @@ export function matchesArnPattern(arn: string, pattern: string): boolean {
   const arnParts = split(arn);
   const patternParts = split(pattern);
   if (arnParts.length !== 6 || patternParts.length !== 6 || !arn.startsWith('arn:')) return false;
-  return patternParts.every((part, index) => globToRegExp(part).test(arnParts[index] ?? ''));
+  return patternParts.every((part, index) => wildcardToRegExp(part).test(arnParts[index] ?? ''));
 }
 
 /** Every `taskRoleArn` of the spec that `pattern` does not allow, at the path of the field. */

@@ -8,6 +8,7 @@
  */
 import { cidrContains, InvalidCidrError, parseCidr } from './cidr';
 import type { EnvironmentSpec } from './spec';
+import { wildcardToRegExp } from './wildcard';
 import * as z from './zod';
 
 /** Stands for the team's name in a secret prefix of the default policy (`berth/{team}/`). */
@@ -185,16 +186,6 @@ export interface PolicyProblem {
   message: string;
 }
 
-/** `*` any run of characters, `?` exactly one; everything else literal. */
-function matchesWildcard(value: string, pattern: string): boolean {
-  const body = [...pattern]
-    .map((character) =>
-      character === '*' ? '.*' : character === '?' ? '.' : character.replace(/[\\^$.+()[\]{}|]/g, '\\$&'),
-    )
-    .join('');
-  return new RegExp(`^${body}$`, 's').test(value);
-}
-
 /**
  * The full reference Docker resolves an image to: a first component without `.` or `:` (and not
  * `localhost`) is a Docker Hub path, and a Docker Hub image of one component is an official one.
@@ -330,7 +321,7 @@ export function policyProblems(
   const { ec2 } = spec.cluster;
   if (ec2) {
     const at = ['cluster', 'ec2'];
-    if (!policy.ec2.instanceTypes.some((pattern) => matchesWildcard(ec2.instanceType, pattern))) {
+    if (!policy.ec2.instanceTypes.some((pattern) => wildcardToRegExp(pattern).test(ec2.instanceType))) {
       refuse(
         [...at, 'instanceType'],
         'ec2.instanceTypes',
