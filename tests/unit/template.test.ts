@@ -3,13 +3,12 @@
  * the table's safety settings, one least-privilege role per function, state-machine tasks that name
  * real functions, runtime and architecture, and one bundle per function.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type Role, rolesFromTemplate } from '@berth/aws-sim/iam/template';
 import { stackTemplate } from '../../local/function-identities';
 import { endpointPaths, routes } from '../../shared/http/routes';
+import { type PackagedService, packageService } from '../support/osls-package';
 
 const ROOT = resolve(__dirname, '..', '..');
 const STAGE = 'dev';
@@ -93,35 +92,16 @@ interface Template {
 
 let packageDir = '';
 let template: Template;
+let packaged: PackagedService | undefined;
 
 beforeAll(() => {
-  packageDir = mkdtempSync(join(tmpdir(), 'berth-package-'));
-  const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...environment } = process.env;
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', STAGE, '--package', packageDir],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: {
-        ...environment,
-        CI: '1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        // With AWS_ACCOUNT_ID set, serverless.yml never asks STS for the account.
-        AWS_ACCOUNT_ID: '000000000000',
-        BERTH_ESBUILD_WORK_FOLDER: `.esbuild/package-${process.pid}`,
-      },
-    },
-  );
-  if (result.status !== 0) {
-    throw new Error(`osls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
-}, 300_000);
+  packaged = packageService({ stage: STAGE, account: '000000000000', label: 'package' });
+  packageDir = packaged.dir;
+  template = packaged.template as Template;
+}, 900_000);
 
 afterAll(() => {
-  if (packageDir) rmSync(packageDir, { recursive: true, force: true });
+  packaged?.remove();
 });
 
 function resourcesOfType(type: string): [string, Resource][] {
@@ -552,40 +532,6 @@ describe('the REST API', () => {
       status: 401,
       detail: 'a valid bearer token is required',
     });
-  });
-
-  it('throttles the stage, and RunTask and the drift check harder, by default', () => {
-    // Prepare
-    const deployments = resourcesOfType('AWS::ApiGateway::Deployment');
-
-    // Assess
-    expect(deployments).toHaveLength(1);
-    const stage = deployments[0]?.[1].Properties.StageDescription;
-    expect(stage).toEqual({
-      TracingEnabled: true,
-      ThrottlingRateLimit: 100,
-      ThrottlingBurstLimit: 200,
-      MethodSettings: [
-        {
-          HttpMethod: 'POST',
-          ResourcePath: '/~1environments~1{id}~1tasks',
-          ThrottlingRateLimit: 5,
-          ThrottlingBurstLimit: 10,
-        },
-        {
-          HttpMethod: 'GET',
-          ResourcePath: '/~1environments~1{id}~1drift',
-          ThrottlingRateLimit: 2,
-          ThrottlingBurstLimit: 5,
-        },
-      ],
-    });
-    // Each throttled route is one the API serves.
-    const served = methods().map(({ route }) => route);
-    for (const setting of asArray(isObject(stage) ? stage.MethodSettings : null).filter(isObject)) {
-      const path = String(setting.ResourcePath).slice(1).replaceAll('~1', '/');
-      expect(served).toContain(`${String(setting.HttpMethod)} ${path}`);
-    }
   });
 
   it('uses a REQUEST authorizer on the Authorization header, cached for 60 s by default', () => {

@@ -3,14 +3,10 @@
  * refusals that name the resource and path, and berth's real roles — the template `osls package`
  * writes, generated once here — judged by the evaluator.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { packageService } from '../../../tests/support/osls-package';
 import { evaluate, type Request } from '../src/iam/policy';
 import { type Role, rolesFromTemplate } from '../src/iam/template';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const ENVIRONMENT = { region: REGION, accountId: ACCOUNT };
@@ -260,48 +256,14 @@ describe('refusing what it cannot resolve', () => {
 });
 
 describe("berth's packaged template", () => {
-  let packageDir = '';
   let roles: Map<string, Role>;
 
   beforeAll(() => {
     // Prepare: package the service as tests/unit/template.test.ts does (offline, dummy credentials).
-    packageDir = mkdtempSync(join(tmpdir(), 'berth-iam-package-'));
-    const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...environment } = process.env;
-    const result = spawnSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/osls/bin/serverless.js'),
-        'package',
-        '--stage',
-        'dev',
-        '--package',
-        packageDir,
-      ],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: {
-          ...environment,
-          CI: '1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_ACCOUNT_ID: ACCOUNT,
-          BERTH_ESBUILD_WORK_FOLDER: `.esbuild/iam-package-${process.pid}`,
-        },
-      },
-    );
-    if (result.status !== 0) {
-      throw new Error(`osls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-    }
-    const template: unknown = JSON.parse(
-      readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-    );
-    roles = rolesFromTemplate(template, ENVIRONMENT);
-  }, 300_000);
-
-  afterAll(() => {
-    if (packageDir) rmSync(packageDir, { recursive: true, force: true });
-  });
+    const packaged = packageService({ stage: 'dev', account: ACCOUNT, label: 'iam-package' });
+    packaged.remove();
+    roles = rolesFromTemplate(packaged.template, ENVIRONMENT);
+  }, 900_000);
 
   function decide(roleName: string, request: Request): string {
     const role = roles.get(roleName);
