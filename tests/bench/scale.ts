@@ -21,6 +21,7 @@ import {
   type ApiAnswer,
   benchSpec,
   callerFor,
+  QUOTA_READ_REUSED_AWS_SECONDS,
   startApiFrontDoor,
   startBenchWorkflowStack,
 } from './workflow-harness';
@@ -99,7 +100,7 @@ export async function runScaleSection(
     timeScale: options.timeScale,
     simulator: { rateLimits: true, consistency: true },
   });
-  const api = await startApiFrontDoor(bench);
+  const api = await startApiFrontDoor(bench, options.timeScale);
   const { engine } = bench.stack.stepFunctions;
   const simulatorUrl = bench.stack.simulator.url;
   const prefix = `scale${process.pid % 10_000}`;
@@ -303,6 +304,10 @@ export async function runScaleSection(
         body: JSON.stringify({ quotas: raised }),
       });
       if (!put.ok) throw new Error(`PUT /_local/quotas answered ${put.status}`);
+      // berth sees a raised quota once its shared read of the quotas has aged out, as on AWS.
+      await new Promise((resolve) =>
+        setTimeout(resolve, (QUOTA_READ_REUSED_AWS_SECONDS + 1) * 1000 * options.timeScale),
+      );
       windowed = await createAll('windows', CONSISTENCY_CONCURRENT);
       const windowedNotDeleted = await tearDown(windowed.admitted);
       const leftAfterWindowed = await leftByBerth();
@@ -378,7 +383,7 @@ export async function runScaleSection(
         "concurrent ones is given N times the function's 10 s timeout (on AWS each has a container of its own); the slowest " +
         'answer is reported against one request alone. ' +
         'The simulated account starts with its default VPC and AWS default quotas; (b) raises every quota to ' +
-        `${RAISED_QUOTA} through the control API (PUT /_local/quotas) after (a)'s environments are gone.`,
+        `${RAISED_QUOTA} through the control API (PUT /_local/quotas) after (a)'s environments are gone, then waits the ${QUOTA_READ_REUSED_AWS_SECONDS} s for which berth reuses its read of the quotas.`,
       `Time scale ${options.timeScale}: the simulator's token buckets refill in simulated time and the local engine scales Wait ` +
         'and Retry intervals, but the SDK sleeps its retry backoff in wall time, so at a small scale one SDK backoff spans ' +
         `${Math.round(1 / options.timeScale)}× as much simulated time as on AWS (docs/aws-facts.md#throttling-at-scale-retry-budgets). ` +
