@@ -534,6 +534,40 @@ describe('the REST API', () => {
     });
   });
 
+  it('throttles the stage, and RunTask and the drift check harder, by default', () => {
+    // Prepare
+    const deployments = resourcesOfType('AWS::ApiGateway::Deployment');
+
+    // Assess
+    expect(deployments).toHaveLength(1);
+    const stage = deployments[0]?.[1].Properties.StageDescription;
+    expect(stage).toEqual({
+      TracingEnabled: true,
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+      MethodSettings: [
+        {
+          HttpMethod: 'POST',
+          ResourcePath: '/~1environments~1{id}~1tasks',
+          ThrottlingRateLimit: 5,
+          ThrottlingBurstLimit: 10,
+        },
+        {
+          HttpMethod: 'GET',
+          ResourcePath: '/~1environments~1{id}~1drift',
+          ThrottlingRateLimit: 2,
+          ThrottlingBurstLimit: 5,
+        },
+      ],
+    });
+    // Each throttled route is one the API serves.
+    const served = methods().map(({ route }) => route);
+    for (const setting of asArray(isObject(stage) ? stage.MethodSettings : null).filter(isObject)) {
+      const path = String(setting.ResourcePath).slice(1).replaceAll('~1', '/');
+      expect(served).toContain(`${String(setting.HttpMethod)} ${path}`);
+    }
+  });
+
   it('uses a REQUEST authorizer on the Authorization header, cached for 60 s by default', () => {
     const authorizers = resourcesOfType('AWS::ApiGateway::Authorizer').map(
       ([, resource]) => resource.Properties,
