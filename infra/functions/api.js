@@ -2,7 +2,16 @@
  * The API's functions: handler, settings and the permissions their code needs, once each. The HTTP
  * routes they serve come from shared/http/routes.json; infra/stack.js adds the events and the role.
  */
-const { allow, arn, getAtt, startExecution, leadingKeys, taskRoleArnPattern, grants } = require('../grants');
+const {
+  allow,
+  arn,
+  getAtt,
+  startExecution,
+  leadingKeys,
+  taskRoleArnPattern,
+  tableArns,
+  grants,
+} = require('../grants');
 
 const { tableRead, tableWrite, putEvents, describeExecutions, stopExecutions } = grants;
 
@@ -63,14 +72,17 @@ module.exports = {
     handler: 'functions/api/list-tasks.handler',
     permissions: [tableRead, ...readTasks],
   },
-  // Read-only: the drift report reads AWS to compare it with the spec and never writes to it.
+  // Read-only towards AWS: the drift report reads AWS to compare it with the spec and never writes to
+  // it. It writes only its own record of the last check (DRIFT#<id>), which limits checks per environment.
   getDrift: {
     handler: 'functions/api/get-drift.handler',
+    environment: { DRIFT_MIN_INTERVAL_SECONDS: '${param:driftMinIntervalSeconds, 60}' },
     // Describe calls across four AWS APIs (SDK retries included) take longer than a table read; still
     // under API Gateway's 29 s integration limit.
     timeout: 25,
     permissions: [
       tableRead,
+      allow('dynamodb:UpdateItem', tableArns[0], leadingKeys('DRIFT')),
       // Resource '*': AWS has no resource-level permissions for these Describe calls (the Service
       // Authorization Reference lists no resource type for them), so a narrower Resource denies them:
       // ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeNatGateways,

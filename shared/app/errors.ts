@@ -11,6 +11,7 @@ export type FailureKind =
   | 'precondition-required'
   | 'unprocessable'
   | 'quota-exceeded'
+  | 'rate-limited'
   | 'unavailable';
 
 export interface FieldError {
@@ -27,6 +28,8 @@ export class UseCaseError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** For `rate-limited`: when asking again can succeed (HTTP's Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'UseCaseError';

@@ -122,10 +122,10 @@ function toProblemResponse(error: unknown, event: APIGatewayProxyEvent): APIGate
   }
   if (error instanceof UseCaseError) {
     if (error.kind === 'unavailable') logger.error('dependency unavailable', { error: error.cause ?? error });
-    return problemResponse({
-      ...problem(error.kind, error.title, error.detail, error.errors),
-      instance: event.path,
-    });
+    return problemResponse(
+      { ...problem(error.kind, error.title, error.detail, error.errors), instance: event.path },
+      error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) },
+    );
   }
   logger.error('unhandled error', { error });
   return problemResponse({

@@ -9,10 +9,10 @@
  * so zod's default target needs no translation.
  */
 
+import { driftAnswerSchema } from '../app/drift';
 import { SLACK_ID_PATTERN, slackUserRequestSchema, slackUserSchema } from '../app/slack-user-schema';
 import { runTaskRequestSchema, taskListSchema } from '../app/tasks';
 import { costEstimateSchema } from '../domain/cost';
-import { driftReportSchema } from '../domain/drift';
 import {
   environmentEventPageSchema,
   environmentEventSchema,
@@ -96,7 +96,7 @@ function componentSchemas(): Record<string, Schema> {
   outputs.add(dryRunSchema, { id: 'DryRun' });
   outputs.add(teamQuotasSchema, { id: 'TeamQuotas' });
   outputs.add(teamPolicyViewSchema, { id: 'TeamPolicy' });
-  outputs.add(driftReportSchema, { id: 'DriftReport' });
+  outputs.add(driftAnswerSchema, { id: 'DriftReport' });
   outputs.add(slackUserSchema, { id: 'SlackUser' });
 
   const uri = (id: string) => `#/components/schemas/${id}`;
@@ -145,6 +145,8 @@ const PROBLEM_RESPONSES = {
   Forbidden: 'The caller may not do this: not a member of the team, or not an admin.',
   QuotaExceeded:
     "The change would take the team past a quota (`errors` path quota.<dimension>: ask a berth admin), or the environment does not fit the AWS account's quotas (`errors` path awsQuota.<serviceCode>.<quotaCode>, e.g. awsQuota.vpc.L-F678F1CE: the detail names the quota, its use and how to raise it through Service Quotas). Each names the limit and its use. Quotas do not clear with time: free capacity or raise the limit (one-off task quotas free up as those tasks end).",
+  TooManyRequests:
+    'Asked again too soon: another request is checking this environment and none has finished yet. `Retry-After` says in how many seconds to ask again.',
 } as const;
 type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
 const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {
@@ -159,6 +161,7 @@ const STATUS_OF_RESPONSE: Record<ProblemResponse, string> = {
   PreconditionRequired: '428',
   Forbidden: '403',
   QuotaExceeded: '429',
+  TooManyRequests: '429',
 };
 /** The `responses` entries for these problems, keyed by status code. */
 const problems = (...names: ProblemResponse[]) =>
@@ -389,10 +392,10 @@ const OPERATIONS: Record<string, OperationDetails> = {
     operationId: 'getEnvironmentDrift',
     summary: 'Differences between the spec and what AWS reports now',
     description:
-      'Compares desired counts, images, task sizes, health checks, listener rules, berth tags, Container Insights and log retention with AWS, and lists resources that no longer exist. Only READY and UPDATE_FAILED environments are checked (409 otherwise).',
+      "Compares desired counts, images, task sizes, health checks, listener rules, berth tags, Container Insights and log retention with AWS, and lists resources that no longer exist. Only READY and UPDATE_FAILED environments are checked (409 otherwise). Each check makes about ten Describe calls against the account's shared API limits, so an environment is read from AWS at most once per window (60 s by default, the deploy parameter `driftMinIntervalSeconds`): within it the last report is answered again, with `ageSeconds` and an `Age` header saying how old it is. Only when another request is checking and no report has been made yet is the answer 429 with `Retry-After`. API Gateway also throttles this route (429 before berth runs).",
     responses: {
-      '200': { description: 'The drift report.', content: jsonContent('DriftReport') },
-      ...problems('Unauthorized', 'NotFound', 'Conflict'),
+      '200': { description: 'The drift report and its age.', content: jsonContent('DriftReport') },
+      ...problems('Unauthorized', 'NotFound', 'Conflict', 'TooManyRequests'),
     },
   },
   getTeamQuotas: {

@@ -35,6 +35,8 @@ export const STATUS_OF: Record<FailureKind | TransportFailure, number> = {
   'precondition-required': 428,
   // Not 403: the caller may do this, only not now; no Retry-After, as quotas do not clear with time.
   'quota-exceeded': 429,
+  // Too soon after the same request (a drift check within its window): Retry-After says when.
+  'rate-limited': 429,
   internal: 500,
   unavailable: 503,
 };

@@ -24,7 +24,9 @@ import { type ObserveClients, observeEnvironment } from '../../shared/aws/observ
 import type { Environment } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
 import type { Caller } from '../../shared/http/identity';
+import { DriftCheckStore } from '../../shared/store/drift-checks';
 import { memberOf } from '../support/callers';
+import { TEST_TABLE, testDocumentClient } from '../support/dynamodb';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 jest.setTimeout(120_000);
@@ -63,6 +65,82 @@ afterAll(async () => {
   if (!eventBusWasSet) delete process.env.EVENT_BUS_NAME;
 });
 
+describe('checks limited per environment', () => {
+  const WINDOW = 60;
+  let ready: Environment;
+  let clock: Date;
+  let observed: number;
+  let limited: DriftDependencies;
+  const log = new DriftCheckStore(testDocumentClient(), TEST_TABLE);
+
+  beforeAll(async () => {
+    const outcome = await createEnvironment(stack.deps, caller, {
+      name: 'checked',
+      team,
+      services: [{ name: 'web', image: 'nginx:1.27' }],
+    });
+    if (outcome.kind === 'dry-run') throw new Error('unexpected dry run');
+    await stack.settle(outcome.environment.id);
+    ready = await getEnvironment(stack.deps, caller, outcome.environment.id);
+  });
+
+  beforeEach(() => {
+    observed = 0;
+    limited = {
+      store: stack.store,
+      observe: (target) => {
+        observed += 1;
+        return observeEnvironment(target, clients);
+      },
+      checks: { log, windowSeconds: WINDOW },
+      now: () => clock,
+    };
+  });
+
+  it('answers 429 with Retry-After while another request checks and no report exists yet, reading nothing', async () => {
+    clock = new Date('2026-12-07T10:00:00Z');
+    await log.claim(ready.id, new Date(clock.getTime() - 20_000), WINDOW);
+
+    const error = await checkDrift(limited, caller, ready.id).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ kind: 'rate-limited', retryAfterSeconds: 40 });
+    expect(observed).toBe(0);
+  });
+
+  it('reads AWS once per window and answers the last report with its age within it', async () => {
+    clock = new Date('2026-12-07T10:01:00Z');
+    const first = await checkDrift(limited, caller, ready.id);
+    clock = new Date('2026-12-07T10:01:45Z');
+    const again = await checkDrift(limited, caller, ready.id);
+
+    expect(first).toMatchObject({ drifted: false, checkedAt: '2026-12-07T10:01:00.000Z', ageSeconds: 0 });
+    expect(again).toEqual({ ...first, ageSeconds: 45 });
+    expect(observed).toBe(1);
+  });
+
+  it('reads AWS again once the window has passed', async () => {
+    clock = new Date('2026-12-07T10:02:01Z');
+
+    const later = await checkDrift(limited, caller, ready.id);
+
+    expect(later).toMatchObject({ checkedAt: '2026-12-07T10:02:01.000Z', ageSeconds: 0 });
+    expect(observed).toBe(1);
+  });
+
+  it('lets only one of many simultaneous requests read AWS', async () => {
+    clock = new Date('2026-12-07T10:05:00Z');
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => checkDrift(limited, caller, ready.id)));
+
+    expect(observed).toBe(1);
+    // The others answered a report already made (the previous one, aged, or the new one) rather than fan out too.
+    const checkedAt = answers.map((answer) => answer.checkedAt);
+    expect(checkedAt).toContain('2026-12-07T10:05:00.000Z');
+    for (const time of checkedAt)
+      expect(['2026-12-07T10:05:00.000Z', '2026-12-07T10:02:01.000Z']).toContain(time);
+  });
+});
+
 describe('an environment changed behind berth', () => {
   let ready: Environment;
   let loadBalancerArn: string;
@@ -92,6 +170,7 @@ describe('an environment changed behind berth', () => {
       checkedAt: expect.any(String),
       drifted: false,
       differences: [],
+      ageSeconds: 0,
     });
   });
 
