@@ -317,6 +317,23 @@ describe('bad input', () => {
     expect(problem(reply).title).toBe('Malformed JSON');
   });
 
+  it('answers 422 naming the schedule of a job that would start every minute, and creates nothing', async () => {
+    const name = 'every-minute';
+    const body = {
+      ...request(team, name),
+      jobs: [{ name: 'poll', service: 'api', trigger: { schedule: 'rate(1 minute)' } }],
+    };
+
+    const reply = await call('POST', '/environments', { token, body });
+
+    expect(reply.status).toBe(422);
+    expect(problem(reply).errors).toEqual([
+      { path: '/jobs/0/trigger/schedule', message: expect.stringContaining('at most every 5 minutes') },
+    ]);
+    const listed = await call('GET', '/environments?limit=100', { token });
+    expect((listed.body as { items: { name: string }[] }).items.map((item) => item.name)).not.toContain(name);
+  });
+
   it('answers 400 naming an unknown field', async () => {
     const reply = await call('POST', '/environments', { token, body: { ...request(team), colour: 'blue' } });
 
