@@ -51,8 +51,8 @@ export interface SharedQuotaReadOptions {
 /**
  * The account's quotas read at most once per `maxAgeMs` across all containers: a container uses the
  * read it holds, else the shared one, else claims the lease and reads AWS (`readAws`) itself; while
- * another container holds the lease it uses the older read, or waits for the new one when there is
- * none yet. Service Quotas answers GetServiceQuota at 5 requests a second, so a burst of creates
+ * another container holds the lease it waits for that read (up to `waitMs`, then it uses the older
+ * read if there is one). Service Quotas answers GetServiceQuota at 5 requests a second, so a burst of creates
  * reading it each would be throttled (docs/aws-facts.md#account-quotas-and-the-service-quotas-api).
  * A failed read falls back to the older one where there is one; with none it fails (a 503).
  */
@@ -91,9 +91,12 @@ export function sharedQuotaReads(
         await share.put(region, snapshot, readAt).catch(() => undefined);
         return keep({ snapshot, readAt });
       }
-      // Another container is reading AWS: its predecessor's read will do, if there is one.
-      if (stored.snapshot) return stored.snapshot;
-      if (now() >= deadline) throw new Error('no read of the account quotas arrived in time');
+      // Another container is reading AWS: wait for its read (an older one could refuse what now fits,
+      // right after a quota was raised); past the wait, the older read is better than none.
+      if (now() >= deadline) {
+        if (stored.snapshot) return stored.snapshot;
+        throw new Error('no read of the account quotas arrived in time');
+      }
       await sleep(pollMs * (0.5 + Math.random()));
     }
   };
