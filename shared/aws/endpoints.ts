@@ -37,6 +37,7 @@ import { required } from '../domain/required';
 import { ENDPOINT_PORT, type EndpointType, type PlannedEndpoint } from '../domain/vpc-endpoints';
 import { hasCode } from './errors';
 import { TAG_PART } from './network';
+import { readAfterCreate } from './read-after-create';
 import { stepCallsToThrottledApis } from './retry-budget';
 import { type Blocker, collect, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
@@ -229,6 +230,9 @@ export async function ensureVpcEndpoints(
   planned: readonly PlannedEndpoint[],
   ec2: EC2Client = defaultEc2,
 ): Promise<EnsuredVpcEndpoints> {
+  // The endpoints' security group is named by the calls right after its creation: retry EC2's
+  // read-after-create NotFound for it (read-after-create.ts).
+  readAfterCreate(ec2);
   const existing = await describeEndpoints(
     [...environmentFilters(env.id), { Name: 'vpc-id', Values: [network.vpcId] }],
     ec2,

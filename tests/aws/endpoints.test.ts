@@ -127,6 +127,20 @@ it('creates the planned endpoints tagged, behind a group that admits HTTPS from 
   ]);
 });
 
+it("uses its new security group inside the group's read-after-create window", async () => {
+  // Prepare: windows of 500 AWS seconds (half a second of wall time here), longer than the calls
+  // between CreateSecurityGroup and the AuthorizeSecurityGroupIngress and CreateVpcEndpoint naming it.
+  aws.running.sim.ctx.consistency.windowSeconds = [500, 500];
+  const env = environment();
+
+  // Act
+  const made = await ensureVpcEndpoints(env, into, plan(false), client);
+
+  // Assess
+  expect(made.endpoints.map((endpoint) => endpoint.service)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 's3']);
+  expect((await endpointsOf(env.id)).length).toBe(4);
+});
+
 it('finds its endpoints again instead of making more, and reports them available once they are', async () => {
   // Prepare
   const env = environment('shop', 'B1B2C3D4');
