@@ -13,6 +13,7 @@
  */
 
 const routes = require('../shared/http/routes.json');
+const { grants } = require('./grants');
 const serviceRoles = require('./service-roles');
 
 const DECLARATIONS = ['api', 'slack-and-events', 'steps'].map((file) => require(`./functions/${file}`));
@@ -131,6 +132,40 @@ function functionRoles(tracing) {
   );
 }
 
+// The source of berth's status events (STATUS_EVENT_SOURCE in shared/domain/status-event.ts; the
+// event-bus-policy test holds the two equal): receivers and the rules trust it, so no other principal
+// of the account may publish it (docs/aws-facts.md#event-bus-policy).
+const STATUS_EVENT_SOURCE = 'berth';
+
+/**
+ * The bus's resource policy: PutEvents with source `berth` is denied to every principal but the roles
+ * of the functions declared with the putEvents grant. A Deny, because in one account an identity
+ * policy's Allow is enough by itself: an Allow in the bus policy would narrow nothing. A separate
+ * resource, not the bus's Policy: the roles already name the bus, so the bus naming them is a cycle.
+ */
+function eventBusPolicy() {
+  const publishers = Object.entries(declarations())
+    .filter(([, { permissions }]) => permissions.includes(grants.putEvents))
+    .map(([key]) => ({ 'Fn::GetAtt': [`${logicalStem(key)}Role`, 'Arn'] }));
+  return {
+    Type: 'AWS::Events::EventBusPolicy',
+    Properties: {
+      EventBusName: { Ref: 'EventBus' },
+      StatementId: 'berth-status-events-only-from-berth-roles',
+      Statement: {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
+        Condition: {
+          'ForAnyValue:StringEquals': { 'events:source': [STATUS_EVENT_SOURCE] },
+          ArnNotEquals: { 'aws:PrincipalArn': publishers },
+        },
+      },
+    },
+  };
+}
+
 /**
  * The generated roles, merged by osls with infra/resources.yml (serverless.yml lists both under
  * `resources`). osls passes `resolveConfigurationProperty`, so provider.tracing.lambda stays the one
@@ -140,7 +175,7 @@ async function roles({ resolveConfigurationProperty } = {}) {
   const tracing = resolveConfigurationProperty
     ? Boolean(await resolveConfigurationProperty(['provider', 'tracing', 'lambda']))
     : false;
-  return { Resources: { ...serviceRoles, ...functionRoles(tracing) } };
+  return { Resources: { ...serviceRoles, ...functionRoles(tracing), EventBusPolicy: eventBusPolicy() } };
 }
 
 // logicalStem: the local stack names the resources osls generates for a function the same way.
