@@ -191,7 +191,7 @@ async function describeWeb() {
   return service;
 }
 
-async function steady() {
+async function steady(timeoutMs?: number) {
   return eventually(async () => {
     const service = await describeWeb();
     const [only, ...others] = service.deployments ?? [];
@@ -200,7 +200,7 @@ async function steady() {
       service.runningCount === service.desiredCount
       ? service
       : undefined;
-  });
+  }, timeoutMs);
 }
 
 describe('clusters', () => {
@@ -607,7 +607,9 @@ describe('services', () => {
   it('rolls a new revision out, draining the old tasks before the deployment completes', async () => {
     await createCluster();
     const v1 = await registerWeb();
-    const targetGroupArn = await createTargetGroupBehindAlb(200);
+    // A 1,500 s drain: 1.5 s of wall time, long enough to be seen by polls on a loaded machine (a
+    // 200 s drain, 0.2 s, passed unseen in a CI run).
+    const targetGroupArn = await createTargetGroupBehindAlb(1500);
     await client.send(new CreateServiceCommand(serviceInput(v1, targetGroupArn)));
     await steady();
     const v2 = await registerWeb('public.ecr.aws/nginx/nginx:1.27');
@@ -619,7 +621,7 @@ describe('services', () => {
       ['PRIMARY', v2],
       ['ACTIVE', v1],
     ]);
-    // While the old targets drain (200 s), the rollout is still in progress.
+    // While the old targets drain, the rollout is still in progress.
     await eventually(async () => {
       const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
       const states = health.TargetHealthDescriptions?.map((d) => d.TargetHealth?.State) ?? [];
@@ -628,7 +630,7 @@ describe('services', () => {
         ? true
         : undefined;
     });
-    const done = await steady();
+    const done = await steady(20_000);
 
     expect(done.taskDefinition).toBe(v2);
     expect(done.deployments?.[0]?.taskDefinition).toBe(v2);
