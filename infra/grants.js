@@ -156,9 +156,15 @@ const grants = {
     arn('ecs', 'service/*'),
     resourceTagBerth,
   ),
-  // berth's task families are `<environment>-<key>-<service|job>`, without a fixed prefix, so RunTask
-  // is scoped to the account's task definitions and, by condition, to the account's clusters.
-  runJobTasks: allow('ecs:RunTask', arn('ecs', 'task-definition/*'), ecsClusterOfAccount),
+  // berth's task families (`<environment>-<key>-<service|job>`) and clusters (`<environment>-<key>`)
+  // have no fixed prefix, so RunTask is scoped by the task definition's tag: only definitions berth
+  // registered (RegisterTaskDefinition requires berth's tag in the request), and, by condition, only in
+  // the account's clusters. The SAR lists `task-definition*` for RunTask with `aws:ResourceTag/${TagKey}`
+  // and the `ecs:cluster` key (docs/aws-facts.md#iam-for-ecs).
+  runJobTasks: allow('ecs:RunTask', arn('ecs', 'task-definition/*'), {
+    ...ecsClusterOfAccount,
+    ...resourceTagBerth,
+  }),
   // RunTask with tags needs ecs:TagResource on the tasks it creates.
   tagJobTasks: allow('ecs:TagResource', arn('ecs', 'task/*'), {
     StringEquals: { 'ecs:CreateAction': 'RunTask' },

@@ -515,7 +515,10 @@ module.exports = {
       allow('autoscaling:DeleteAutoScalingGroup', autoScalingGroupArn, {
         StringEquals: { 'autoscaling:ResourceTag/berth:managed-by': 'berth' },
       }),
-      allow(['logs:ListTagsForResource', 'logs:DeleteLogGroup'], berthLogGroups),
+      // Log groups are found under /berth/ and read for their tags; deleted only while they carry berth's
+      // tag (ensureLogGroup creates them with it; the SAR lists aws:ResourceTag for `log-group`).
+      allow('logs:ListTagsForResource', berthLogGroups),
+      allow('logs:DeleteLogGroup', berthLogGroups, resourceTagBerth),
       allow(
         [
           'elasticloadbalancing:DeleteRule',
@@ -547,8 +550,11 @@ module.exports = {
       // permissions for ec2:DescribeVpcEndpoints), deleted only when they carry berth's tag.
       allow('ec2:DescribeVpcEndpoints', '*'),
       allow('ec2:DeleteVpcEndpoints', vpcEndpoints, resourceTagBerth),
-      // Detached ENIs AWS services left in the environment's VPC carry no tag of berth's; the code deletes
-      // only those in the VPCs it found by tag.
+      // No tag condition, on purpose: berth creates no ENI. The detached ENIs teardown deletes were made
+      // by AWS services (ECS, ELB, NAT) or others and carry no tag of berth's, so aws:ResourceTag (which
+      // the SAR supports for `network-interface`) would refuse every one of them and leave the subnets
+      // blocked. The code deletes only detached ENIs in the VPCs it found by berth's tag
+      // (docs/aws-facts.md#teardown-deletes-and-berths-tag).
       allow('ec2:DeleteNetworkInterface', arn('ec2', 'network-interface/*')),
       // IAM: the environment's roles, found by name. Reads without a tag condition (a role never created
       // must answer NoSuchEntity, not AccessDenied); deletes only of roles that carry berth's tag.

@@ -1,7 +1,8 @@
 /**
- * A step role's statements as infra/functions/steps.js declares them, narrowed to one AWS service and
- * with this account's ARNs, so a module test can call the simulator as that step's role and see what
- * AWS would answer it (the other statements name stack resources or other services).
+ * A step role's statements as infra/functions/steps.js declares them (or the shared ones of
+ * infra/grants.js), narrowed to one AWS service and with this account's ARNs, so a module test can call
+ * the simulator as that role and see what AWS would answer it (the other statements name stack
+ * resources or other services).
  */
 import { join, resolve } from 'node:path';
 import type { Statement } from '@berth/aws-sim/iam/policy';
@@ -16,7 +17,20 @@ export function declaredGrants(functionKey: string, service: string): Statement[
     string,
     { permissions: unknown[] }
   >;
-  const permissions = steps[functionKey]?.permissions ?? [];
+  return narrowed(steps[functionKey]?.permissions ?? [], service);
+}
+
+/** The statements infra/grants.js names `grantNames` (shared by functions and service roles), narrowed alike. */
+export function sharedGrants(grantNames: string[], service: string): Statement[] {
+  const { grants } = require(join(ROOT, 'infra', 'grants.js')) as { grants: Record<string, unknown> };
+  return narrowed(
+    grantNames.map((name) => grants[name]),
+    service,
+  );
+}
+
+/** `permissions` with this account's ARNs, each narrowed to its `service:` actions (others dropped). */
+function narrowed(permissions: unknown[], service: string): Statement[] {
   // The pseudo parameters of Fn::Sub, as CloudFormation fills them in this account and Region.
   const pseudo: Record<string, string> = { Partition: 'aws', Region: REGION, AccountId: ACCOUNT };
   const resolved = JSON.parse(

@@ -320,6 +320,74 @@ describe('IAM', () => {
     ]);
   });
 
+  it("lets teardown delete only log groups that carry berth's tag, and ENIs without one (AWS's carry none)", () => {
+    // Prepare
+    const teardown = roleStatements()
+      .filter(({ role }) => role === 'TeardownPassRole')
+      .map(({ statement }) => statement);
+    const grantOf = (action: string) =>
+      teardown
+        .filter((statement) => asArray(statement.Action).includes(action))
+        .map((statement) => ({ resource: statement.Resource, condition: statement.Condition }));
+
+    // Act
+    const deleteLogGroup = grantOf('logs:DeleteLogGroup');
+    const deleteNetworkInterface = grantOf('ec2:DeleteNetworkInterface');
+
+    // Assess
+    expect(deleteLogGroup).toEqual([
+      {
+        resource: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+          'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/berth/*',
+        },
+        condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
+      },
+    ]);
+    expect(deleteNetworkInterface).toEqual([
+      {
+        resource: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+          'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*',
+        },
+        condition: undefined,
+      },
+    ]);
+  });
+
+  it("lets the API and the jobs role run only task definitions that carry berth's tag, in the account's clusters", () => {
+    // Prepare
+    const runTask = roleStatements().filter(({ statement }) =>
+      asArray(statement.Action).includes('ecs:RunTask'),
+    );
+
+    // Act
+    const grants = runTask.map(({ role, statement }) => ({
+      role,
+      resource: statement.Resource,
+      condition: statement.Condition,
+    }));
+
+    // Assess
+    const grant = {
+      resource: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+        'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/*',
+      },
+      condition: {
+        ArnLike: {
+          'ecs:cluster': {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+            'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/*',
+          },
+        },
+        StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' },
+      },
+    };
+    expect(grants.map(({ role }) => role).sort()).toEqual(['JobsRole', 'RunTaskRole']);
+    for (const { resource, condition } of grants) expect({ resource, condition }).toEqual(grant);
+  });
+
   it('has no stage-wide task execution role: each environment gets its own', () => {
     // Act
     const names = resourcesOfType('AWS::IAM::Role').map(([, resource]) => resource.Properties.RoleName);

@@ -119,7 +119,10 @@ const createServiceGrants: Statement[] = [
 
 /** service-roles.js JobsRole (its ECS part). */
 const jobsGrants: Statement[] = [
-  allow('Run', 'ecs:RunTask', arn('ecs', 'task-definition/*'), ecsClusterOfAccount),
+  allow('Run', 'ecs:RunTask', arn('ecs', 'task-definition/*'), {
+    ...ecsClusterOfAccount,
+    ...resourceTagBerth,
+  }),
   allow('TagOnRun', 'ecs:TagResource', arn('ecs', 'task/*'), {
     StringEquals: { 'ecs:CreateAction': 'RunTask' },
   }),
