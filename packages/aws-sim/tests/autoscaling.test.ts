@@ -163,6 +163,10 @@ describe('auto scaling groups', () => {
     expect(outside.name).toBe('ValidationError');
   });
 
+  /** Pending and InService alike: how far an instance has come in a few ms depends on the machine's load. */
+  const launching = (state: string | undefined) =>
+    state === 'Pending' || state === 'InService' ? 'launched' : state;
+
   it('scales in only unprotected instances', async () => {
     await createGroup(2, false);
 
@@ -172,9 +176,10 @@ describe('auto scaling groups', () => {
     const group = await describeGroup();
 
     expect(group?.DesiredCapacity).toBe(1);
-    expect(group?.Instances?.map((instance) => instance.LifecycleState).sort()).toEqual([
-      'Pending',
+    // The kept one is Pending, or InService already on a loaded machine (a few ms of wall time here).
+    expect(group?.Instances?.map((instance) => launching(instance.LifecycleState)).sort()).toEqual([
       'Terminating',
+      'launched',
     ]);
   });
 
@@ -186,7 +191,10 @@ describe('auto scaling groups', () => {
     );
     const group = await describeGroup();
 
-    expect(group?.Instances?.map((instance) => instance.LifecycleState)).toEqual(['Pending', 'Pending']);
+    expect(group?.Instances?.map((instance) => launching(instance.LifecycleState))).toEqual([
+      'launched',
+      'launched',
+    ]);
   });
 
   it('refuses deletion with instances (ScalingActivityInProgress, then ResourceInUse) and force-deletes after termination', async () => {
