@@ -14,10 +14,11 @@ import {
   deliverCallback,
   teamCallbackSecret,
 } from '../shared/app/callbacks';
-import { optionalEnv, requireEnv } from '../shared/config';
+import { optionalEnv } from '../shared/config';
 import { STATUS_EVENT_DETAIL_TYPE, STATUS_EVENT_SOURCE } from '../shared/domain/status-event';
 import { statusEventSchema } from '../shared/domain/status-event-schema';
 import * as z from '../shared/domain/zod';
+import { signingSecret } from '../shared/wiring/signing-secrets';
 
 const logger = new Logger({ serviceName: 'berth' });
 
@@ -31,7 +32,14 @@ const envelopeSchema = z.object({
 /** Delivery settings other than the secret and loopback switch, which come from the environment. */
 export type DelivererTuning = Omit<DeliveryOptions, 'secret' | 'allowLoopback'>;
 
-export function createHandler(tuning: DelivererTuning = {}) {
+/**
+ * `masterSecret`: the stage's master secret, by default read once per container from the SSM
+ * parameter CALLBACK_SIGNING_SECRET_PARAMETER names.
+ */
+export function createHandler(
+  tuning: DelivererTuning = {},
+  masterSecret: () => Promise<string> = () => signingSecret('CALLBACK_SIGNING_SECRET_PARAMETER'),
+) {
   return async (event: unknown): Promise<DeliveryResult> => {
     const parsed = envelopeSchema.safeParse(event);
     if (!parsed.success) {
@@ -43,7 +51,7 @@ export function createHandler(tuning: DelivererTuning = {}) {
     const result = await deliverCallback(statusEvent, {
       ...tuning,
       // Each team's receivers verify with their own secret, derived from the stage's master.
-      secret: teamCallbackSecret(requireEnv('CALLBACK_SIGNING_SECRET'), statusEvent.team),
+      secret: teamCallbackSecret(await masterSecret(), statusEvent.team),
       allowLoopback: optionalEnv('BERTH_ALLOW_LOOPBACK_CALLBACKS', 'false') === 'true',
     });
     const context = {

@@ -31,6 +31,7 @@ import {
   waitUntilAnswering,
 } from './dynamodb';
 import { type CredentialsByFunction, issueFunctionCredentials } from './function-identities';
+import { storeSigningSecrets } from './signing-secrets';
 import { stepFunctionsAuthorizer } from './step-functions-iam';
 
 const ROOT = resolve(__dirname, '..');
@@ -186,6 +187,16 @@ async function startComponents(
     for (const service of missing) endpoints[service] = simulator.url;
     // Each function signs as its own role, read from this serverless.yml, and the simulator holds it to it.
     functionCredentials = await issueFunctionCredentials(simulator.sim, serverlessYmlPath, stage);
+    // The functions read their signing secrets from SSM, as on AWS.
+    if (missing.includes('SSM')) {
+      await storeSigningSecrets({
+        endpoint: simulator.url,
+        region,
+        credentials: credentialsOf(base),
+        environment: base,
+        stage,
+      });
+    }
     log(
       `✔ simulated AWS     ${simulator.url} (${simulator.sim.serviceNames().join(', ')}; time scale ${timeScale})`,
     );

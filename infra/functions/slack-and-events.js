@@ -2,18 +2,31 @@
  * The Slack front door and the functions status events trigger (EventBridge rules in
  * infra/resources.yml). The Slack routes come from shared/http/routes.json like every other route.
  */
-const { allow, getAtt, startExecution, leadingKeys, taskRoleArnPattern, grants } = require('../grants');
+const { allow, arn, getAtt, startExecution, leadingKeys, taskRoleArnPattern, grants } = require('../grants');
+const { signingSecretParameter } = require('../signing-secrets');
 
 const { tableWrite, putEvents, stopExecutions } = grants;
 
+/**
+ * Reading one signing secret: its SecureString parameter's name in the environment, and
+ * ssm:GetParameter on exactly that parameter (the AWS managed key aws/ssm needs no kms:Decrypt grant:
+ * docs/aws-facts.md#signing-secrets-in-ssm). The value never enters the template.
+ */
+function readsSigningSecret(variable, key) {
+  const name = signingSecretParameter(key);
+  return {
+    environment: { [variable]: name },
+    permission: allow('ssm:GetParameter', arn('ssm', `parameter${name}`)),
+  };
+}
+
 // No JWT authorizer on the Slack routes: Slack cannot send one; every request is checked against
-// Slack's signature instead (shared/slack/signature.ts). The signing secret is given to these two
-// functions only. A deploy passes it as a parameter read from SSM Parameter Store, e.g.
-//   osls deploy --param="slackSigningSecret=$(aws ssm get-parameter --name /berth/<stage>/slack-signing-secret
-//     --with-decryption --query Parameter.Value --output text)"
-// (or exports SLACK_SIGNING_SECRET); left empty, both answer 500 "Missing required environment variable".
+// Slack's signature instead (shared/slack/signature.ts). The signing secret is readable by these two
+// functions only, from SSM at cold start; without the parameter both answer 500.
+const slackSecret = readsSigningSecret('SLACK_SIGNING_SECRET_PARAMETER', 'slack-signing-secret');
+const callbackSecret = readsSigningSecret('CALLBACK_SIGNING_SECRET_PARAMETER', 'callback-signing-secret');
 const slackEnvironment = {
-  SLACK_SIGNING_SECRET: "${param:slackSigningSecret, env:SLACK_SIGNING_SECRET, ''}",
+  ...slackSecret.environment,
   SLACK_ADMIN_CONTACT: "${param:slackAdminContact, env:SLACK_ADMIN_CONTACT, 'a berth admin'}",
   // Where a command's or click's response_url may point (comma-separated origins); Slack's own host.
   SLACK_RESPONSE_URL_ORIGINS:
@@ -34,12 +47,13 @@ module.exports = {
       putEvents,
       grants.serviceQuotaRead,
       grants.accountUsageRead,
+      slackSecret.permission,
     ],
   },
   slackInteractions: {
     handler: 'functions/slack/interactions.handler',
     environment: slackEnvironment,
-    permissions: [tableWrite, startExecution('teardown'), stopExecutions, putEvents],
+    permissions: [tableWrite, startExecution('teardown'), stopExecutions, putEvents, slackSecret.permission],
   },
   // Status events → the Slack conversation that asked (SlackNotifierRule). A response_url lives 30
   // minutes, so older events are worth nothing. Only its own items (partition keys SLACKREPLY#…).
@@ -54,18 +68,15 @@ module.exports = {
   // Status-event callbacks: triggered by CallbackRule, never by a workflow, so a team's endpoint being
   // down cannot hold a workflow up. It retries with backoff itself (6 attempts, at most ~65 s with 5 s
   // per attempt), then logs "callback delivery gave up"; Lambda's async retries cover only its own
-  // crashes and timeouts. It talks to teams' endpoints only: its log group is all it may touch in AWS.
-  // The signing secret is given to this function alone. A deploy passes --param
-  // callbackSigningSecret=… (or exports CALLBACK_SIGNING_SECRET); left empty, every delivery fails
-  // with "Missing required environment variable".
+  // crashes and timeouts. It talks to teams' endpoints only: in AWS it may touch its log group and
+  // read the master signing secret, which this function alone may read; without the parameter every
+  // delivery fails.
   deliverCallback: {
     handler: 'functions/deliver-callback.handler',
     timeout: 90,
     maximumRetryAttempts: 2,
     maximumEventAge: 3600,
-    environment: {
-      CALLBACK_SIGNING_SECRET: "${param:callbackSigningSecret, env:CALLBACK_SIGNING_SECRET, ''}",
-    },
-    permissions: [],
+    environment: callbackSecret.environment,
+    permissions: [callbackSecret.permission],
   },
 };

@@ -47,7 +47,6 @@ const saved = { ...process.env };
 beforeEach(() => {
   received = [];
   answers = [];
-  process.env.CALLBACK_SIGNING_SECRET = SECRET;
   process.env.BERTH_ALLOW_LOOPBACK_CALLBACKS = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
@@ -86,7 +85,9 @@ function ruleEvent(detail: StatusEvent) {
   };
 }
 
-const deliver = createHandler({ baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 });
+/** The master secret as the SSM parameter would give it (tests/aws/signing-secrets.test.ts reads SSM). */
+const masterSecret = async () => SECRET;
+const deliver = createHandler({ baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 }, masterSecret);
 
 it('retries a failing endpoint with backoff and delivers the signed event on the third attempt', async () => {
   answers = [503, 500];
@@ -137,7 +138,7 @@ it("signs each team's events with that team's secret, which another team's recei
 
 it('gives up after the bounded number of attempts when the endpoint stays down', async () => {
   answers = [500, 500, 500, 500, 500, 500, 500];
-  const giveUp = createHandler({ attempts: 4, baseDelayMs: 5, maxDelayMs: 20 });
+  const giveUp = createHandler({ attempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, masterSecret);
 
   const result = await giveUp(ruleEvent(statusEvent(`${baseUrl}/down`)));
 
@@ -151,9 +152,10 @@ it('retries an endpoint that cannot be reached at all, then gives up', async () 
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
 
-  const result = await createHandler({ attempts: 2, baseDelayMs: 5 })(
-    ruleEvent(statusEvent(`http://127.0.0.1:${port}/gone`)),
-  );
+  const result = await createHandler(
+    { attempts: 2, baseDelayMs: 5 },
+    masterSecret,
+  )(ruleEvent(statusEvent(`http://127.0.0.1:${port}/gone`)));
 
   expect(result).toMatchObject({
     delivered: false,
@@ -191,9 +193,12 @@ it('drops an event that is not a berth status event without calling anything', a
   expect(received).toHaveLength(0);
 });
 
-it('fails loudly without a signing secret instead of sending unsigned callbacks', async () => {
-  delete process.env.CALLBACK_SIGNING_SECRET;
+it('fails loudly without a signing secret parameter instead of sending unsigned callbacks', async () => {
+  delete process.env.CALLBACK_SIGNING_SECRET_PARAMETER;
+  const deliverWithSecretFromSsm = createHandler({ baseDelayMs: 5 });
 
-  await expect(deliver(ruleEvent(statusEvent(`${baseUrl}/x`)))).rejects.toThrow(/CALLBACK_SIGNING_SECRET/);
+  await expect(deliverWithSecretFromSsm(ruleEvent(statusEvent(`${baseUrl}/x`)))).rejects.toThrow(
+    /CALLBACK_SIGNING_SECRET_PARAMETER/,
+  );
   expect(received).toHaveLength(0);
 });

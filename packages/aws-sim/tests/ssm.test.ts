@@ -1,4 +1,9 @@
-import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  GetParameterCommand,
+  GetParametersCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { ECS_OPTIMIZED_AMIS, ssm } from '../src/services/ssm';
 import { awsCli } from './aws-cli';
 import { type SimulatedServices, startServices } from './simulated-services';
@@ -86,5 +91,47 @@ describe('through the AWS CLI v2', () => {
     });
 
     expect(result.stderr).toContain('ParameterNotFound');
+  });
+});
+
+describe("the account's own parameters", () => {
+  const name = '/berth/dev/test-signing-secret';
+
+  it('stores a SecureString and answers its value only WithDecryption', async () => {
+    const put = await client.send(
+      new PutParameterCommand({ Name: name, Value: 'not-so-secret', Type: 'SecureString' }),
+    );
+
+    const decrypted = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const encrypted = await client.send(new GetParameterCommand({ Name: name }));
+
+    expect(put.Version).toBe(1);
+    expect(decrypted.Parameter).toMatchObject({
+      Name: name,
+      Type: 'SecureString',
+      Value: 'not-so-secret',
+      ARN: `arn:aws:ssm:us-east-1:${services.running.sim.ctx.accountId}:parameter${name}`,
+    });
+    expect(encrypted.Parameter?.Value).not.toContain('not-so-secret');
+  });
+
+  it('refuses to replace a parameter without Overwrite, and replaces it with it', async () => {
+    await expect(
+      client.send(new PutParameterCommand({ Name: name, Value: 'other', Type: 'SecureString' })),
+    ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
+
+    const put = await client.send(
+      new PutParameterCommand({ Name: name, Value: 'other', Type: 'SecureString', Overwrite: true }),
+    );
+    const read = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+
+    expect(put.Version).toBe(2);
+    expect(read.Parameter).toMatchObject({ Value: 'other', Version: 2 });
+  });
+
+  it('refuses names under the reserved aws and ssm prefixes', async () => {
+    await expect(
+      client.send(new PutParameterCommand({ Name: '/aws/mine', Value: 'x', Type: 'String' })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });

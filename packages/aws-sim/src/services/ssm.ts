@@ -1,7 +1,9 @@
 /**
- * Simulated AWS Systems Manager Parameter Store (awsJson 1.1, `AmazonSSM`): only the public
- * ECS-optimised AMI parameters berth reads to pick a container-instance AMI. Any other name is
- * `ParameterNotFound`, as for a parameter that does not exist.
+ * Simulated AWS Systems Manager Parameter Store (awsJson 1.1, `AmazonSSM`): the public ECS-optimised
+ * AMI parameters berth reads to pick a container-instance AMI, and the account's own parameters
+ * (PutParameter: String or SecureString, as `npm start` stores berth's signing secrets). Any other
+ * name is `ParameterNotFound`, as for a parameter that does not exist. A SecureString's value is
+ * answered only WithDecryption; without it, an opaque stand-in for the ciphertext.
  *
  * The AMI ids are fixed, made-up `ami-` ids (exported as `ECS_OPTIMIZED_AMIS`) so the simulated
  * EC2 can recognise them as ECS-optimised images when a launch template uses one.
@@ -9,8 +11,15 @@
  * IAM: reads are authorised on the parameter's ARN, which for public parameters has no account
  * (`arn:aws:ssm:<region>::parameter/aws/service/…`).
  */
+import { createHash } from 'node:crypto';
 import type { Authorizer } from '../kernel';
-import { AwsError, type OperationInput, type ServiceDefinition, type SimContext } from '../kernel';
+import {
+  AwsError,
+  type OperationInput,
+  type ServiceDefinition,
+  type SimContext,
+  type SimResource,
+} from '../kernel';
 import { epochSeconds, InputReader } from './operation-input';
 
 interface PublicAmi {
@@ -90,7 +99,17 @@ function nameOf(nameOrArn: string): string {
   return match?.[1] ?? nameOrArn;
 }
 
-function parameterView(ctx: SimContext, name: string, value: string): Record<string, unknown> {
+/** A parameter of the account (PutParameter). */
+export interface ParameterResource extends SimResource {
+  type: 'ssm-parameter';
+  name: string;
+  parameterType: 'String' | 'SecureString';
+  value: string;
+  version: number;
+  lastModifiedAt: number;
+}
+
+function publicParameterView(ctx: SimContext, name: string, value: string): Record<string, unknown> {
   return {
     Name: name,
     Type: 'String',
@@ -102,11 +121,76 @@ function parameterView(ctx: SimContext, name: string, value: string): Record<str
   };
 }
 
-function getParameter(input: OperationInput, ctx: SimContext): unknown {
-  const name = nameOf(new InputReader(input, invalid).requiredString('Name'));
+/** WithDecryption is ignored for String parameters; a SecureString without it answers its ciphertext. */
+function ownParameterView(parameter: ParameterResource, withDecryption: boolean): Record<string, unknown> {
+  const encrypted = parameter.parameterType === 'SecureString' && !withDecryption;
+  return {
+    Name: parameter.name,
+    Type: parameter.parameterType,
+    Value: encrypted
+      ? createHash('sha256').update(`alias/aws/ssm:${parameter.value}`).digest('base64')
+      : parameter.value,
+    Version: parameter.version,
+    LastModifiedDate: epochSeconds(parameter.lastModifiedAt),
+    ARN: parameter.arn,
+    DataType: 'text',
+  };
+}
+
+function parameterView(
+  ctx: SimContext,
+  name: string,
+  withDecryption: boolean,
+): Record<string, unknown> | undefined {
+  const own = ctx.store.get<ParameterResource>('ssm-parameter', parameterArn(ctx, name));
+  if (own) return ownParameterView(own, withDecryption);
   const value = publicParameterValue(name);
-  if (value === undefined) throw new AwsError('ParameterNotFound', `Parameter ${name} not found.`, 400);
-  return { Parameter: parameterView(ctx, name, value) };
+  return value === undefined ? undefined : publicParameterView(ctx, name, value);
+}
+
+function getParameter(input: OperationInput, ctx: SimContext): unknown {
+  const reader = new InputReader(input, invalid);
+  const name = nameOf(reader.requiredString('Name'));
+  const parameter = parameterView(ctx, name, reader.boolean('WithDecryption') ?? false);
+  if (parameter === undefined) throw new AwsError('ParameterNotFound', `Parameter ${name} not found.`, 400);
+  return { Parameter: parameter };
+}
+
+function putParameter(input: OperationInput, ctx: SimContext): unknown {
+  const reader = new InputReader(input, invalid);
+  const name = reader.requiredString('Name');
+  const value = reader.requiredString('Value');
+  const type = reader.string('Type') ?? 'String';
+  if (type !== 'String' && type !== 'SecureString') {
+    throw invalid(`The simulator stores String and SecureString parameters only, not ${type}.`);
+  }
+  if (/^\/?(aws|ssm)/i.test(name)) {
+    throw invalid(`Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive).`);
+  }
+  const arn = parameterArn(ctx, name);
+  const existing = ctx.store.get<ParameterResource>('ssm-parameter', arn);
+  if (existing && reader.boolean('Overwrite') !== true) {
+    throw new AwsError(
+      'ParameterAlreadyExists',
+      'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+      400,
+    );
+  }
+  const now = ctx.clock.now();
+  const version = (existing?.version ?? 0) + 1;
+  ctx.store.put<ParameterResource>({
+    type: 'ssm-parameter',
+    id: arn,
+    arn,
+    tags: existing?.tags ?? {},
+    createdAt: existing?.createdAt ?? now,
+    lastModifiedAt: now,
+    name,
+    parameterType: type,
+    value,
+    version,
+  });
+  return { Version: version, Tier: 'Standard' };
 }
 
 function getParameters(input: OperationInput, ctx: SimContext): unknown {
@@ -118,10 +202,11 @@ function getParameters(input: OperationInput, ctx: SimContext): unknown {
   }
   const parameters: Record<string, unknown>[] = [];
   const invalidParameters: string[] = [];
+  const withDecryption = new InputReader(input, invalid).boolean('WithDecryption') ?? false;
   for (const requested of names) {
-    const value = publicParameterValue(nameOf(requested));
-    if (value === undefined) invalidParameters.push(requested);
-    else parameters.push(parameterView(ctx, nameOf(requested), value));
+    const parameter = parameterView(ctx, nameOf(requested), withDecryption);
+    if (parameter === undefined) invalidParameters.push(requested);
+    else parameters.push(parameter);
   }
   return { Parameters: parameters, InvalidParameters: invalidParameters };
 }
@@ -139,8 +224,14 @@ export function parameterArn(ctx: Pick<SimContext, 'region' | 'accountId'>, name
   return `arn:aws:ssm:${ctx.region}:${account}:parameter/${path}`;
 }
 
-/** GetParameter on the parameter; GetParameters on each parameter it names. */
+/** GetParameter and PutParameter on the parameter; GetParameters on each parameter it names. */
 const ssmAuthorizers: Record<string, Authorizer> = {
+  PutParameter: (input, ctx) => [
+    {
+      action: 'ssm:PutParameter',
+      resource: parameterArn(ctx, new InputReader(input, invalid).requiredString('Name')),
+    },
+  ],
   GetParameter: (input, ctx) => [
     {
       action: 'ssm:GetParameter',
@@ -159,7 +250,7 @@ export const ssm: ServiceDefinition = {
   protocol: 'json',
   jsonVersion: '1.1',
   targetPrefix: 'AmazonSSM',
-  operations: { GetParameter: getParameter, GetParameters: getParameters },
+  operations: { GetParameter: getParameter, GetParameters: getParameters, PutParameter: putParameter },
   // A refusal is awsJson's `AccessDeniedException` 400, as Systems Manager answers it.
   authorize: ssmAuthorizers,
   // Parameter Store's default (standard) throughput for GetParameter/GetParameters is 40 TPS.
