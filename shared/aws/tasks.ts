@@ -184,9 +184,12 @@ export async function listRecentTasks(
 ): Promise<TaskSummary[]> {
   let arns: string[];
   try {
+    // A task that stops between the two lists is in both: once is enough.
     arns = [
-      ...(await listTaskArns(clusterName, 'RUNNING', 500, clients.ecs)),
-      ...(await listTaskArns(clusterName, 'STOPPED', 500, clients.ecs)),
+      ...new Set([
+        ...(await listTaskArns(clusterName, 'RUNNING', 500, clients.ecs)),
+        ...(await listTaskArns(clusterName, 'STOPPED', 500, clients.ecs)),
+      ]),
     ];
   } catch (error) {
     if (hasCode(error, 'ClusterNotFoundException')) return [];
