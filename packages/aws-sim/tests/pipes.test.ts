@@ -19,8 +19,17 @@ let client: PipesClient;
 let queues: SQSClient;
 let queueUrl: string;
 
+/**
+ * Pipe transitions last 400 AWS seconds here (0.4 s of wall time), not the model's 20–60 (under
+ * 0.1 s): the tests look at pipes mid-transition, which a loaded CI machine could otherwise pass.
+ */
+const TRANSITION_SECONDS = 400;
+const SETTLED_SECONDS = TRANSITION_SECONDS + 50;
+
 beforeAll(async () => {
-  services = await startServices([pipes, sqs]);
+  services = await startServices([pipes, sqs], 7, {
+    pipeTransition: [TRANSITION_SECONDS, TRANSITION_SECONDS],
+  });
   client = new PipesClient(services.clientConfig);
   queues = new SQSClient(services.clientConfig);
 });
@@ -57,7 +66,7 @@ function queuePipe(overrides: Partial<CreatePipeCommandInput> = {}): CreatePipeC
 
 it('creates a pipe: CREATING, then RUNNING, with its tags', async () => {
   const created = await client.send(new CreatePipeCommand(queuePipe()));
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
   const described = await client.send(new DescribePipeCommand({ Name: 'env-1-jobs' }));
 
   expect(created).toMatchObject({
@@ -86,7 +95,7 @@ it('ends CREATE_FAILED with a reason when the source queue does not exist', asyn
   await client.send(
     new CreatePipeCommand(queuePipe({ Source: 'arn:aws:sqs:us-east-1:000000000000:missing' })),
   );
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
 
   const described = await client.send(new DescribePipeCommand({ Name: 'env-1-jobs' }));
 
@@ -99,7 +108,7 @@ it('hands queued messages to the ECS target in batches once RUNNING', async () =
   for (const body of ['a', 'b', 'c'])
     await queues.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   const whileCreating = pipeInvocations(services.running.sim.ctx, 'env-1-jobs');
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
 
   const invocations = pipeInvocations(services.running.sim.ctx, 'env-1-jobs');
 
@@ -119,9 +128,9 @@ it('updates a settled pipe (UPDATING) and refuses changes while it is transition
   await expect(client.send(new UpdatePipeCommand(update))).rejects.toMatchObject({
     name: 'ConflictException',
   });
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
   const updated = await client.send(new UpdatePipeCommand(update));
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
   const described = await client.send(new DescribePipeCommand({ Name: 'env-1-jobs' }));
 
   expect(updated.CurrentState).toBe('UPDATING');
@@ -130,10 +139,10 @@ it('updates a settled pipe (UPDATING) and refuses changes while it is transition
 
 it('deletes a pipe: DELETING, then NotFoundException', async () => {
   await client.send(new CreatePipeCommand(queuePipe()));
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
 
   const deleted = await client.send(new DeletePipeCommand({ Name: 'env-1-jobs' }));
-  await waitAwsSeconds(60);
+  await waitAwsSeconds(SETTLED_SECONDS);
 
   expect(deleted).toMatchObject({ CurrentState: 'DELETING', DesiredState: 'DELETED' });
   await expect(client.send(new DescribePipeCommand({ Name: 'env-1-jobs' }))).rejects.toMatchObject({
