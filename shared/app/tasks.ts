@@ -212,10 +212,12 @@ async function runningOneOff(deps: TaskDependencies, team: string): Promise<OneO
   let cursor: string | undefined;
   do {
     const page = await deps.store.list({ teams: [team], limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const environment of page.items) {
+    // The page's clusters at once: this runs before every RunTask.
+    const clusters = page.items.flatMap((environment) => {
       const runtime = runtimeSchema.safeParse(environment.runtime);
-      if (!runtime.success) continue;
-      const running = await deps.tasks.countRunning(runtime.data.cluster.clusterName);
+      return runtime.success ? [runtime.data.cluster.clusterName] : [];
+    });
+    for (const running of await Promise.all(clusters.map((cluster) => deps.tasks.countRunning(cluster)))) {
       total.oneOffTasks += running.oneOffTasks;
       total.oneOffVcpus += running.oneOffVcpus;
     }

@@ -6,8 +6,8 @@
  * reservations only (their Describe calls carry no tags); usage berth did not make there is caught
  * by AWS's refusal at build time (docs/aws-facts.md#account-quotas-and-the-service-quotas-api).
  *
- * Read at most once per `ttlMs` per container: admission runs on every create, and quotas and others'
- * usage change rarely; the atomic reservation, not this read, is what makes racing creates safe.
+ * A plain read, each call to AWS: sharing one read between containers is admission's business
+ * (shared/app/account-quotas.ts `sharedQuotaReads`).
  */
 import {
   DescribeAddressesCommand,
@@ -34,42 +34,24 @@ import { requestCalls } from './retry-budget';
 const defaultServiceQuotas = /* @__PURE__ */ new ServiceQuotasClient(requestCalls);
 const defaultEc2 = /* @__PURE__ */ new EC2Client(requestCalls);
 
-/** How long a read is reused (milliseconds). */
-export const ACCOUNT_QUOTA_TTL_MS = 30_000;
-
 /** A quota Service Quotas does not know in this Region limits nothing berth can see. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 export interface AccountQuotaReaderOptions {
   serviceQuotas?: ServiceQuotasClient;
   ec2?: EC2Client;
-  ttlMs?: number;
-  now?: () => number;
 }
 
 const ownedByBerth = (tags: Tag[] | undefined) =>
   (tags ?? []).some((tag) => tag.Key === TAG_MANAGED_BY && tag.Value === MANAGED_BY);
 
-/** A reader of the account's quotas with its own cache (one per container in the functions). */
+/** A reader of the account's quotas and others' usage. */
 export function accountQuotaReader(
   options: AccountQuotaReaderOptions = {},
 ): () => Promise<AccountQuotaSnapshot> {
   const serviceQuotas = options.serviceQuotas ?? defaultServiceQuotas;
   const ec2 = options.ec2 ?? defaultEc2;
-  const ttlMs = options.ttlMs ?? ACCOUNT_QUOTA_TTL_MS;
-  const now = options.now ?? Date.now;
-  let cached: { at: number; snapshot: Promise<AccountQuotaSnapshot> } | undefined;
-  return () => {
-    if (!cached || now() - cached.at >= ttlMs) {
-      const snapshot = readSnapshot(serviceQuotas, ec2);
-      cached = { at: now(), snapshot };
-      // A failed read is not kept: the next request tries again.
-      snapshot.catch(() => {
-        if (cached?.snapshot === snapshot) cached = undefined;
-      });
-    }
-    return cached.snapshot;
-  };
+  return () => readSnapshot(serviceQuotas, ec2);
 }
 
 async function readSnapshot(

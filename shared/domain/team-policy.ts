@@ -272,13 +272,15 @@ export function policyProblems(
       );
   };
 
-  if (spec.services.length > policy.tasks.maxServices) {
-    refuse(
-      ['services'],
-      'tasks.maxServices',
-      `${spec.services.length} services are more than team ${team}'s maximum of ${policy.tasks.maxServices}`,
-    );
-  }
+  const checkCount = (field: 'services' | 'jobs', rule: 'maxServices' | 'maxJobs') => {
+    const count = spec[field].length;
+    const limit = policy.tasks[rule];
+    if (count > limit) {
+      refuse([field], `tasks.${rule}`, `${count} ${field} are more than team ${team}'s maximum of ${limit}`);
+    }
+  };
+
+  checkCount('services', 'maxServices');
   spec.services.forEach((service, index) => {
     const at = ['services', index];
     checkImage([...at, 'image'], service.image);
@@ -304,13 +306,7 @@ export function policyProblems(
     }
   });
 
-  if (spec.jobs.length > policy.tasks.maxJobs) {
-    refuse(
-      ['jobs'],
-      'tasks.maxJobs',
-      `${spec.jobs.length} jobs are more than team ${team}'s maximum of ${policy.tasks.maxJobs}`,
-    );
-  }
+  checkCount('jobs', 'maxJobs');
   spec.jobs.forEach((job, index) => {
     const at = ['jobs', index];
     if (job.image !== undefined) checkImage([...at, 'image'], job.image);

@@ -25,7 +25,7 @@ export function accountQuotaPolicy(): AccountQuotaPolicy {
     const maxAgeSeconds = Number(optionalEnv('ACCOUNT_QUOTA_CACHE_SECONDS', `${DEFAULT_MAX_AGE_SECONDS}`));
     policy = {
       readQuotas: sharedQuotaReads(
-        accountQuotaReader({ ttlMs: 0 }),
+        accountQuotaReader(),
         new QuotaSnapshotStore(documentClient(), tableName),
         {
           region: region(),

@@ -47,8 +47,8 @@ beforeEach(async () => {
   ec2 = new EC2Client(clientConfig);
   usage = new AccountUsageStore(testDocumentClient(), TEST_TABLE);
   const accountQuotas: AccountQuotaPolicy = {
-    // No cache: each test changes quotas and usage between requests.
-    readQuotas: accountQuotaReader({ serviceQuotas, ec2, ttlMs: 0 }),
+    // Read afresh on every request: each test changes quotas and usage between requests.
+    readQuotas: accountQuotaReader({ serviceQuotas, ec2 }),
     reserved: (scope) => usage.getUsage(scope),
   };
   store = new EnvironmentStore(testDocumentClient(), TEST_TABLE);

@@ -76,7 +76,7 @@ it.each(['createEnvironment', 'updateEnvironment', 'slackCommands'])(
     const ec2 = new EC2Client(config);
 
     // Act
-    const snapshot = await accountQuotaReader({ serviceQuotas, ec2, ttlMs: 0 })();
+    const snapshot = await accountQuotaReader({ serviceQuotas, ec2 })();
 
     // Assess: the default VPC and its internet gateway are the account's own.
     expect(snapshot.values).toMatchObject({ vpcs: 5, elasticIps: 5, loadBalancers: 50 });
