@@ -5,8 +5,9 @@
  *
  * ECS needs, for a task to start: `secretsmanager:GetSecretValue` / `ssm:GetParameters` on each secret
  * a container definition names, `logs:CreateLogStream` / `logs:PutLogEvents` on its awslogs group, and
- * the ECR pull actions for private images. The role grants exactly the spec's secrets and the
- * environment's own log groups; ECR images are not scoped yet, so the pulls are on `*`.
+ * the ECR pull actions for private images. The role grants exactly the spec's secrets, the
+ * environment's own log groups and the ECR repositories of its images
+ * (docs/aws-facts.md#execution-role-pulls-named-by-repository).
  */
 import { type EnvironmentRef, names } from './naming';
 import type { EnvironmentSpec } from './spec';
@@ -74,15 +75,71 @@ export function environmentLogGroups(scope: PolicyScope, env: EnvironmentRef): s
   return `arn:${scope.partition}:logs:${scope.region}:${scope.account}:log-group:${names.logGroup(env, '')}*`;
 }
 
+/** An ECR repository name: path components of lowercase letters and digits joined by `.`, `_` or `-`. */
+const REPOSITORY_COMPONENT = '[a-z0-9]+(?:[._-][a-z0-9]+)*';
+
+/**
+ * A private ECR image: `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]`;
+ * the repository may hold slashes, a tag follows the last `:` after the last `/`, a digest follows `@`.
+ */
+const ECR_IMAGE = new RegExp(
+  '^(\\d{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z]{2}(?:-[a-z]+)+-\\d+)\\.amazonaws\\.com(\\.cn)?/' +
+    `((?:${REPOSITORY_COMPONENT}/)*${REPOSITORY_COMPONENT})` +
+    '(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$',
+);
+
+/**
+ * The ARN of the ECR repository `image` is pulled from, in the repository's own partition, Region and
+ * account (which may differ from the role's: a cross-account pull is also authorised by the
+ * repository's policy); undefined for an image of any other registry (Docker Hub, public.ecr.aws,
+ * ghcr.io…), which ECS pulls without the execution role.
+ */
+export function ecrRepositoryArn(image: string): string | undefined {
+  const [, account, region, china, repository] = ECR_IMAGE.exec(image) ?? [];
+  if (account === undefined || region === undefined || repository === undefined) return undefined;
+  const partition = china ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}
+
+/**
+ * What the execution role's policy depends on. `jobs` is optional so callers holding only the services
+ * still type-check; a job with its own image runs with this role, so callers should pass it.
+ */
+export type ExecutionRoleSpec = Pick<EnvironmentSpec, 'services'> & {
+  jobs?: ReadonlyArray<Pick<EnvironmentSpec['jobs'][number], 'image'>>;
+};
+
+/** Every image ECS pulls with the execution role: each service's, and each job's own (not a service's). */
+function imagesOf(spec: ExecutionRoleSpec): string[] {
+  return [
+    ...spec.services.map((service) => service.image),
+    ...(spec.jobs ?? []).flatMap((job) => job.image ?? []),
+  ];
+}
+
+/** The ECR statements for `repositories` (sorted ARNs): none when every image is public. */
+function ecrStatements(repositories: string[]): PolicyStatement[] {
+  if (repositories.length === 0) return [];
+  return [
+    // ecr:GetAuthorizationToken has no resource type: AWS requires '*'.
+    { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    {
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      Resource: repositories,
+    },
+  ];
+}
+
 /**
  * The execution role's policy for `spec`: its secrets (one statement per kind that has any), the
- * environment's log groups and ECR pulls. Resources are sorted and unique, so a spec that did not
- * change gives the same document.
+ * environment's log groups and pulls from exactly the ECR repositories of its images. Resources are
+ * sorted and unique, so a spec that did not change gives the same document.
  */
 export function executionRolePolicy(
   scope: PolicyScope,
   env: EnvironmentRef,
-  spec: Pick<EnvironmentSpec, 'services'>,
+  spec: ExecutionRoleSpec,
 ): PolicyDocument {
   const byAction = new Map<string, Set<string>>();
   for (const service of spec.services) {
@@ -93,6 +150,7 @@ export function executionRolePolicy(
       byAction.set(action, resources);
     }
   }
+  const repositories = [...new Set(imagesOf(spec).flatMap((image) => ecrRepositoryArn(image) ?? []))].sort();
   const secretStatements = ['secretsmanager:GetSecretValue', 'ssm:GetParameters'].flatMap(
     (action): PolicyStatement[] => {
       const resources = byAction.get(action);
@@ -108,14 +166,7 @@ export function executionRolePolicy(
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: environmentLogGroups(scope, env),
       },
-      // ecr:GetAuthorizationToken has no resource type: AWS requires '*'.
-      { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-      // Images are any registry's for now (the spec does not name ECR repositories), hence '*'.
-      {
-        Effect: 'Allow',
-        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-        Resource: '*',
-      },
+      ...ecrStatements(repositories),
     ],
   };
 }
