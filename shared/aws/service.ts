@@ -16,6 +16,7 @@ import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
   type LogGroup,
   PutRetentionPolicyCommand,
@@ -53,7 +54,7 @@ import { findEnvironmentClusters } from './cluster';
 import { type Capacity, capacityProviderStrategy, ecsTags, ecsTagValue } from './ecs-shapes';
 import { hasCode } from './errors';
 import { stepCalls, stepCallsToThrottledApis } from './retry-budget';
-import { type Blocker, chunks, type TeardownProgress } from './teardown';
+import { type Blocker, chunks, refusedBecauseGone, type TeardownProgress } from './teardown';
 import { traced } from './tracing';
 
 /** Region, credentials and endpoints come from the environment (`AWS_ENDPOINT_URL_ECS`, `…_CLOUDWATCH_LOGS`). */
@@ -601,15 +602,32 @@ async function deleteLogGroups(
   for (const group of groups) {
     // DescribeLogGroups answers no tags; ListTagsForResource wants the ARN without the trailing `:*`.
     const arn = group.logGroupArn ?? group.arn?.replace(/:\*$/, '');
-    if (arn === undefined) continue;
-    const { tags = {} } = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+    const name = group.logGroupName;
+    if (arn === undefined || name === undefined) continue;
+    let tags: Record<string, string>;
+    try {
+      ({ tags = {} } = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn })));
+    } catch (error) {
+      // Deleted since the Describe (by a concurrent pass): nothing left to do for it.
+      if (hasCode(error, 'ResourceNotFoundException')) continue;
+      throw error;
+    }
     if (tags[TAG_ENVIRONMENT] !== environmentId) continue;
     try {
-      await logs.send(new DeleteLogGroupCommand({ logGroupName: group.logGroupName }));
+      await logs.send(new DeleteLogGroupCommand({ logGroupName: name }));
     } catch (error) {
-      if (!hasCode(error, 'ResourceNotFoundException')) throw error;
+      if (hasCode(error, 'ResourceNotFoundException')) continue;
+      // Deleted since the ListTagsForResource: gone, it has no tags, so the tag-conditioned delete is
+      // refused (docs/aws-facts.md#deleting-what-is-already-gone-under-a-tag-condition).
+      if (!(await refusedBecauseGone(error, () => logGroupExists(name, logs)))) throw error;
     }
   }
+}
+
+/** Whether the log group `name` exists: DescribeLogGroups (granted on `*`) by that exact name. */
+async function logGroupExists(name: string, logs: CloudWatchLogsClient): Promise<boolean> {
+  const { logGroups = [] } = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));
+  return logGroups.some((group) => group.logGroupName === name);
 }
 
 /**
