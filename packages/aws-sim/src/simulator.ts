@@ -6,7 +6,7 @@
 import { FaultInjector, type FaultSpec } from './faults';
 import type { AccessRequest } from './iam/access';
 import { denialMessage, IamState, type Principal } from './iam/identities';
-import { rolesFromTemplate } from './iam/template';
+import { iamFromTemplate } from './iam/template';
 import {
   AwsError,
   IdGenerator,
@@ -296,14 +296,17 @@ export class Simulator {
 
   /**
    * Loads every `AWS::IAM::Role` of a CloudFormation template (the one the local stack runs) as a
-   * role the simulator can issue credentials for; answers the role names.
+   * role the simulator can issue credentials for, and every `AWS::IAM::ManagedPolicy` as a customer
+   * managed policy (GetPolicy answers it; a role may use it as its permissions boundary); answers the
+   * role names (`iam.listTemplatePolicies()` lists the policies).
    */
   loadTemplateRoles(template: unknown, stackName?: string): string[] {
-    const roles = rolesFromTemplate(template, {
+    const { roles, policies } = iamFromTemplate(template, {
       region: this.ctx.region,
       accountId: this.ctx.accountId,
       ...(stackName ? { stackName } : {}),
     });
+    this.iam.loadTemplatePolicies(new Set(policies.values()), this.clock.now());
     const unique = [...new Set(roles.values())];
     this.iam.loadTemplateRoles(unique, this.clock.now());
     return unique.map((role) => role.roleName);

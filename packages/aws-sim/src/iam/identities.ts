@@ -10,7 +10,7 @@
  */
 import type { AccessRequest } from './access';
 import { actionMatches, type Decision, evaluate, type Statement } from './policy';
-import type { Role } from './template';
+import type { CustomerManagedPolicy, Role } from './template';
 
 export interface RoleRecord {
   readonly roleName: string;
@@ -78,9 +78,16 @@ export interface ApiRoleSource {
   list(): RoleRecord[];
 }
 
+/** A customer managed policy the template declares: outlives a reset, as template roles do. */
+export interface TemplatePolicyRecord extends CustomerManagedPolicy {
+  readonly createdAt: number;
+}
+
 export class IamState {
   enforce: boolean;
   private readonly roles = new Map<string, RoleRecord>();
+  /** The template's customer managed policies, by ARN. */
+  private readonly policies = new Map<string, TemplatePolicyRecord>();
   private apiRoles: ApiRoleSource | undefined;
   private readonly sessions = new Map<string, Principal>();
   /** role → statement index → action pattern → allowed requests. */
@@ -105,11 +112,28 @@ export class IamState {
         inlinePolicies: new Map([['template', role.statements]]),
         managedStatements: [],
         managedPolicyArns: role.managedPolicyArns,
+        ...(role.boundaryArn !== undefined
+          ? { boundary: role.boundaryStatements ?? [], boundaryArn: role.boundaryArn }
+          : {}),
         tags: {},
         path: '/',
         createdAt,
       });
     }
+  }
+
+  /** Adds (or replaces) the template's customer managed policies; they stay across resets. */
+  loadTemplatePolicies(policies: Iterable<CustomerManagedPolicy>, createdAt: number): void {
+    for (const policy of policies) this.policies.set(policy.policyArn, { ...policy, createdAt });
+  }
+
+  /** A customer managed policy of the template, by ARN. */
+  templatePolicy(policyArn: string): TemplatePolicyRecord | undefined {
+    return this.policies.get(policyArn);
+  }
+
+  listTemplatePolicies(): TemplatePolicyRecord[] {
+    return [...this.policies.values()];
   }
 
   /** The roles of the IAM API, looked up on demand (the last source given wins). */
@@ -219,20 +243,25 @@ export class IamState {
     this.denialLog = [];
   }
 
+  /**
+   * The identity policies and the boundary both decide: an explicit Deny in either wins, then the
+   * request needs an Allow from each (AWS: "The effective permissions are the intersection of both
+   * policy types. An explicit deny in either of these policies overrides the allow.").
+   */
   private decide(role: RoleRecord, request: AccessRequest): Decision {
     const evaluated = { action: request.action, resource: request.resource, context: request.context ?? {} };
     const statements = statementsOf(role);
     const decision = evaluate(statements, evaluated);
+    const bounded = role.boundary === undefined ? undefined : evaluate(role.boundary, evaluated);
+    const byBoundary = (boundary: Decision): Decision => ({
+      decision: boundary.decision,
+      policyType: 'permissions boundary',
+      reason: `the permissions boundary ${role.boundaryArn ?? ''} does not allow it: ${boundary.reason}`,
+    });
+    if (decision.decision === 'ExplicitDeny') return decision;
+    if (bounded?.decision === 'ExplicitDeny') return byBoundary(bounded);
     if (decision.decision !== 'Allow') return decision;
-    if (role.boundary !== undefined) {
-      const bounded = evaluate(role.boundary, evaluated);
-      if (bounded.decision !== 'Allow') {
-        return {
-          decision: bounded.decision,
-          reason: `the permissions boundary ${role.boundaryArn ?? ''} does not allow it: ${bounded.reason}`,
-        };
-      }
-    }
+    if (bounded !== undefined && bounded.decision !== 'Allow') return byBoundary(bounded);
     if (decision.statement) {
       this.recordUse(role.roleName, statements.indexOf(decision.statement), decision.statement, request);
     }
@@ -283,10 +312,12 @@ function randomUpper(length: number): string {
 
 /** AWS's wording of a refusal: who, which action, which resource, and why (implicit or explicit). */
 export function denialMessage(principalArn: string, request: AccessRequest, decision: Decision): string {
+  const policyType = decision.policyType ?? 'identity-based policy';
+  const article = policyType === 'identity-based policy' ? 'an' : 'a';
   const why =
     decision.decision === 'ExplicitDeny'
-      ? 'with an explicit deny in an identity-based policy'
-      : `because no identity-based policy allows the ${request.action} action`;
+      ? `with an explicit deny in ${article} ${policyType}`
+      : `because no ${policyType} allows the ${request.action} action`;
   return (
     `User: ${principalArn} is not authorized to perform: ${request.action} on resource: ${request.resource} ` +
     `${why} (simulated IAM: ${decision.reason})`

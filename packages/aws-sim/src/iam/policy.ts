@@ -44,6 +44,8 @@ export interface Decision {
   /** The statement that decided (the Deny or the Allow); none for an implicit deny. */
   readonly statement?: Statement;
   readonly reason: string;
+  /** Which kind of policy refused, when it is not the identity-based policies (AWS's message names it). */
+  readonly policyType?: 'permissions boundary';
 }
 
 /**

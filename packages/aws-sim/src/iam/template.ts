@@ -7,6 +7,10 @@
  * parsed JSON; no I/O here) and resolves the intrinsic functions inside the roles' policies to the
  * strings CloudFormation would produce, so the evaluator (./policy.ts) sees plain ARNs.
  *
+ * It also reads the template's customer managed policies (`AWS::IAM::ManagedPolicy`): their statements
+ * count for the roles that attach them (the role's `ManagedPolicyArns`, or the policy's `Roles`) or use
+ * them as `PermissionsBoundary`, and `Ref` to one is its ARN, as CloudFormation answers it.
+ *
  * It refuses rather than guesses: an intrinsic, a resource type or an attribute it does not resolve,
  * and a managed policy it has no copy of, are errors naming the role and the path inside it. The ARN
  * formats of the attributes are CloudFormation's return values (docs/aws-facts.md#iam-policy-evaluation);
@@ -36,6 +40,28 @@ export interface Role {
   readonly managedPolicyArns: readonly string[];
   /** Inline policies' statements first, in template order, then the managed policies' statements. */
   readonly statements: readonly Statement[];
+  /** The `PermissionsBoundary` policy's ARN and statements, when the template sets one. */
+  readonly boundaryArn?: string;
+  readonly boundaryStatements?: readonly Statement[];
+}
+
+/** A customer managed policy of the template (`AWS::IAM::ManagedPolicy`). */
+export interface CustomerManagedPolicy {
+  readonly logicalId: string;
+  /** `ManagedPolicyName` when the template sets it; otherwise the logical id (see `nameGenerated`). */
+  readonly policyName: string;
+  /**
+   * True when the template sets no `ManagedPolicyName`: CloudFormation would then generate one
+   * (`<stack>-<logicalId>-<random>`), which cannot be known before deploying, so the logical id stands in.
+   */
+  readonly nameGenerated: boolean;
+  /** `arn:<partition>:iam::<account>:policy<Path><name>`: what `Ref` to the resource answers. */
+  readonly policyArn: string;
+  readonly path: string;
+  readonly description?: string;
+  /** The document with its intrinsics resolved (JSON text, as IAM would store it). */
+  readonly document: string;
+  readonly statements: readonly Statement[];
 }
 
 export class TemplateError extends Error {
@@ -58,16 +84,78 @@ interface Resource {
  * give the same entry; for a role without `RoleName` the two are the same).
  */
 export function rolesFromTemplate(template: unknown, environment: TemplateEnvironment): Map<string, Role> {
+  return iamFromTemplate(template, environment).roles;
+}
+
+/**
+ * Every `AWS::IAM::ManagedPolicy` of the template, keyed by its ARN and by its logical id (both keys
+ * give the same entry).
+ */
+export function managedPoliciesFromTemplate(
+  template: unknown,
+  environment: TemplateEnvironment,
+): Map<string, CustomerManagedPolicy> {
+  return iamFromTemplate(template, environment).policies;
+}
+
+/** The template's roles and customer managed policies, read together (a role may attach a policy). */
+export function iamFromTemplate(
+  template: unknown,
+  environment: TemplateEnvironment,
+): { roles: Map<string, Role>; policies: Map<string, CustomerManagedPolicy> } {
   const resources = resourcesOf(template);
   const resolver = new Resolver(resources, environment);
+  const policies = new Map<string, CustomerManagedPolicy>();
+  /** Role name → the template policies that name the role in their `Roles`. */
+  const attachedByPolicy = new Map<string, string[]>();
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const policy = readManagedPolicy(logicalId, resource, resolver);
+    policies.set(logicalId, policy);
+    policies.set(policy.policyArn, policy);
+    for (const [index, role] of asArray(resource.Properties.Roles).entries()) {
+      const path = `${logicalId}.Properties.Roles[${index}]`;
+      const roleName = resolver.resolve(role, path);
+      if (typeof roleName !== 'string') throw new TemplateError(`${path}: not a string`);
+      attachedByPolicy.set(roleName, [...(attachedByPolicy.get(roleName) ?? []), policy.policyArn]);
+    }
+  }
   const roles = new Map<string, Role>();
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
-    const role = readRole(logicalId, resource, resolver);
+    const role = readRole(logicalId, resource, resolver, policies, attachedByPolicy);
     roles.set(logicalId, role);
     roles.set(role.roleName, role);
   }
-  return roles;
+  return { roles, policies };
+}
+
+function readManagedPolicy(logicalId: string, resource: Resource, resolver: Resolver): CustomerManagedPolicy {
+  const properties = resource.Properties;
+  const name = resolver.managedPolicyName(logicalId);
+  const where = `${logicalId}.Properties.PolicyDocument`;
+  const document = resolver.resolve(properties.PolicyDocument ?? null, where);
+  if (!isObject(document)) throw new TemplateError(`${where}: missing`);
+  const statements = asArray(document.Statement).map((statement, position) =>
+    toStatement(statement, `${where}.Statement[${position}]`),
+  );
+  const description =
+    properties.Description === undefined
+      ? undefined
+      : resolver.resolve(properties.Description, `${logicalId}.Properties.Description`);
+  if (description !== undefined && typeof description !== 'string') {
+    throw new TemplateError(`${logicalId}.Properties.Description: not a string`);
+  }
+  return {
+    logicalId,
+    policyName: name.value,
+    nameGenerated: name.generated,
+    policyArn: resolver.managedPolicyArn(logicalId),
+    path: resolver.iamPath(logicalId, resource),
+    ...(description !== undefined ? { description } : {}),
+    document: JSON.stringify(document),
+    statements,
+  };
 }
 
 function resourcesOf(template: unknown): Record<string, Resource> {
@@ -87,7 +175,13 @@ function resourcesOf(template: unknown): Record<string, Resource> {
   return resources;
 }
 
-function readRole(logicalId: string, resource: Resource, resolver: Resolver): Role {
+function readRole(
+  logicalId: string,
+  resource: Resource,
+  resolver: Resolver,
+  policies: ReadonlyMap<string, CustomerManagedPolicy>,
+  attachedByPolicy: ReadonlyMap<string, readonly string[]>,
+): Role {
   const properties = resource.Properties;
   const name = resolver.roleName(logicalId);
   const statements: Statement[] = [];
@@ -100,29 +194,53 @@ function readRole(logicalId: string, resource: Resource, resolver: Resolver): Ro
       statements.push(toStatement(resolver.resolve(statement, path), path));
     }
   }
-  const managedPolicyArns = asArray(properties.ManagedPolicyArns).map((arn, index) => {
+  const listed = asArray(properties.ManagedPolicyArns).map((arn, index) => {
     const path = `${logicalId}.Properties.ManagedPolicyArns[${index}]`;
     const resolved = resolver.resolve(arn, path);
     if (typeof resolved !== 'string') throw new TemplateError(`${path}: not a string`);
     return resolved;
   });
-  for (const [index, arn] of managedPolicyArns.entries()) {
-    const managed = MANAGED_POLICIES.get(arn.replace(/^arn:[^:]+:/, 'arn:aws:'));
-    if (managed === undefined) {
-      throw new TemplateError(
-        `${logicalId}.Properties.ManagedPolicyArns[${index}]: no built-in copy of the managed policy ${arn}`,
-      );
-    }
-    statements.push(...managed.statements);
+  for (const [index, arn] of listed.entries()) {
+    statements.push(
+      ...policyStatements(arn, policies, `${logicalId}.Properties.ManagedPolicyArns[${index}]`),
+    );
+  }
+  // A template policy may attach itself to the role through its own `Roles` property.
+  const byPolicy = (attachedByPolicy.get(name.value) ?? []).filter((arn) => !listed.includes(arn));
+  for (const arn of byPolicy) statements.push(...(policies.get(arn)?.statements ?? []));
+  let boundary: { boundaryArn: string; boundaryStatements: readonly Statement[] } | undefined;
+  if (properties.PermissionsBoundary !== undefined) {
+    const path = `${logicalId}.Properties.PermissionsBoundary`;
+    const arn = resolver.resolve(properties.PermissionsBoundary, path);
+    if (typeof arn !== 'string') throw new TemplateError(`${path}: not a string`);
+    boundary = { boundaryArn: arn, boundaryStatements: policyStatements(arn, policies, path) };
   }
   return {
     logicalId,
     roleName: name.value,
     nameGenerated: name.generated,
     roleArn: resolver.getAtt(logicalId, 'Arn', `${logicalId}`),
-    managedPolicyArns,
+    managedPolicyArns: [...listed, ...byPolicy],
     statements,
+    ...(boundary ?? {}),
   };
+}
+
+/** A managed policy's statements: the template's customer policy of that ARN, or a built-in AWS copy. */
+function policyStatements(
+  arn: string,
+  policies: ReadonlyMap<string, CustomerManagedPolicy>,
+  path: string,
+): readonly Statement[] {
+  const customer = policies.get(arn);
+  if (customer !== undefined && customer.policyArn === arn) return customer.statements;
+  const managed = MANAGED_POLICIES.get(arn.replace(/^arn:[^:]+:/, 'arn:aws:'));
+  if (managed === undefined) {
+    throw new TemplateError(
+      `${path}: no built-in copy of the managed policy ${arn}, and no AWS::IAM::ManagedPolicy of the template has that ARN`,
+    );
+  }
+  return managed.statements;
 }
 
 function toStatement(value: Json, path: string): Statement {
@@ -234,6 +352,8 @@ class Resolver {
     if (resource === undefined)
       throw new TemplateError(`${path}: Ref to ${name}, which is not in the template`);
     if (resource.Type === 'AWS::IAM::Role') return this.roleName(name).value;
+    // CloudFormation's Ref of an AWS::IAM::ManagedPolicy is the policy's ARN.
+    if (resource.Type === 'AWS::IAM::ManagedPolicy') return this.managedPolicyArn(name);
     return this.nameOf(name, resource, path);
   }
 
@@ -262,10 +382,32 @@ class Resolver {
     return { value, generated: false };
   }
 
+  /** `ManagedPolicyName`, or the logical id standing in for the name CloudFormation would generate. */
+  managedPolicyName(logicalId: string): { value: string; generated: boolean } {
+    const raw = this.resources[logicalId]?.Properties.ManagedPolicyName;
+    if (raw === undefined) return { value: logicalId, generated: true };
+    const value = this.resolve(raw, `${logicalId}.Properties.ManagedPolicyName`);
+    if (typeof value !== 'string') {
+      throw new TemplateError(`${logicalId}.Properties.ManagedPolicyName: not a string`);
+    }
+    return { value, generated: false };
+  }
+
+  /** `arn:<partition>:iam::<account>:policy<Path><name>`. */
+  managedPolicyArn(logicalId: string): string {
+    const resource = this.resources[logicalId];
+    if (resource === undefined) throw new TemplateError(`${logicalId}: not in the template`);
+    const { accountId } = this.environment;
+    return `arn:${this.partition}:iam::${accountId}:policy${this.iamPath(logicalId, resource)}${this.managedPolicyName(logicalId).value}`;
+  }
+
   getAtt(logicalId: string, attribute: string, path: string): string {
     const resource = this.resources[logicalId];
     if (resource === undefined) {
       throw new TemplateError(`${path}: Fn::GetAtt of ${logicalId}, which is not in the template`);
+    }
+    if (resource.Type === 'AWS::IAM::ManagedPolicy' && attribute === 'PolicyArn') {
+      return this.managedPolicyArn(logicalId);
     }
     if (attribute !== 'Arn') {
       throw new TemplateError(`${path}: Fn::GetAtt ${logicalId}.${attribute}: only Arn is resolved`);
@@ -292,7 +434,7 @@ class Resolver {
   }
 
   /** An IAM path (`Path`, default `/`) sits between `role` and the name: `role/service/name`. */
-  private iamPath(logicalId: string, resource: Resource): string {
+  iamPath(logicalId: string, resource: Resource): string {
     const raw = resource.Properties.Path;
     if (raw === undefined) return '/';
     const value = this.resolve(raw, `${logicalId}.Properties.Path`);

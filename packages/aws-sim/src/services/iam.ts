@@ -6,12 +6,13 @@
  * Why it exists: a role created here is a role the simulator evaluates. Its record lives in the
  * resource store (iam/roles.ts), and `IamState` reads it from there, so credentials issued for it and
  * the checks services make on a role they act as (`ctx.iam.roleAllows`) see its policies, attached
- * AWS managed policies (the copies in iam/managed-policies.ts; any other ARN is `NoSuchEntity`) and
- * permissions boundary. Roles loaded from the template answer the read operations; changing them
+ * managed policies and permissions boundary: AWS managed (the copies in iam/managed-policies.ts) or
+ * customer managed (CreatePolicy, or the template's AWS::IAM::ManagedPolicy: iam/policies.ts); any
+ * other ARN is `NoSuchEntity`. Roles loaded from the template answer the read operations; changing them
  * through this API is refused (`UnmodifiableEntity`), since the template is where they are defined.
  * Facts and sources: docs/aws-facts.md#simulated-iam-api.
  */
-import { readInteger, readString, readStringList } from '../input';
+import { readBoolean, readInteger, readString, readStringList } from '../input';
 import type { OperationInput, ServiceDefinition, SimContext } from '../kernel';
 import { iamAuthorizers, requestedTags } from './iam/authorization';
 import {
@@ -22,12 +23,20 @@ import {
   requireInstanceProfile,
 } from './iam/instance-profiles';
 import {
+  findPolicy,
+  type IamPolicyResource,
+  listAllPolicies,
+  POLICY_TYPE,
+  type PolicyView,
+  policyArn,
+  policyIdFor,
+} from './iam/policies';
+import {
   connectApiRoles,
   encodePolicyDocument,
   type IamRoleResource,
   iamError,
   identityPolicyStatements,
-  managedPolicy,
   ROLE_TYPE,
   roleArn,
   roleIdFor,
@@ -237,9 +246,7 @@ function createRole(input: OperationInput, ctx: SimContext) {
   const tags = validTags(input);
   validateTrustPolicy(trustPolicy);
   const boundaryArn = readString(input, 'PermissionsBoundary');
-  if (boundaryArn !== undefined && managedPolicy(boundaryArn) === undefined) {
-    throw iamError.noSuchEntity(`Scope ARN: ${boundaryArn} does not exist or is not attachable.`);
-  }
+  if (boundaryArn !== undefined) requireBoundaryPolicy(ctx, boundaryArn);
   // Role names are unique without regard to case, across the template's roles too.
   const taken = ctx.iam.listRoles().some((role) => role.roleName.toLowerCase() === name.toLowerCase());
   if (taken) throw iamError.alreadyExists(`Role with name ${name} already exists.`);
@@ -345,7 +352,7 @@ function attachRolePolicy(input: OperationInput, ctx: SimContext) {
   const role = requireOwnRole(ctx, roleName(input));
   const arn = readString(input, 'PolicyArn');
   if (arn === undefined) throw constraint(undefined, 'policyArn', 'Member must not be null');
-  if (managedPolicy(arn) === undefined) {
+  if (findPolicy(ctx, arn) === undefined) {
     throw iamError.noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
   }
   if (role.attachedPolicyArns.includes(arn)) return {};
@@ -402,6 +409,185 @@ function listRoleTags(input: OperationInput, ctx: SimContext) {
   const role = requireRole(ctx, roleName(input));
   const { items, ...paging } = page(input, tagList(role.tags), (tag) => tag.Key);
   return { Tags: items, ...paging };
+}
+
+/** A managed policy (AWS or customer) a role may take as its permissions boundary, or `NoSuchEntity`. */
+function requireBoundaryPolicy(ctx: SimContext, arn: string): PolicyView {
+  const policy = findPolicy(ctx, arn);
+  if (policy === undefined) {
+    throw iamError.noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+  }
+  return policy;
+}
+
+function putRolePermissionsBoundary(input: OperationInput, ctx: SimContext) {
+  const role = requireOwnRole(ctx, roleName(input));
+  const arn = readString(input, 'PermissionsBoundary');
+  if (arn === undefined) throw constraint(undefined, 'permissionsBoundary', 'Member must not be null');
+  requireBoundaryPolicy(ctx, arn);
+  role.permissionsBoundaryArn = arn;
+  return {};
+}
+
+function deleteRolePermissionsBoundary(input: OperationInput, ctx: SimContext) {
+  const role = requireOwnRole(ctx, roleName(input));
+  role.permissionsBoundaryArn = undefined;
+  return {};
+}
+
+/** IAM quota "Managed policy size": 6,144 characters, white space not counted. */
+const MAX_MANAGED_POLICY_CHARACTERS = 6144;
+
+function requiredPolicyArn(input: OperationInput): string {
+  const arn = readString(input, 'PolicyArn');
+  if (arn === undefined) throw constraint(undefined, 'policyArn', 'Member must not be null');
+  if (arn.length < 20 || arn.length > 2048) {
+    throw constraint(arn, 'policyArn', 'Member must have length greater than or equal to 20');
+  }
+  return arn;
+}
+
+function requirePolicy(ctx: SimContext, arn: string): PolicyView {
+  const policy = findPolicy(ctx, arn);
+  if (policy === undefined) throw iamError.noSuchEntity(`Policy ${arn} was not found.`);
+  return policy;
+}
+
+/** How many roles attach the policy, and how many use it as their boundary. */
+function usageOf(ctx: SimContext, arn: string): { attached: number; boundary: number } {
+  connectApiRoles(ctx);
+  const roles = ctx.iam.listRoles();
+  return {
+    attached: roles.filter((role) => role.managedPolicyArns.includes(arn)).length,
+    boundary: roles.filter((role) => role.boundaryArn === arn).length,
+  };
+}
+
+/** The `Policy` structure; ListPolicies leaves out the description and tags, as IAM does. */
+function policyShape(ctx: SimContext, policy: PolicyView, detail: 'full' | 'list'): Record<string, unknown> {
+  const usage = usageOf(ctx, policy.arn);
+  return {
+    PolicyName: policy.name,
+    PolicyId: policy.policyId,
+    Arn: policy.arn,
+    Path: policy.path,
+    DefaultVersionId: 'v1',
+    AttachmentCount: usage.attached,
+    PermissionsBoundaryUsageCount: usage.boundary,
+    IsAttachable: true,
+    ...(detail === 'full' && policy.description !== undefined ? { Description: policy.description } : {}),
+    CreateDate: new Date(policy.createdAt),
+    UpdateDate: new Date(policy.createdAt),
+    ...(detail === 'full' && Object.keys(policy.tags).length > 0 ? { Tags: tagList(policy.tags) } : {}),
+  };
+}
+
+function createPolicy(input: OperationInput, ctx: SimContext) {
+  const name = requiredName(input, 'PolicyName', 'policyName', POLICY_NAME);
+  const path = readString(input, 'Path') ?? '/';
+  if (path.length > 512 || !PATH.test(path)) {
+    throw constraint(path, 'path', `Member must satisfy regular expression pattern: ${PATH.source}`);
+  }
+  const description = readString(input, 'Description');
+  if (description !== undefined && description.length > 1000) {
+    throw constraint(description, 'description', 'Member must have length less than or equal to 1000');
+  }
+  const document = readString(input, 'PolicyDocument');
+  if (document === undefined) throw constraint(undefined, 'policyDocument', 'Member must not be null');
+  const tags = validTags(input);
+  const statements = identityPolicyStatements(document);
+  if (document.replace(/\s/g, '').length > MAX_MANAGED_POLICY_CHARACTERS) {
+    throw iamError.limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_CHARACTERS}`);
+  }
+  const arn = policyArn(ctx.accountId, path, name);
+  // CreatePolicy: "IAM user, group, role, and policy names must be unique within the account. Names
+  // are not distinguished by case." (whatever the path).
+  const taken = listAllPolicies(ctx).some(
+    (policy) => policy.source !== 'aws' && policy.name.toLowerCase() === name.toLowerCase(),
+  );
+  if (taken) {
+    throw iamError.alreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
+  }
+  const now = ctx.clock.now();
+  const policy = ctx.store.put<IamPolicyResource>({
+    type: POLICY_TYPE,
+    id: arn,
+    arn,
+    policyName: name,
+    policyId: policyIdFor(ctx.ids.uuid()),
+    path,
+    ...(description !== undefined ? { description } : {}),
+    document,
+    statements,
+    tags,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { Policy: policyShape(ctx, requirePolicy(ctx, policy.arn), 'full') };
+}
+
+function getPolicy(input: OperationInput, ctx: SimContext) {
+  return { Policy: policyShape(ctx, requirePolicy(ctx, requiredPolicyArn(input)), 'full') };
+}
+
+function getPolicyVersion(input: OperationInput, ctx: SimContext) {
+  const arn = requiredPolicyArn(input);
+  const versionId = readString(input, 'VersionId');
+  if (versionId === undefined) throw constraint(undefined, 'versionId', 'Member must not be null');
+  const policy = requirePolicy(ctx, arn);
+  if (versionId !== 'v1') {
+    throw iamError.noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+  }
+  return {
+    PolicyVersion: {
+      Document: encodePolicyDocument(policy.document),
+      VersionId: 'v1',
+      IsDefaultVersion: true,
+      CreateDate: new Date(policy.createdAt),
+    },
+  };
+}
+
+function deletePolicy(input: OperationInput, ctx: SimContext) {
+  const arn = requiredPolicyArn(input);
+  const policy = requirePolicy(ctx, arn);
+  if (policy.source !== 'api') {
+    throw iamError.unmodifiable(
+      policy.source === 'template'
+        ? `Cannot perform the operation on the policy ${arn}: the simulator loaded it from the CloudFormation template, change it there.`
+        : `Cannot delete the AWS managed policy ${arn}.`,
+    );
+  }
+  const usage = usageOf(ctx, arn);
+  // DeletePolicy: "you must first detach the policy from all users, groups, and roles"; a policy used
+  // as a permissions boundary is refused the same way (docs/aws-facts.md#customer-managed-policies-and-permissions-boundaries).
+  if (usage.attached > 0 || usage.boundary > 0) {
+    throw iamError.deleteConflict('Cannot delete a policy attached to entities.');
+  }
+  ctx.store.delete(POLICY_TYPE, arn);
+  return {};
+}
+
+function listPolicies(input: OperationInput, ctx: SimContext) {
+  const scope = readString(input, 'Scope') ?? 'All';
+  if (!['All', 'AWS', 'Local'].includes(scope)) {
+    throw constraint(scope, 'scope', 'Member must satisfy enum value set: [All, AWS, Local]');
+  }
+  const prefix = readString(input, 'PathPrefix') ?? '/';
+  const onlyAttached = readBoolean(input, 'OnlyAttached') ?? false;
+  const usageFilter = readString(input, 'PolicyUsageFilter');
+  const policies = listAllPolicies(ctx)
+    .filter((policy) => scope === 'All' || (scope === 'AWS') === (policy.source === 'aws'))
+    .filter((policy) => policy.path.startsWith(prefix))
+    .filter((policy) => {
+      const usage = usageOf(ctx, policy.arn);
+      if (usageFilter === 'PermissionsPolicy' && onlyAttached) return usage.attached > 0;
+      if (usageFilter === 'PermissionsBoundary' && onlyAttached) return usage.boundary > 0;
+      return !onlyAttached || usage.attached + usage.boundary > 0;
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const { items, ...paging } = page(input, policies, (policy) => policy.name);
+  return { Policies: items.map((policy) => policyShape(ctx, policy, 'list')), ...paging };
 }
 
 const PROFILE_NAME = /^[\w+=,.@-]{1,128}$/;
@@ -516,6 +702,13 @@ export const iam: ServiceDefinition = {
     TagRole: tagRole,
     UntagRole: untagRole,
     ListRoleTags: listRoleTags,
+    PutRolePermissionsBoundary: putRolePermissionsBoundary,
+    DeleteRolePermissionsBoundary: deleteRolePermissionsBoundary,
+    CreatePolicy: createPolicy,
+    GetPolicy: getPolicy,
+    GetPolicyVersion: getPolicyVersion,
+    DeletePolicy: deletePolicy,
+    ListPolicies: listPolicies,
     CreateInstanceProfile: createInstanceProfile,
     GetInstanceProfile: getInstanceProfile,
     AddRoleToInstanceProfile: addRoleToInstanceProfile,

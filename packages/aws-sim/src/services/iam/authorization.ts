@@ -14,6 +14,7 @@ import { passRole, requestTagContext, resourceTagContext } from '../../iam/acces
 import { readRecordList, readString, readStringList } from '../../input';
 import type { Authorizer, OperationInput, SimContext } from '../../kernel';
 import { instanceProfileArn, storedInstanceProfile } from './instance-profiles';
+import { policyArn as customerPolicyArn, findPolicy } from './policies';
 import { connectApiRoles, roleArn } from './roles';
 
 type Context = Record<string, string | readonly string[]>;
@@ -131,6 +132,45 @@ const addRoleToInstanceProfile: Authorizer = (input, ctx) => [
   })),
 ];
 
+/**
+ * PutRolePermissionsBoundary carries the boundary being set as `iam:PermissionsBoundary` (so a grant
+ * can require the caller to set one particular boundary); DeleteRolePermissionsBoundary carries the
+ * role's current one.
+ */
+const putRolePermissionsBoundary: Authorizer = (input, ctx) => {
+  const role = namedRole(input, ctx);
+  const boundary = readString(input, 'PermissionsBoundary');
+  return [
+    {
+      action: 'iam:PutRolePermissionsBoundary',
+      resource: role.arn,
+      context: { ...role.tags, ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}) },
+    },
+  ];
+};
+
+/** `iam:<action>` on the policy named by `PolicyArn`, with its tags when it exists. */
+function onPolicy(action: string): Authorizer {
+  return (input, ctx) => {
+    const arn = readString(input, 'PolicyArn') ?? '';
+    const policy = arn === '' ? undefined : findPolicy(ctx, arn);
+    return [{ action: `iam:${action}`, resource: arn || '*', context: resourceTagContext(policy?.tags) }];
+  };
+}
+
+/** CreatePolicy on the new policy's ARN, with the request tags; tags on create also need iam:TagPolicy. */
+const createPolicy: Authorizer = (input, ctx) => {
+  const resource = customerPolicyArn(
+    ctx.accountId,
+    readString(input, 'Path') ?? '/',
+    readString(input, 'PolicyName') ?? '',
+  );
+  const tags = requestTagContext(requestedTags(input));
+  const requests: AccessRequest[] = [{ action: 'iam:CreatePolicy', resource, context: tags }];
+  if (Object.keys(tags).length > 0) requests.push({ action: 'iam:TagPolicy', resource, context: tags });
+  return requests;
+};
+
 const authorizers: Record<string, Authorizer> = {
   CreateInstanceProfile: createInstanceProfile,
   GetInstanceProfile: onProfile('GetInstanceProfile'),
@@ -158,6 +198,14 @@ const authorizers: Record<string, Authorizer> = {
     },
   }),
   ListRoleTags: onRole('ListRoleTags'),
+  PutRolePermissionsBoundary: putRolePermissionsBoundary,
+  DeleteRolePermissionsBoundary: onRole('DeleteRolePermissionsBoundary', { boundary: true }),
+  CreatePolicy: createPolicy,
+  GetPolicy: onPolicy('GetPolicy'),
+  GetPolicyVersion: onPolicy('GetPolicyVersion'),
+  DeletePolicy: onPolicy('DeletePolicy'),
+  // ListPolicies names no resource type: AWS evaluates it on `*`.
+  ListPolicies: () => [{ action: 'iam:ListPolicies', resource: '*' }],
 };
 
 /** Each authorizer reads roles through `IamState`, which must see the store's roles first. */

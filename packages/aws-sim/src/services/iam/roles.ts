@@ -5,12 +5,13 @@
  * and must also be an ordinary simulated resource (listed by `/_local/resources?tag=…`, forgotten by a
  * reset). The store holds the only copy (`iam-role`, keyed by role name); `apiRoleSource` lets
  * `IamState` read those records on every look-up, turning them into the `RoleRecord` the evaluator
- * uses: inline statements, the statements of the attached AWS managed policies, the boundary.
+ * uses: inline statements, the statements of the attached managed policies (AWS copies, the template's
+ * customer managed policies, those of CreatePolicy: ./policies.ts), the boundary.
  */
 import type { ApiRoleSource, RoleRecord } from '../../iam/identities';
-import { MANAGED_POLICIES } from '../../iam/managed-policies';
 import { parseStatement, type Statement } from '../../iam/policy';
 import { AwsError, type ResourceStore, type SimContext, type SimResource } from '../../kernel';
+import { type PolicyLookup, policyLookup } from './policies';
 
 export const ROLE_TYPE = 'iam-role';
 
@@ -57,14 +58,12 @@ export function storedRole(ctx: SimContext, roleName: string): IamRoleResource |
   return ctx.store.get<IamRoleResource>(ROLE_TYPE, roleName);
 }
 
-/** The AWS managed policy the simulator has a copy of, by ARN in the `aws` partition. */
-export function managedPolicy(arn: string) {
-  return MANAGED_POLICIES.get(arn.replace(/^arn:[^:]+:/, 'arn:aws:'));
-}
-
-/** IAM's view of a stored role: what `IamState` evaluates. */
-export function roleRecord(role: IamRoleResource): RoleRecord {
-  const boundary = role.permissionsBoundaryArn ? managedPolicy(role.permissionsBoundaryArn) : undefined;
+/**
+ * IAM's view of a stored role: what `IamState` evaluates. A boundary whose policy cannot be found
+ * (none can be deleted while in use, so this is a simulator fault) allows nothing: fail closed.
+ */
+export function roleRecord(role: IamRoleResource, policies: PolicyLookup): RoleRecord {
+  const boundaryArn = role.permissionsBoundaryArn;
   return {
     roleName: role.id,
     roleArn: role.arn,
@@ -73,9 +72,9 @@ export function roleRecord(role: IamRoleResource): RoleRecord {
     inlinePolicies: new Map(
       Object.entries(role.inlinePolicies).map(([name, policy]) => [name, policy.statements]),
     ),
-    managedStatements: role.attachedPolicyArns.flatMap((arn) => managedPolicy(arn)?.statements ?? []),
+    managedStatements: role.attachedPolicyArns.flatMap((arn) => policies(arn)?.statements ?? []),
     managedPolicyArns: [...role.attachedPolicyArns],
-    ...(boundary ? { boundary: boundary.statements, boundaryArn: boundary.arn } : {}),
+    ...(boundaryArn ? { boundary: policies(boundaryArn)?.statements ?? [], boundaryArn } : {}),
     tags: role.tags,
     path: role.path,
     createdAt: role.createdAt,
@@ -87,17 +86,17 @@ export function roleRecord(role: IamRoleResource): RoleRecord {
  * sure of it; an API role cannot exist before the first CreateRole, so nothing is missed before then.
  */
 export function connectApiRoles(ctx: SimContext): void {
-  ctx.iam.useApiRoles(apiRoleSource(ctx.store));
+  ctx.iam.useApiRoles(apiRoleSource(ctx.store, policyLookup(ctx.store, ctx.iam)));
 }
 
 /** The store's roles as `IamState` asks for them (read on every look-up, so there is no copy to keep in step). */
-export function apiRoleSource(store: ResourceStore): ApiRoleSource {
+export function apiRoleSource(store: ResourceStore, policies: PolicyLookup): ApiRoleSource {
   return {
     role: (roleName) => {
       const role = store.get<IamRoleResource>(ROLE_TYPE, roleName);
-      return role ? roleRecord(role) : undefined;
+      return role ? roleRecord(role, policies) : undefined;
     },
-    list: () => store.list<IamRoleResource>(ROLE_TYPE).map(roleRecord),
+    list: () => store.list<IamRoleResource>(ROLE_TYPE).map((role) => roleRecord(role, policies)),
   };
 }
 
