@@ -15,7 +15,7 @@
  *   GET  /_local/calls                      calls per service/operation since reset (incl. throttled, faulted)
  *   POST /_local/reset                      forget resources, calls, faults and bucket levels
  *   GET  /_local/iam                        { enforce, roles }   PUT { enforce } switches IAM enforcement
- *   POST /_local/iam/roles                  { template } loads a CloudFormation template's roles
+ *   POST /_local/iam/roles                  { template } loads a CloudFormation template's roles and managed policies
  *   POST /_local/iam/credentials            { roleName, sessionName } → credentials of a role session
  *   GET  /_local/iam/denials                the refusals since start or the last reset
  *   GET  /_local/iam/unused                 template grants that allowed no request
