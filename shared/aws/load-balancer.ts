@@ -70,7 +70,14 @@ import type { EnvironmentSpec, ServiceSpec } from '../domain/spec';
 import { isElbNotFound } from './elb-errors';
 import { hasCode, ReadAfterCreateLag } from './errors';
 import { stepCallsToThrottledApis } from './retry-budget';
-import { type Blocker, chunks, collect, messageOf, type TeardownProgress } from './teardown';
+import {
+  type Blocker,
+  chunks,
+  collect,
+  messageOf,
+  refusedBecauseGone,
+  type TeardownProgress,
+} from './teardown';
 import { traced } from './tracing';
 
 /**
@@ -187,21 +194,19 @@ async function verifyOwnership(
 }
 
 /**
- * Whether a delete IAM refused was of a resource that is gone. The teardown may delete only what
- * carries berth's tag, and a resource that no longer exists has none, so AWS answers `AccessDenied`
- * instead of success or `*NotFound` — as for a deleted ALB a pass still listed and that went before its
- * DeleteLoadBalancer landed (docs/aws-facts.md#deleting-what-is-already-gone-under-a-tag-condition).
- * `describe` is a Describe of that resource alone (granted on `*`): its `*NotFound` says it is gone.
+ * Whether an ELB resource still exists, asked by `describe`, a Describe of it alone (granted on `*`):
+ * its `*NotFound` says it is gone. With `refusedBecauseGone`, a tag-conditioned delete refused for a
+ * deleted ALB a pass still listed counts as done
+ * (docs/aws-facts.md#deleting-what-is-already-gone-under-a-tag-condition).
  */
-async function refusedBecauseGone(error: unknown, describe: () => Promise<unknown>): Promise<boolean> {
-  if (!hasCode(error, 'AccessDenied')) return false;
+async function stillExists(describe: () => Promise<unknown>): Promise<boolean> {
   try {
     await describe();
-  } catch (describeError) {
-    if (isElbNotFound(describeError)) return true;
-    throw describeError;
+    return true;
+  } catch (error) {
+    if (isElbNotFound(error)) return false;
+    throw error;
   }
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,7 +701,7 @@ export async function deleteListenerRule(
   } catch (error) {
     if (error instanceof RuleNotFoundException) return;
     const describe = () => client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
-    if (!(await refusedBecauseGone(error, describe))) throw error;
+    if (!(await refusedBecauseGone(error, () => stillExists(describe)))) throw error;
   }
 }
 
@@ -739,7 +744,7 @@ export async function deleteTargetGroup(
     }
     const describe = () =>
       client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] }));
-    if (!(await refusedBecauseGone(error, describe))) throw error;
+    if (!(await refusedBecauseGone(error, () => stillExists(describe)))) throw error;
   }
   return progress([]);
 }
@@ -880,7 +885,7 @@ export async function teardownLoadBalancerPass(
     } catch (error) {
       if (error instanceof ListenerNotFoundException) continue;
       const describe = () => client.send(new DescribeListenersCommand({ ListenerArns: [listener.arn] }));
-      if (!(await refusedBecauseGone(error, describe))) throw error;
+      if (!(await refusedBecauseGone(error, () => stillExists(describe)))) throw error;
     }
   }
   const deleting: string[] = [];
@@ -894,7 +899,7 @@ export async function teardownLoadBalancerPass(
       } catch (error) {
         const describe = () =>
           client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancer.arn] }));
-        if (await refusedBecauseGone(error, describe)) continue;
+        if (await refusedBecauseGone(error, () => stillExists(describe))) continue;
         throw error;
       }
     }
