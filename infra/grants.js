@@ -57,6 +57,16 @@ const ecsClusterOfAccount = { ArnLike: { 'ecs:cluster': arn('ecs', 'cluster/*') 
 // `env-` in the id keeps them apart from the task roles teams name (berth-task-* by default).
 const berthRoles = arn('iam', 'role/berth-env-*', { region: false });
 const executionRoles = arn('iam', 'role/berth-env-*-execution', { region: false });
+// A service's task role, created from its `iam` statements: berth-<environment id>-task-<service>.
+const taskRoles = arn('iam', 'role/berth-env-*-task-*', { region: false });
+
+// The permissions boundary every task role berth creates must carry (deploy parameter
+// taskRoleBoundaryArn, serverless.yml; by default the stage's TaskRoleBoundary policy). The grants
+// that create a task role or change its policy or boundary require exactly it as
+// iam:PermissionsBoundary, so the step cannot make a role that escapes it (IAM User Guide, "Delegating
+// responsibility to others using permissions boundaries"; docs/aws-facts.md#task-roles-berth-creates-and-their-boundary).
+const taskRoleBoundaryArn = '${self:custom.taskRoleBoundaryArn}';
+const withTaskRoleBoundary = { 'iam:PermissionsBoundary': taskRoleBoundaryArn };
 
 // The task roles a spec's taskRoleArn may name (deploy parameter taskRoleArnPattern, serverless.yml): the
 // one osls variable both the PassRole grants and the functions that check specs (TASK_ROLE_ARN_PATTERN) use.
@@ -170,9 +180,9 @@ const grants = {
     StringEquals: { 'ecs:CreateAction': 'RunTask' },
   }),
   // A task definition names its execution role and task role; registering it and running its tasks
-  // (RunTask, by berth or by Scheduler and Pipes) pass both. Only environments' execution roles and the
-  // allowed task roles, only to ECS tasks.
-  passTaskRoles: allow('iam:PassRole', [executionRoles, taskRoleArnPattern], {
+  // (RunTask, by berth or by Scheduler and Pipes) pass both. Only environments' execution roles, the
+  // task roles berth creates (under the boundary) and the allowed task roles, only to ECS tasks.
+  passTaskRoles: allow('iam:PassRole', [executionRoles, taskRoles, taskRoleArnPattern], {
     StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
   }),
 };
@@ -190,6 +200,10 @@ module.exports = {
   elbArns,
   ecsClusterOfAccount,
   berthRoles,
+  executionRoles,
+  taskRoles,
   taskRoleArnPattern,
+  taskRoleBoundaryArn,
+  withTaskRoleBoundary,
   grants,
 };

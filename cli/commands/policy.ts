@@ -14,8 +14,11 @@ const teamPolicyViewSchema = z.object({
   overrides: z.record(z.string(), z.unknown()),
   policy: z.object({
     hostedZones: z.array(z.object({ hostedZoneId: z.string(), recordNameSuffixes: names })),
+    certificates: names,
     imagePrefixes: names,
     secretPrefixes: z.object({ secretsManager: names, ssmParameters: names }),
+    taskRoleResources: names,
+    taskRoleActions: names,
     ec2: z.object({ instanceTypes: names, amiIds: names, keyPairs: names }),
     tasks: z.object({
       maxCpu: z.number(),

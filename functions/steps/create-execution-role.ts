@@ -1,4 +1,4 @@
-import { ensureExecutionRole } from '../../shared/aws/iam';
+import { ensureExecutionRole, ensureTaskRoles } from '../../shared/aws/iam';
 import { requireEnv } from '../../shared/config';
 import { environmentTags } from '../../shared/domain/naming';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
@@ -6,20 +6,32 @@ import { type ExecutionRoleState, type ProvisionEvent, stepCount } from '../../s
 import { defineStep } from '../../shared/workflow/step';
 
 /**
- * The environment's task execution role, before any task definition names it: created with the
- * environment's tags, its policy set to the spec's secrets, log groups and ECR pulls. Provisioning and
- * every update run it, since an update may change the secrets.
+ * The environment's IAM roles for its tasks, before any task definition names them: the task execution
+ * role (its policy set to the spec's secrets, log groups and ECR pulls) and a task role per service that
+ * declares `iam` statements (its policy exactly those statements, under the deployment's permissions
+ * boundary, TASK_ROLE_BOUNDARY_ARN), each created with the environment's tags. Provisioning and every
+ * update run it, since an update may change the secrets or the statements; a task role no longer
+ * declared is deleted by remove-task-roles once the update's tasks are stable.
  */
 export const handler = defineStep<ProvisionEvent, ExecutionRoleState>(
   {
     name: 'create-execution-role',
     totalSteps: stepCount,
     run: async (_event, { environment, ref }) => {
-      const { roleArn } = await ensureExecutionRole(ref, environment.spec, {
+      const options = {
         region: requireEnv('AWS_REGION'),
         tags: environmentTags(ref, environment.spec.tags),
+      };
+      const { roleArn } = await ensureExecutionRole(ref, environment.spec, options);
+      const taskRoleArns = await ensureTaskRoles(ref, environment.spec, {
+        ...options,
+        boundaryArn: requireEnv('TASK_ROLE_BOUNDARY_ARN'),
       });
-      return { output: { executionRoleArn: roleArn }, resources: { executionRole: roleArn } };
+      return {
+        output: { executionRoleArn: roleArn, taskRoleArns },
+        // Task roles are not recorded: found by name (a record would outlive a role an update deletes).
+        resources: { executionRole: roleArn },
+      };
     },
   },
   stepStore,

@@ -21,8 +21,18 @@ class TaskRoleNotAllowed extends Error {
   }
 }
 
+/** The service declares `iam` but create-execution-role handed on no task role for it. */
+class TaskRoleMissing extends Error {
+  override readonly name = 'TaskRoleMissing';
+
+  constructor(service: string) {
+    super(`create-execution-role made no task role for service ${service}, which declares iam statements`);
+  }
+}
+
 /**
- * A service's log group and task definition (naming the environment's execution role): independent of
+ * A service's log group and task definition (naming the environment's execution role, and as task role
+ * the one berth created from the service's `iam` statements or its own `taskRoleArn`): independent of
  * the network waits, so done in parallel with them.
  */
 export const handler = defineStep<ProvisionEvent, PreparedService>(
@@ -38,9 +48,13 @@ export const handler = defineStep<ProvisionEvent, PreparedService>(
         if (!matchesArnPattern(service.taskRoleArn, pattern))
           throw new TaskRoleNotAllowed(service.taskRoleArn, pattern);
       }
+      // The two are exclusive (the spec refuses both): the created role stands where taskRoleArn would.
+      const createdRole = event.taskRoleArns?.[service.name];
+      if (service.iam !== undefined && createdRole === undefined) throw new TaskRoleMissing(service.name);
+      const withRole = createdRole === undefined ? service : { ...service, taskRoleArn: createdRole };
       const tags = environmentTags(ref, environment.spec.tags);
       const logGroup = await ensureLogGroup(ref, service, tags);
-      const taskDefinitionArn = await registerTaskDefinition(ref, service, {
+      const taskDefinitionArn = await registerTaskDefinition(ref, withRole, {
         capacity: environment.spec.cluster.capacity,
         executionRoleArn: required(event.executionRoleArn, 'executionRoleArn'),
         logGroup,

@@ -6,7 +6,7 @@ import { teardownJobsPass } from '../../shared/aws/jobs';
 import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
 import { teardownNetworkPass } from '../../shared/aws/network';
 import { teardownServicesPass } from '../../shared/aws/service';
-import { jobOutputSchema } from '../../shared/domain/environment';
+import { jobOutputSchema, serviceOutputSchema } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
 import * as z from '../../shared/domain/zod';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
@@ -90,7 +90,16 @@ export const handler = defineStep<
       blocked.push(...network.blocked);
       // Roles last: ECS's agents use the execution role (logs, secrets) until every task has stopped.
       const tasksGone = jobs.done && services.done && cluster.done;
-      const roles = tasksGone ? await deleteEnvironmentRoles(ref) : { done: false, blocked: [] };
+      // Task roles by service name: the spec's services and those the last READY run recorded (an
+      // update that removed one may have failed before its role went).
+      const recordedServices = z.array(serviceOutputSchema).safeParse(environment.outputs.services ?? []);
+      const serviceNames = [
+        ...environment.spec.services.map((service) => service.name),
+        ...(recordedServices.success ? recordedServices.data.map((service) => service.name) : []),
+      ];
+      const roles = tasksGone
+        ? await deleteEnvironmentRoles(ref, serviceNames)
+        : { done: false, blocked: [] };
       blocked.push(...roles.blocked);
       // A rollback, or a DELETE that stopped a provisioning run, follows steps that may still be
       // creating: nothing is done until the longest of them must have ended (shared/workflow/sweep.ts).

@@ -15,7 +15,11 @@ const {
   elbArns,
   ecsClusterOfAccount,
   berthRoles,
+  executionRoles,
+  taskRoles,
   taskRoleArnPattern,
+  taskRoleBoundaryArn,
+  withTaskRoleBoundary,
   grants,
 } = require('../grants');
 
@@ -35,12 +39,23 @@ const instanceRoles = arn('iam', 'role/berth-env-*-instance', { region: false })
 const instanceProfiles = arn('iam', 'instance-profile/berth-env-*-instance', { region: false });
 const vpcEndpoints = arn('ec2', 'vpc-endpoint/*');
 
-/** Route 53 record changes limited to `actions` on A (alias) records and their TXT ownership markers. */
+/**
+ * Route 53 record changes limited to `actions` on A (alias) records and their TXT ownership markers,
+ * with names matching the deployment's dnsRecordNamePatterns (serverless.yml; `*` by default). Route 53
+ * puts every name of the batch in route53:ChangeResourceRecordSetsNormalizedRecordNames, lower case and
+ * without the trailing dot, so ForAllValues holds only when each one matches. Which team may use which
+ * name lives in DynamoDB (team policies), which a static grant cannot read: the team policy refuses
+ * another team's names at request time, and the TXT ownership marker keeps berth off records it did not
+ * make (docs/aws-facts.md#dns-record-ownership).
+ */
 function recordChanges(actions) {
   return {
     'ForAllValues:StringEquals': {
       'route53:ChangeResourceRecordSetsActions': actions,
       'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'TXT'],
+    },
+    'ForAllValues:StringLike': {
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': '${self:custom.dnsRecordNamePatterns}',
     },
   };
 }
@@ -324,17 +339,33 @@ module.exports = {
       { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'autoscaling.amazonaws.com'] } },
     ),
   ]),
-  // The environment's task execution role (shared/aws/iam.ts), found by name and created with its tags.
-  createExecutionRole: step('create-execution-role', [
-    stepTable,
-    // A read without a tag condition: a role not created yet must answer NoSuchEntity, and a missing
-    // resource has no tags for a condition to hold (it would answer AccessDenied).
-    allow('iam:GetRole', berthRoles),
-    // New roles only with berth's tag in the request; CreateRole's Tags are authorised as iam:TagRole too.
-    allow(['iam:CreateRole', 'iam:TagRole'], berthRoles, requestTagBerth),
-    // Its inline policy, only on a role that carries berth's tag.
-    allow('iam:PutRolePolicy', berthRoles, resourceTagBerth),
-  ]),
+  // The environment's task execution role and its services' task roles (shared/aws/iam.ts), found by
+  // name and created with its tags; the task roles only under the deployment's permissions boundary.
+  createExecutionRole: step(
+    'create-execution-role',
+    [
+      stepTable,
+      // A read without a tag condition: a role not created yet must answer NoSuchEntity, and a missing
+      // resource has no tags for a condition to hold (it would answer AccessDenied).
+      allow('iam:GetRole', [executionRoles, taskRoles]),
+      // New roles only with berth's tag in the request; CreateRole's Tags are authorised as iam:TagRole too.
+      allow(['iam:CreateRole', 'iam:TagRole'], executionRoles, requestTagBerth),
+      // Its inline policy, only on a role that carries berth's tag.
+      allow('iam:PutRolePolicy', executionRoles, resourceTagBerth),
+      // A task role only with berth's tag and the boundary in the request; its policy and boundary
+      // changed only while it carries berth's tag and (PutRolePolicy: still has, PutRolePermissionsBoundary:
+      // is given) exactly that boundary. Without the condition the step could create a role without a
+      // boundary, or lift it, and grant that role anything.
+      allow('iam:CreateRole', taskRoles, {
+        StringEquals: { ...requestTagBerth.StringEquals, ...withTaskRoleBoundary },
+      }),
+      allow('iam:TagRole', taskRoles, requestTagBerth),
+      allow(['iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary'], taskRoles, {
+        StringEquals: { ...resourceTagBerth.StringEquals, ...withTaskRoleBoundary },
+      }),
+    ],
+    { environment: { TASK_ROLE_BOUNDARY_ARN: taskRoleBoundaryArn } },
+  ),
   prepareService: step(
     'prepare-service',
     [
@@ -386,6 +417,13 @@ module.exports = {
     allow('route53:ChangeResourceRecordSets', hostedZones, recordChanges(['CREATE', 'UPSERT'])),
   ]),
   recordReady: step('record-ready', [stepTable, putEvents]),
+  // After an update's rollout: the task roles of services removed or without `iam` any more, found by
+  // name (reads without a tag condition, as in the teardown pass), deleted only while they carry berth's tag.
+  removeTaskRoles: step('remove-task-roles', [
+    stepTable,
+    allow(['iam:GetRole', 'iam:ListRolePolicies'], taskRoles),
+    allow(['iam:DeleteRolePolicy', 'iam:DeleteRole'], taskRoles, resourceTagBerth),
+  ]),
   // Settings an update applies in place (shared/domain/patch.ts APPLIED_FIELDS), each only on what berth made.
   updateSettings: step('update-settings', [
     stepTable,

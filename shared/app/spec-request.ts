@@ -11,7 +11,7 @@ import {
   formatIssues,
   scheduleFrequencyProblems,
 } from '../domain/spec';
-import { executionPolicyProblems, taskRoleProblems } from '../domain/task-roles';
+import { executionPolicyProblems, taskRolePolicyProblems, taskRoleProblems } from '../domain/task-roles';
 import { egressProblems } from '../domain/vpc-endpoints';
 import { UseCaseError } from './errors';
 
@@ -31,7 +31,7 @@ export function validateSpec(body: unknown): EnvironmentSpec {
 
 /**
  * A valid spec that this deployment cannot build: a `taskRoleArn` outside the roles berth may pass to
- * ECS, secrets too many for the execution role's policy, a job scheduled more often than every 5
+ * ECS, secrets too many for the execution role's policy, `iam` statements too many for a task role's, a job scheduled more often than every 5
  * minutes, or an image a network without NAT cannot pull (docs/aws-facts.md#vpc-endpoints-and-task-egress-without-nat). 422 naming each field, before anything
  * is written or a dry run answers.
  */
@@ -40,6 +40,7 @@ export function assertDeployable(spec: EnvironmentSpec, options: { taskRoleArnPa
   const problems = [
     ...(taskRoleArnPattern === undefined ? [] : taskRoleProblems(spec, taskRoleArnPattern)),
     ...executionPolicyProblems(spec),
+    ...taskRolePolicyProblems(spec),
     // A VPC or EC2 capacity too small for its tasks (docs/aws-facts.md#subnet-addresses-and-eni-capacity).
     ...capacityProblems(spec),
     ...egressProblems(spec),

@@ -1,7 +1,9 @@
 /**
- * Every IAM call of berth: the roles it creates for an environment — today its task execution role,
- * whose inline policy grants exactly the spec's secrets, the environment's log groups and ECR pulls
- * (shared/domain/execution-role.ts) — and their deletion at teardown.
+ * Every IAM call of berth: the roles it creates for an environment — its task execution role, whose
+ * inline policy grants exactly the spec's secrets, the environment's log groups and ECR pulls
+ * (shared/domain/execution-role.ts), its container-instance role, and a task role per service that
+ * declares `iam` statements, under the deployment's permissions boundary (shared/domain/task-roles.ts)
+ * — and their deletion at teardown (task roles also when an update drops a service's `iam`).
  *
  * Names are deterministic (shared/domain/naming.ts), so roles are found by name (GetRole), never by
  * listing (ListRoles needs Resource '*'). Idempotency: GetRole first, CreateRole carries the
@@ -23,6 +25,7 @@ import {
   GetRoleCommand,
   IAMClient,
   type InstanceProfile,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   paginateListInstanceProfilesForRole,
   paginateListRolePolicies,
@@ -39,6 +42,7 @@ import {
 import { EC2_TRUST, INSTANCE_ROLE_POLICY_NAME, instanceRolePolicy } from '../domain/instance-role';
 import { type EnvironmentRef, environmentRoleNames, names, TAG_ENVIRONMENT, tagList } from '../domain/naming';
 import type { EnvironmentSpec } from '../domain/spec';
+import { TASK_ROLE_POLICY_NAME, TASK_ROLE_TRUST, taskRolePolicy } from '../domain/task-roles';
 import { errorCode, hasCode } from './errors';
 import { ResourceOwnedElsewhere } from './load-balancer';
 import { stepCalls } from './retry-budget';
@@ -89,12 +93,21 @@ function scopeOf(roleArn: string, region: string): PolicyScope {
 }
 
 /**
- * The environment's role `roleName`, created (tagged) if missing and checked to be this environment's,
- * its one inline policy set to what `policyFor` makes of the role's scope. Answers its ARN.
+ * The environment's role `roleName`, created (tagged, and under `boundaryArn` when one is given) if
+ * missing and checked to be this environment's, its one inline policy set to what `policyFor` makes of
+ * the role's scope. A role found under another boundary (the deployment changed it) is put under
+ * `boundaryArn` before its policy is written: berth's grants let it write a task role's policy only
+ * while the role has that boundary. Answers its ARN.
  */
 async function ensureRole(
   env: EnvironmentRef,
-  role: { name: string; trust: PolicyDocument; description: string; policyName: string },
+  role: {
+    name: string;
+    trust: PolicyDocument;
+    description: string;
+    policyName: string;
+    boundaryArn?: string;
+  },
   policyFor: (scope: PolicyScope) => PolicyDocument,
   options: ExecutionRoleOptions,
   client: IAMClient,
@@ -109,6 +122,7 @@ async function ensureRole(
             AssumeRolePolicyDocument: JSON.stringify(role.trust),
             Description: role.description,
             Tags: tagList(options.tags),
+            ...(role.boundaryArn !== undefined ? { PermissionsBoundary: role.boundaryArn } : {}),
           }),
         )
       ).Role;
@@ -121,6 +135,14 @@ async function ensureRole(
   if (!found || !roleArn) throw new Error(`role ${role.name} was neither found nor created`);
   const owner = ownerOf(found);
   if (owner !== env.id) throw new ResourceOwnedElsewhere(role.name, roleArn, owner);
+  if (
+    role.boundaryArn !== undefined &&
+    found.PermissionsBoundary?.PermissionsBoundaryArn !== role.boundaryArn
+  ) {
+    await client.send(
+      new PutRolePermissionsBoundaryCommand({ RoleName: role.name, PermissionsBoundary: role.boundaryArn }),
+    );
+  }
   await client.send(
     new PutRolePolicyCommand({
       RoleName: role.name,
@@ -154,6 +176,44 @@ export async function ensureExecutionRole(
     client,
   );
   return { roleArn };
+}
+
+export interface TaskRoleOptions extends ExecutionRoleOptions {
+  /** The managed policy every task role berth creates is bounded by (deploy parameter taskRoleBoundaryArn). */
+  boundaryArn: string;
+}
+
+/**
+ * A task role for each service of `spec` that declares `iam` statements, `berth-<environment id>-task-<service>`:
+ * created if missing (tagged, under the boundary), its policy set to exactly the statements. Answers
+ * each role's ARN by service name, for the task definitions. Roles of services that no longer declare
+ * `iam` are left to `deleteTaskRoles`, once no task uses them.
+ */
+export async function ensureTaskRoles(
+  env: EnvironmentRef,
+  spec: Pick<EnvironmentSpec, 'services'>,
+  options: TaskRoleOptions,
+  client: IAMClient = defaultClient,
+): Promise<Record<string, string>> {
+  const roleArns: Record<string, string> = {};
+  for (const service of spec.services) {
+    const { iam } = service;
+    if (iam === undefined) continue;
+    roleArns[service.name] = await ensureRole(
+      env,
+      {
+        name: names.taskRole(env, service.name),
+        trust: TASK_ROLE_TRUST,
+        description: `berth: task role of service ${service.name} of environment ${env.id} (${env.team}/${env.name})`,
+        policyName: TASK_ROLE_POLICY_NAME,
+        boundaryArn: options.boundaryArn,
+      },
+      () => taskRolePolicy(iam),
+      options,
+      client,
+    );
+  }
+  return roleArns;
 }
 
 async function findInstanceProfile(name: string, client: IAMClient): Promise<InstanceProfile | undefined> {
@@ -263,7 +323,9 @@ async function deleteRole(
 ): Promise<Blocker | undefined> {
   try {
     // DeleteRole refuses a role still in an instance profile (an EC2 environment's instance role).
-    await releaseInstanceProfiles(env, roleName, client);
+    // berth never puts a task role in one, so its deletion skips the lookups (remove-task-roles is
+    // granted none of them); one someone else put in a profile is reported as DeleteConflict.
+    if (!roleName.startsWith(names.taskRole(env, ''))) await releaseInstanceProfiles(env, roleName, client);
     const policyNames = await collect(
       paginateListRolePolicies({ client }, { RoleName: roleName }),
       (page) => page.PolicyNames,
@@ -287,16 +349,44 @@ async function deleteRole(
 }
 
 /**
- * A teardown pass over the environment's roles: each one found by name and carrying this
- * environment's tag is deleted; one never created (or already gone) is done. Run it once no task of
- * the environment runs any more: ECS's agents use the execution role until a task has stopped.
+ * A teardown pass over the environment's roles — its execution and instance roles and the task roles of
+ * `services`, every service it has or had: each one found by name and carrying this environment's tag
+ * is deleted; one never created (or already gone) is done. Run it once no task of the environment runs
+ * any more: ECS's agents use the execution role, and the containers their task role, until a task has
+ * stopped.
  */
 export async function deleteEnvironmentRoles(
   env: Pick<EnvironmentRef, 'id'>,
+  services: readonly string[],
   client: IAMClient = defaultClient,
 ): Promise<TeardownProgress> {
+  return deleteRoles(env, environmentRoleNames(env, services), client);
+}
+
+/**
+ * The task roles of `services` (services an update removed or that no longer declare `iam`), deleted as
+ * teardown deletes them. Run it once the services' new tasks are stable: until then a task of the
+ * previous revision, or a circuit-breaker rollback to it, still runs as the role.
+ */
+export async function deleteTaskRoles(
+  env: Pick<EnvironmentRef, 'id'>,
+  services: readonly string[],
+  client: IAMClient = defaultClient,
+): Promise<TeardownProgress> {
+  return deleteRoles(
+    env,
+    services.map((service) => names.taskRole(env, service)),
+    client,
+  );
+}
+
+async function deleteRoles(
+  env: Pick<EnvironmentRef, 'id'>,
+  roleNames: readonly string[],
+  client: IAMClient,
+): Promise<TeardownProgress> {
   const blocked: Blocker[] = [];
-  for (const roleName of environmentRoleNames(env)) {
+  for (const roleName of roleNames) {
     const role = await findRole(roleName, client);
     // Absent, or someone else's role under berth's name: nothing of this environment to delete.
     if (!role || ownerOf(role) !== env.id) continue;

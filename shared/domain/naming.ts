@@ -51,6 +51,12 @@ export const names = {
   executionRole: (env: Pick<EnvironmentRef, 'id'>) => `berth-${env.id}-execution`,
   /** The role (and its instance profile, of the same name) of the environment's EC2 container instances. */
   instanceRole: (env: Pick<EnvironmentRef, 'id'>) => `berth-${env.id}-instance`,
+  /**
+   * The task role berth creates for a service that declares `iam` statements. The `-task-` infix keeps
+   * it apart from `-execution` and `-instance` whatever the service is called: at most
+   * 6 + 30 + 6 + 20 = 62 characters, within IAM's 64 (checked anyway by `derivedNameProblems`).
+   */
+  taskRole: (env: Pick<EnvironmentRef, 'id'>, service: string) => `berth-${env.id}-task-${service}`,
 };
 
 /** IAM role names: at most 64 characters of letters, digits and `+=,.@_-` (IAM quotas, name requirements). */
@@ -115,6 +121,12 @@ export const AWS_NAME_RULES = {
     pattern: /^[\w+=,.@-]+$/,
     allowed: 'letters, digits and + = , . @ _ -',
   },
+  taskRole: {
+    what: 'the task role name',
+    max: IAM_ROLE_NAME_MAX,
+    pattern: /^[\w+=,.@-]+$/,
+    allowed: 'letters, digits and + = , . @ _ -',
+  },
   // EC2 also reserves `sg-` at the start of a security group name.
   securityGroup: {
     what: 'the security group name',
@@ -146,7 +158,7 @@ const LONGEST_SECURITY_GROUP_PART = 'sg-database';
  */
 export function derivedNameProblems(
   env: EnvironmentRef,
-  services: readonly { name: string }[],
+  services: readonly { name: string; iam?: unknown }[],
   jobs: readonly { name: string }[],
 ): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
@@ -164,6 +176,8 @@ export function derivedNameProblems(
     check(at, names.targetGroup(env, service.name), AWS_NAME_RULES.targetGroup);
     check(at, names.taskFamily(env, service.name), AWS_NAME_RULES.taskFamily);
     check(at, names.logGroup(env, service.name), AWS_NAME_RULES.logGroup);
+    // Only a service with `iam` statements gets a role berth names.
+    if (service.iam !== undefined) check(at, names.taskRole(env, service.name), AWS_NAME_RULES.taskRole);
   });
   jobs.forEach((job, i) => {
     const at = ['jobs', i, 'name'];
@@ -173,9 +187,17 @@ export function derivedNameProblems(
   return problems;
 }
 
-/** Every IAM role berth creates for an environment, by name: what teardown looks for. */
-export function environmentRoleNames(env: Pick<EnvironmentRef, 'id'>): string[] {
-  return [names.executionRole(env), names.instanceRole(env)];
+/**
+ * Every IAM role berth creates for an environment, by name: what teardown looks for. `services` are the
+ * names of every service the environment has or had (a task role per service that declared `iam`;
+ * one never created is simply not found).
+ */
+export function environmentRoleNames(
+  env: Pick<EnvironmentRef, 'id'>,
+  services: readonly string[] = [],
+): string[] {
+  const taskRoles = [...new Set(services)].sort().map((service) => names.taskRole(env, service));
+  return [names.executionRole(env), names.instanceRole(env), ...taskRoles];
 }
 
 /** Tags set on every resource at creation; `extra` are the caller's own tags. */

@@ -145,6 +145,10 @@ export const APPLIED_FIELDS: Readonly<Record<string, string>> = {
   'services[].environment': 'prepare-service: a new task definition revision',
   'services[].secrets': 'create-execution-role and prepare-service: the role policy and a new revision',
   'services[].taskRoleArn': 'prepare-service: a new task definition revision',
+  'services[].iam.statements[].actions':
+    "create-execution-role, prepare-service and remove-task-roles: the task role's policy (created, replaced, or deleted once the services are stable)",
+  'services[].iam.statements[].resources':
+    "create-execution-role, prepare-service and remove-task-roles: the task role's policy (created, replaced, or deleted once the services are stable)",
   'services[].desiredCount': 'create-service: UpdateService',
   'services[].healthCheck.path': 'create-routing: ModifyTargetGroup',
   'services[].healthCheck.intervalSeconds': 'create-routing: ModifyTargetGroup',

@@ -347,6 +347,14 @@ const SECRET_ARN = new RegExp(
   `^${ARN_PARTITION}:(?:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+(?::[^:\\s]*:[^:\\s]*:[^:\\s]*)?|ssm:[a-z0-9-]+:\\d{12}:parameter/[A-Za-z0-9/_.-]+)$`,
 );
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// An IAM action: a literal service prefix, then the action with IAM's wildcards `*` and `?` (no bare `*`).
+const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
+// A resource ARN a task role may name: literal partition and service; Region, account and resource
+// may hold IAM's wildcards (an S3 ARN has neither Region nor account). `*` alone is not an ARN.
+const RESOURCE_ARN = new RegExp(`^${ARN_PARTITION}:[a-z0-9-]+:[a-z0-9*?-]*:(?:\\d{12}|[0-9*?]{1,12})?:\\S+$`);
+
+/** The most statements, actions and resources one service's `iam` may hold. */
+export const TASK_ROLE_LIMITS = { statements: 20, actions: 50, resources: 50 } as const;
 
 const dnsLabel = (max: number, what: string) =>
   z.string().check(
@@ -498,6 +506,50 @@ const placementSchema = z.strictObject({
   constraints: z.optional(z.array(placementConstraintSchema).check(z.maxLength(10))),
 });
 
+const taskRoleStatementSchema = z.strictObject({
+  actions: z.meta(
+    z
+      .array(
+        z.string().check(
+          z.maxLength(128),
+          z.regex(IAM_ACTION, {
+            error:
+              'must be an IAM action such as sqs:SendMessage (service:Action, wildcards * and ? in the action)',
+          }),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(TASK_ROLE_LIMITS.actions)),
+    {
+      description: 'IAM actions (service:Action; * and ? in the action part).',
+      examples: [['sqs:SendMessage']],
+    },
+  ),
+  resources: z.meta(
+    z
+      .array(
+        z.string().check(
+          z.maxLength(2048),
+          z.regex(RESOURCE_ARN, {
+            error:
+              'must be a resource ARN such as arn:aws:sqs:eu-west-1:123456789012:payments-orders (wildcards * and ? allowed, "*" alone is not)',
+          }),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(TASK_ROLE_LIMITS.resources)),
+    {
+      description: "Resource ARNs; each must match one of the team policy's taskRoleResources patterns.",
+      examples: [['arn:aws:sqs:eu-west-1:123456789012:payments-orders']],
+    },
+  ),
+});
+
+const taskRoleIamSchema = z.strictObject({
+  statements: z.meta(
+    z.array(taskRoleStatementSchema).check(z.minLength(1), z.maxLength(TASK_ROLE_LIMITS.statements)),
+    { description: 'Allow statements: each grants its actions on its resources.' },
+  ),
+});
+
 const serviceSchema = z.strictObject({
   name: dnsLabel(SERVICE_NAME_MAX, 'a service name'),
   image: z.meta(
@@ -557,6 +609,17 @@ const serviceSchema = z.strictObject({
     description:
       "The role the service's containers act as. berth may only hand ECS roles matching the deployment's pattern (by default arn:aws:iam::<account>:role/berth-task-*); any other is refused with 422.",
     examples: ['arn:aws:iam::123456789012:role/berth-task-payments-api'],
+  }),
+  iam: z.meta(z.optional(taskRoleIamSchema), {
+    description:
+      "What the service's containers may do in AWS: berth creates the task role berth-<environment id>-task-<service> with these Allow statements as its policy, under the deployment's permissions boundary (which denies IAM, STS role assumption, Organizations, account and billing changes and berth's own resources). Resources must match the team policy's taskRoleResources (by default names starting with <team>-), actions its taskRoleActions. Not together with taskRoleArn.",
+    examples: [
+      {
+        statements: [
+          { actions: ['sqs:SendMessage'], resources: ['arn:aws:sqs:eu-west-1:123456789012:payments-orders'] },
+        ],
+      },
+    ],
   }),
 });
 
@@ -714,6 +777,13 @@ function checkCrossFieldRules(spec: EnvironmentSpecBeforeRules, ctx: IssueSink):
     if (first !== undefined)
       report(at('name'), `service name "${service.name}" is already used by services[${first}]`);
     else serviceIndex.set(service.name, i);
+
+    if (service.iam !== undefined && service.taskRoleArn !== undefined) {
+      report(
+        at('iam'),
+        'give either iam (berth creates the task role from its statements) or taskRoleArn (a role of yours), not both',
+      );
+    }
 
     if (onFargate) {
       const problem = fargateSizeProblem(service.cpu, service.memory);

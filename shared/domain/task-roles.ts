@@ -1,12 +1,19 @@
 /**
- * Which task roles a spec may name. berth's functions may pass (`iam:PassRole`) only the roles the
+ * Task roles: the roles berth creates from a service's `iam` statements, and which task roles a spec
+ * may name. berth's functions may pass (`iam:PassRole`) only the roles the
  * deployment allows — an ARN pattern such as `arn:aws:iam::123456789012:role/berth-task-*` — so a
  * `taskRoleArn` outside it is refused when the request is made, not minutes later when ECS refuses to
  * register the task definition. Also: a spec whose secrets would make the execution role's policy
  * larger than IAM accepts. Pure; the pattern comes from the deployment (TASK_ROLE_ARN_PATTERN).
  */
-import { executionRolePolicy, policySize, ROLE_POLICY_SIZE_MAX } from './execution-role';
-import type { EnvironmentSpec } from './spec';
+import {
+  ECS_TASKS_TRUST,
+  executionRolePolicy,
+  type PolicyDocument,
+  policySize,
+  ROLE_POLICY_SIZE_MAX,
+} from './execution-role';
+import type { EnvironmentSpec, ServiceSpec } from './spec';
 import { wildcardToRegExp } from './wildcard';
 
 export interface SpecProblem {
@@ -62,4 +69,42 @@ export function executionPolicyProblems(
       message: `the services' secrets make the task execution role's policy ${size} characters, over IAM's ${ROLE_POLICY_SIZE_MAX}: name fewer distinct secrets`,
     },
   ];
+}
+
+/** The one inline policy of a task role berth creates (PutRolePolicy replaces it whole on every run). */
+export const TASK_ROLE_POLICY_NAME = 'berth-task';
+
+/** Who may assume a task role: ECS tasks, as for every task role. */
+export const TASK_ROLE_TRUST = ECS_TASKS_TRUST;
+
+/**
+ * The task role's policy: exactly the service's statements, each an Allow of its actions on its
+ * resources, in the order given. What takes effect is this policy within the deployment's permissions
+ * boundary (docs/aws-facts.md#task-roles-berth-creates-and-their-boundary).
+ */
+export function taskRolePolicy(iam: NonNullable<ServiceSpec['iam']>): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: iam.statements.map((statement) => ({
+      Effect: 'Allow',
+      Action: [...statement.actions],
+      Resource: [...statement.resources],
+    })),
+  };
+}
+
+/** Services whose statements would make their task role's policy larger than IAM accepts. */
+export function taskRolePolicyProblems(spec: Pick<EnvironmentSpec, 'services'>): SpecProblem[] {
+  return spec.services.flatMap((service, index): SpecProblem[] => {
+    if (service.iam === undefined) return [];
+    const size = policySize(taskRolePolicy(service.iam));
+    return size <= ROLE_POLICY_SIZE_MAX
+      ? []
+      : [
+          {
+            path: ['services', index, 'iam'],
+            message: `these statements make the task role's policy ${size} characters, over IAM's ${ROLE_POLICY_SIZE_MAX}: use fewer or wildcard resources`,
+          },
+        ];
+  });
 }

@@ -18,8 +18,11 @@ export function describeTeamPolicy(view: { team: string; policy: TeamPolicy; ove
   return [
     `Policy of team ${team}${own.length === 0 ? ' (the default)' : ''}:`,
     `  hosted zones${mark('hostedZones')}: ${listed(zones)}`,
+    `  certificates${mark('certificates')}: ${listed(policy.certificates)}`,
     `  images${mark('imagePrefixes')}: ${listed(policy.imagePrefixes)}`,
     `  secrets${mark('secretPrefixes')}: Secrets Manager ${listed(secretPrefixes.secretsManager)}; SSM ${listed(secretPrefixes.ssmParameters)}`,
+    `  task role resources${mark('taskRoleResources')}: ${listed(policy.taskRoleResources)}`,
+    `  task role actions${mark('taskRoleActions')}: ${listed(policy.taskRoleActions)}`,
     `  EC2${mark('ec2')}: instance types ${listed(ec2.instanceTypes)}; AMIs ${listed(ec2.amiIds, 'the ECS-optimised one only')}; key pairs ${listed(ec2.keyPairs)}`,
     `  tasks${mark('tasks')}: cpu ≤ ${tasks.maxCpu}, memory ≤ ${tasks.maxMemory} MiB, desiredCount ≤ ${tasks.maxDesiredCount}, services ≤ ${tasks.maxServices}, jobs ≤ ${tasks.maxJobs}`,
     `  ingress${mark('allowedIngressCidrs')}: ${listed(policy.allowedIngressCidrs)}`,

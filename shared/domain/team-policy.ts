@@ -1,6 +1,7 @@
 /**
  * Team policies: what an admin lets a team ask for in an account every team shares — the hosted zones
- * and record names it may write, the images it may run, the secrets its tasks may read, the EC2
+ * and record names it may write, the certificates its load balancer may serve, the images it may run,
+ * the secrets its tasks may read, what the task roles berth creates for it may be granted, the EC2
  * instance types, AMIs and key pairs, the largest tasks and counts, and who may reach its load
  * balancer. A deploy-wide default (TEAM_POLICY_DEFAULTS over the built-in one) applies to a team
  * without its own; an admin's policy replaces the default field by field. Pure: `policyProblems`
@@ -8,6 +9,7 @@
  */
 import { cidrContains, InvalidCidrError, parseCidr } from './cidr';
 import type { EnvironmentSpec } from './spec';
+import { matchesArnPattern } from './task-roles';
 import { wildcardToRegExp } from './wildcard';
 import * as z from './zod';
 
@@ -21,6 +23,9 @@ const DOMAIN_SUFFIX =
   /^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const INSTANCE_TYPE_PATTERN = /^[a-z0-9.*?-]{1,64}$/;
+// An ARN pattern: `arn:` and five more colon-separated parts, IAM's wildcards anywhere.
+const ARN_PATTERN = /^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:\S+$/;
+const ACTION_PATTERN = /^(?:\*|[a-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
 
 const list = <T extends z.ZodMiniType>(item: T, max: number) => z.array(item).check(z.maxLength(max));
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
@@ -40,6 +45,17 @@ const hostedZoneGrantSchema = z.strictObject({
   ),
 });
 
+const arnPatterns = (max: number) =>
+  list(
+    z.string().check(
+      z.maxLength(2048),
+      z.regex(ARN_PATTERN, {
+        error: 'must be an ARN pattern such as arn:aws:sqs:*:*:payments-* (wildcards * and ?)',
+      }),
+    ),
+    max,
+  );
+
 const maximum = (description: string, max: number) =>
   z.meta(z.int().check(z.minimum(0), z.maximum(max)), { description });
 
@@ -47,6 +63,10 @@ const maximum = (description: string, max: number) =>
 export const teamPolicySchema = z.strictObject({
   hostedZones: z.meta(list(hostedZoneGrantSchema, 50), {
     description: 'The Route 53 hosted zones the team may write its dns record in; none by default.',
+  }),
+  certificates: z.meta(arnPatterns(50), {
+    description:
+      'ACM certificate ARNs (wildcards * and ?) the team may put on its load balancer (loadBalancer.certificateArn); none by default.',
   }),
   imagePrefixes: z.meta(list(text(512), 100), {
     description:
@@ -62,6 +82,25 @@ export const teamPolicySchema = z.strictObject({
       }),
     }),
     { description: 'What services may name in secrets.' },
+  ),
+  taskRoleResources: z.meta(arnPatterns(100), {
+    description:
+      "ARN patterns (wildcards * and ?; {team} stands for the team) the resources of services[].iam statements must match, as IAM matches a Resource; a statement's own wildcards must be covered too. By default the team's own names (<team>-… queues, topics, buckets, tables, streams, functions, state machines, buses; berth/<team>/ secrets and parameters).",
+  }),
+  taskRoleActions: z.meta(
+    list(
+      z
+        .string()
+        .check(
+          z.maxLength(128),
+          z.regex(ACTION_PATTERN, { error: 'must be an IAM action pattern such as sqs:* or s3:Get*, or *' }),
+        ),
+      200,
+    ),
+    {
+      description:
+        'IAM action patterns (case-insensitive, wildcards * and ?) the actions of services[].iam statements must match. "*" by default: anything, within the permissions boundary every task role berth creates gets.',
+    },
   ),
   ec2: z.strictObject({
     instanceTypes: z.meta(
@@ -117,17 +156,44 @@ export const teamPolicyViewSchema = z.object({
 export type TeamPolicyView = z.output<typeof teamPolicyViewSchema>;
 
 /**
+ * The resources a team's task roles may name by default: its own namespace, names starting with
+ * `<team>-` in the services whose ARNs end in a plain name (or `type/name`), and its berth/<team>/
+ * secrets and parameters. Each pattern fixes the service and the resource type, so a `*` never spans
+ * into another team's name: `arn:*:s3:::payments-*` covers the bucket payments-x and its objects, never
+ * an object payments-x under another team's bucket. No `*` resource, no account's whole service. Team
+ * names are lowercase with hyphens, so a team whose name is another's plus `-…` (pay, pay-ments) shares
+ * its namespace: give such teams explicit taskRoleResources (docs/aws-facts.md#task-roles-berth-creates-and-their-boundary).
+ */
+export const TEAM_RESOURCE_PATTERNS: readonly string[] = [
+  `arn:*:sqs:*:*:${TEAM_PLACEHOLDER}-*`,
+  `arn:*:sns:*:*:${TEAM_PLACEHOLDER}-*`,
+  `arn:*:s3:::${TEAM_PLACEHOLDER}-*`,
+  `arn:*:dynamodb:*:*:table/${TEAM_PLACEHOLDER}-*`,
+  `arn:*:kinesis:*:*:stream/${TEAM_PLACEHOLDER}-*`,
+  `arn:*:firehose:*:*:deliverystream/${TEAM_PLACEHOLDER}-*`,
+  `arn:*:lambda:*:*:function:${TEAM_PLACEHOLDER}-*`,
+  `arn:*:states:*:*:stateMachine:${TEAM_PLACEHOLDER}-*`,
+  `arn:*:states:*:*:execution:${TEAM_PLACEHOLDER}-*`,
+  `arn:*:events:*:*:event-bus/${TEAM_PLACEHOLDER}-*`,
+  `arn:*:secretsmanager:*:*:secret:berth/${TEAM_PLACEHOLDER}/*`,
+  `arn:*:ssm:*:*:parameter/berth/${TEAM_PLACEHOLDER}/*`,
+];
+
+/**
  * The built-in default: a new team is productive (any image, every instance type berth knows, tasks
  * up to what the spec accepts, any ingress) but writes no DNS record until an admin grants a zone,
  * reads secrets only under its own prefix, and runs only the ECS-optimised AMI without key pairs.
  */
 export const BUILT_IN_TEAM_POLICY: TeamPolicy = {
   hostedZones: [],
+  certificates: [],
   imagePrefixes: [ANY],
   secretPrefixes: {
     secretsManager: [`berth/${TEAM_PLACEHOLDER}/`],
     ssmParameters: [`/berth/${TEAM_PLACEHOLDER}/`],
   },
+  taskRoleResources: [...TEAM_RESOURCE_PATTERNS],
+  taskRoleActions: [ANY],
   ec2: { instanceTypes: [ANY], amiIds: [], keyPairs: [] },
   tasks: { maxCpu: 196608, maxMemory: 1048576, maxDesiredCount: 100, maxServices: 10, maxJobs: 20 },
   allowedIngressCidrs: ['0.0.0.0/0'],
@@ -174,6 +240,7 @@ export function effectivePolicy(
       secretsManager: forTeam(policy.secretPrefixes.secretsManager),
       ssmParameters: forTeam(policy.secretPrefixes.ssmParameters),
     },
+    taskRoleResources: forTeam(policy.taskRoleResources),
   };
 }
 
@@ -219,11 +286,21 @@ export function secretName(
   return undefined;
 }
 
+/**
+ * True when a statement's `action` (itself possibly with wildcards) is covered by one of `patterns`:
+ * IAM compares actions case-insensitively, and the action's own `*` must be covered by a pattern's
+ * (`s3:Get*` is within `s3:*`, `s3:*` is not within `s3:Get*`).
+ */
+export function actionAllowed(action: string, patterns: readonly string[]): boolean {
+  const lower = action.toLowerCase();
+  return patterns.some((pattern) => wildcardToRegExp(pattern.toLowerCase()).test(lower));
+}
+
 const describe = (allowed: readonly string[]) => (allowed.length === 0 ? 'none' : allowed.join(', '));
 
 /** Every field of `spec` that `policy` (already made effective for the team) refuses. */
 export function policyProblems(
-  spec: Pick<EnvironmentSpec, 'team' | 'network' | 'cluster' | 'services' | 'jobs' | 'dns'>,
+  spec: Pick<EnvironmentSpec, 'team' | 'network' | 'cluster' | 'loadBalancer' | 'services' | 'jobs' | 'dns'>,
   policy: TeamPolicy,
 ): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
@@ -248,6 +325,18 @@ export function policyProblems(
         `team ${team} may name records in ${grant.hostedZoneId} only under ${describe(grant.recordNameSuffixes)}`,
       );
     }
+  }
+
+  const { certificateArn } = spec.loadBalancer;
+  if (
+    certificateArn !== undefined &&
+    !policy.certificates.some((pattern) => matchesArnPattern(certificateArn, pattern))
+  ) {
+    refuse(
+      ['loadBalancer', 'certificateArn'],
+      'certificates',
+      `certificate ${certificateArn} is not granted to team ${team}; a berth admin grants certificates with PUT /teams/${team}/policy`,
+    );
   }
 
   const imageAllowed = (image: string) =>
@@ -304,6 +393,27 @@ export function policyProblems(
         `${kind} ${secret?.name ?? valueFrom} is not under one of team ${team}'s prefixes: ${describe(prefixes)}`,
       );
     }
+    service.iam?.statements.forEach((statement, j) => {
+      const where = [...at, 'iam', 'statements', j];
+      statement.actions.forEach((action, k) => {
+        if (!actionAllowed(action, policy.taskRoleActions)) {
+          refuse(
+            [...where, 'actions', k],
+            'taskRoleActions',
+            `action ${action} is not one team ${team}'s task roles may be granted: ${describe(policy.taskRoleActions)}`,
+          );
+        }
+      });
+      statement.resources.forEach((resource, k) => {
+        if (!policy.taskRoleResources.some((pattern) => matchesArnPattern(resource, pattern))) {
+          refuse(
+            [...where, 'resources', k],
+            'taskRoleResources',
+            `resource ${resource} is not one team ${team}'s task roles may name: ${describe(policy.taskRoleResources)}`,
+          );
+        }
+      });
+    });
   });
 
   checkCount('jobs', 'maxJobs');

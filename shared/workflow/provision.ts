@@ -35,9 +35,14 @@ export interface PreparedService {
   taskDefinitionArn: string;
 }
 
-/** What create-execution-role hands on: the role every task definition of the environment names. */
+/**
+ * What create-execution-role hands on: the role every task definition of the environment names, and
+ * the task role berth created for each service that declares `iam`, by service name.
+ */
 export interface ExecutionRoleState {
   executionRoleArn: string;
+  /** Absent from runs of a state machine older than task roles. */
+  taskRoleArns?: Record<string, string>;
 }
 
 export interface PlatformState {
@@ -62,6 +67,8 @@ export interface ProvisionEvent extends StepEvent {
   service?: string;
   /** The environment's task execution role, handed to each prepare-service. */
   executionRoleArn?: string;
+  /** The task roles berth created (create-execution-role), by service name, handed to each prepare-service. */
+  taskRoleArns?: Record<string, string>;
   /** The Map over services: one entry per created ECS service. */
   services?: { service: string; serviceArn: string }[];
   /** The jobs step's records (an empty list when the environment has no jobs). */

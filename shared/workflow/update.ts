@@ -3,11 +3,11 @@ import type { StoredEnvironment } from '../store/environments';
 
 /**
  * create-routing, create-execution-role, update-settings, two per service, remove-services,
- * services-stable, close-service-ports, dns when asked for, jobs when any.
+ * services-stable, close-service-ports, remove-task-roles, dns when asked for, jobs when any.
  */
 export function updateStepCount(environment: StoredEnvironment): number {
   const jobs = hasJobs(environment) ? 1 : 0;
-  return 6 + 2 * environment.spec.services.length + (environment.spec.dns ? 1 : 0) + jobs;
+  return 7 + 2 * environment.spec.services.length + (environment.spec.dns ? 1 : 0) + jobs;
 }
 
 /** Whether the jobs step has work: jobs in the spec, or jobs recorded that an update may have dropped. */

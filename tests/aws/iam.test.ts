@@ -200,7 +200,7 @@ describe('deleteEnvironmentRoles', () => {
     await ensureExecutionRole(env, spec, { region: REGION, tags: environmentTags(env) }, asCreateStep);
 
     // Act
-    const pass = await deleteEnvironmentRoles(env, asTeardown);
+    const pass = await deleteEnvironmentRoles(env, [], asTeardown);
 
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });
@@ -210,7 +210,7 @@ describe('deleteEnvironmentRoles', () => {
 
   it('is done at once for an environment whose role was never created', async () => {
     // Act
-    const pass = await deleteEnvironmentRoles(environment('shop', 'G1B2C3D4'), asTeardown);
+    const pass = await deleteEnvironmentRoles(environment('shop', 'G1B2C3D4'), [], asTeardown);
 
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });
@@ -225,7 +225,7 @@ describe('deleteEnvironmentRoles', () => {
     const client = new IAMClient(asRole(aws, 'TagConditionedTeardownRole', tagConditioned));
 
     // Act
-    const refusal = await refusalOf(deleteEnvironmentRoles(environment('shop', 'H1B2C3D4'), client));
+    const refusal = await refusalOf(deleteEnvironmentRoles(environment('shop', 'H1B2C3D4'), [], client));
 
     // Assess
     expect(refusal.name).toBe('AccessDenied');
@@ -240,7 +240,7 @@ describe('deleteEnvironmentRoles', () => {
     await roleMadeElsewhere(env, environmentTags(owner));
 
     // Act
-    const pass = await deleteEnvironmentRoles(env, asTeardown);
+    const pass = await deleteEnvironmentRoles(env, [], asTeardown);
 
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });
@@ -347,7 +347,7 @@ describe('ensureInstanceRole', () => {
     );
 
     // Act
-    const pass = await deleteEnvironmentRoles(env, asTeardown);
+    const pass = await deleteEnvironmentRoles(env, [], asTeardown);
 
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });

@@ -478,8 +478,11 @@ describe('berth policy', () => {
     },
     policy: {
       hostedZones: [{ hostedZoneId: 'Z0123456789ABC', recordNameSuffixes: ['payments.example.com'] }],
+      certificates: [],
       imagePrefixes: ['*'],
       secretPrefixes: { secretsManager: ['berth/payments/'], ssmParameters: ['/berth/payments/'] },
+      taskRoleResources: ['arn:*:sqs:*:*:payments-*'],
+      taskRoleActions: ['*'],
       ec2: { instanceTypes: ['*'], amiIds: [], keyPairs: [] },
       tasks: { maxCpu: 196608, maxMemory: 1048576, maxDesiredCount: 100, maxServices: 10, maxJobs: 20 },
       allowedIngressCidrs: ['0.0.0.0/0'],
@@ -495,6 +498,9 @@ describe('berth policy', () => {
     expect(run.stdout).toContain('hosted zones (team’s own): Z0123456789ABC (payments.example.com)');
     expect(run.stdout).toContain('secrets: Secrets Manager berth/payments/; SSM /berth/payments/');
     expect(run.stdout).toContain('AMIs the ECS-optimised one only; key pairs none');
+    expect(run.stdout).toContain('certificates: none');
+    expect(run.stdout).toContain('task role resources: arn:*:sqs:*:*:payments-*');
+    expect(run.stdout).toContain('task role actions: *');
   });
 
   it('set sends the file as the team’s rules with PUT', async () => {

@@ -142,6 +142,8 @@ export async function startWorkflowStack(
     CIDR_POOL: '10.0.0.0/8',
     // serverless.yml's default taskRoleArnPattern in the local account.
     TASK_ROLE_ARN_PATTERN: 'arn:aws:iam::000000000000:role/berth-task-*',
+    // serverless.yml's default taskRoleBoundaryArn: the stage's TaskRoleBoundary policy.
+    TASK_ROLE_BOUNDARY_ARN: `arn:aws:iam::000000000000:policy/berth-${STAGE}-task-boundary`,
     JOBS_ROLE_ARN: 'arn:aws:iam::000000000000:role/berth-test-jobs',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     EVENT_BUS_NAME: EVENT_BUS,

@@ -1049,3 +1049,102 @@ describe('properties', () => {
     expect(parsed(once)).toEqual(once);
   });
 });
+
+describe('services[].iam (the task role berth creates)', () => {
+  const SQS = 'arn:aws:sqs:eu-west-1:123456789012:payments-orders';
+  const withIam = (iam: unknown, extra: Record<string, unknown> = {}) => ({
+    ...baseRequest(),
+    services: [{ name: 'api', image: 'nginx:1.27', iam, ...extra }],
+  });
+  const statement = (actions: unknown, resources: unknown) => ({ statements: [{ actions, resources }] });
+
+  it('accepts actions with wildcards and resource ARNs with them, S3 ARNs without Region and account', () => {
+    const request = withIam({
+      statements: [
+        {
+          actions: ['sqs:SendMessage', 's3:Get*', 'dynamodb:?etItem'],
+          resources: [SQS, 'arn:aws:s3:::payments-x/*'],
+        },
+        { actions: ['sns:Publish'], resources: ['arn:aws:sns:*:123456789012:payments-*'] },
+      ],
+    });
+
+    expect(issuesOf(request)).toEqual([]);
+    expect(parsed(request).services[0]?.iam?.statements).toHaveLength(2);
+  });
+
+  it.each([
+    ['a bare *', ['*'], [SQS], '/services/0/iam/statements/0/actions/0'],
+    ['an action without its service', ['SendMessage'], [SQS], '/services/0/iam/statements/0/actions/0'],
+    ['a wildcard service', ['*:SendMessage'], [SQS], '/services/0/iam/statements/0/actions/0'],
+    ['a * resource', ['sqs:SendMessage'], ['*'], '/services/0/iam/statements/0/resources/0'],
+    [
+      'a resource that is no ARN',
+      ['sqs:SendMessage'],
+      ['payments-orders'],
+      '/services/0/iam/statements/0/resources/0',
+    ],
+    [
+      'a wildcard service in an ARN',
+      ['sqs:SendMessage'],
+      ['arn:aws:*:*:*:payments-x'],
+      '/services/0/iam/statements/0/resources/0',
+    ],
+    ['no actions', [], [SQS], '/services/0/iam/statements/0/actions'],
+    ['no resources', ['sqs:SendMessage'], [], '/services/0/iam/statements/0/resources'],
+  ])('refuses %s, naming its pointer', (_what, actions, resources, pointer) => {
+    expect(issuesOf(withIam(statement(actions, resources))).map((issue) => issue.path)).toEqual([pointer]);
+  });
+
+  it('refuses more statements, actions or resources than the maxima', () => {
+    const many = (count: number, make: (i: number) => string) =>
+      Array.from({ length: count }, (_, i) => make(i));
+    const tooManyStatements = {
+      statements: many(21, () => '').map(() => ({ actions: ['sqs:SendMessage'], resources: [SQS] })),
+    };
+
+    expect(issuesOf(withIam(tooManyStatements)).map((issue) => issue.path)).toEqual([
+      '/services/0/iam/statements',
+    ]);
+    expect(
+      issuesOf(
+        withIam(
+          statement(
+            many(51, (i) => `sqs:Action${i}`),
+            [SQS],
+          ),
+        ),
+      ).map((issue) => issue.path),
+    ).toEqual(['/services/0/iam/statements/0/actions']);
+    expect(
+      issuesOf(
+        withIam(
+          statement(
+            ['sqs:SendMessage'],
+            many(51, (i) => `${SQS}-${i}`),
+          ),
+        ),
+      ).map((issue) => issue.path),
+    ).toEqual(['/services/0/iam/statements/0/resources']);
+  });
+
+  it('refuses iam together with taskRoleArn, at /services/<i>/iam', () => {
+    const request = withIam(statement(['sqs:SendMessage'], [SQS]), {
+      taskRoleArn: 'arn:aws:iam::123456789012:role/berth-task-api',
+    });
+
+    expect(issuesOf(request)).toEqual([
+      { path: '/services/0/iam', message: expect.stringContaining('not both') },
+    ]);
+  });
+
+  it("names the service's role berth-<environment id>-task-<service>, never an execution or instance role's name, within IAM's 64", () => {
+    const env = { id: PLACEHOLDER_ENVIRONMENT_ID, name: 'shop', team: 'payments' };
+    const longest = 'a'.repeat(SERVICE_NAME_MAX);
+
+    expect(names.taskRole(env, 'execution')).toBe(`berth-${PLACEHOLDER_ENVIRONMENT_ID}-task-execution`);
+    expect(names.taskRole(env, 'execution')).not.toBe(names.executionRole(env));
+    expect(names.taskRole(env, 'instance')).not.toBe(names.instanceRole(env));
+    expect(names.taskRole(env, longest).length).toBeLessThanOrEqual(64);
+  });
+});

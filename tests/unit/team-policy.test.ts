@@ -294,11 +294,12 @@ describe('configuration', () => {
 });
 
 describe("the README's examples", () => {
-  it('refuses examples/full.json under the default, naming the zone, the AMI and the key pair', () => {
+  it('refuses examples/full.json under the default, naming the zone, the certificate, the AMI and the key pair', () => {
     const problems = policyProblems(environmentRequestSchema.parse(full), policy());
 
     expect(problems.map((problem) => toJsonPointer(problem.path))).toEqual([
       '/dns/hostedZoneId',
+      '/loadBalancer/certificateArn',
       '/cluster/ec2/amiId',
       '/cluster/ec2/keyPair',
     ]);
@@ -308,5 +309,109 @@ describe("the README's examples", () => {
     const granted = teamPolicyOverridesSchema.parse(paymentsPolicy);
 
     expect(policyProblems(environmentRequestSchema.parse(full), policy(granted))).toEqual([]);
+  });
+});
+
+describe('task role statements (services[].iam)', () => {
+  const iam = (...statements: { actions: string[]; resources: string[] }[]) => ({
+    services: [{ name: 'api', image: 'nginx:1.27', iam: { statements } }],
+  });
+  const SQS = (name: string) => `arn:aws:sqs:eu-west-1:123456789012:${name}`;
+
+  it("accepts resources in the team's own namespace under the default", () => {
+    const request = iam(
+      { actions: ['sqs:SendMessage'], resources: [SQS('payments-orders'), SQS('payments-*')] },
+      {
+        actions: ['s3:GetObject', 'dynamodb:Query'],
+        resources: [
+          'arn:aws:s3:::payments-reports/*',
+          'arn:aws:dynamodb:eu-west-1:123456789012:table/payments-ledger/index/by-day',
+        ],
+      },
+      {
+        actions: ['ssm:GetParameter'],
+        resources: ['arn:aws:ssm:eu-west-1:123456789012:parameter/berth/payments/x'],
+      },
+    );
+
+    expect(refusals(request)).toEqual([]);
+  });
+
+  it("refuses another team's names, a whole service and an object under another team's bucket, each at its pointer", () => {
+    const request = iam(
+      { actions: ['sqs:SendMessage'], resources: [SQS('payments-orders'), SQS('billing-orders')] },
+      {
+        actions: ['s3:GetObject'],
+        resources: ['arn:aws:s3:::billing-data/payments-x', `arn:aws:sqs:eu-west-1:123456789012:*`],
+      },
+    );
+
+    expect(refusals(request)).toEqual([
+      '/services/0/iam/statements/0/resources/1 taskRoleResources',
+      '/services/0/iam/statements/1/resources/0 taskRoleResources',
+      '/services/0/iam/statements/1/resources/1 taskRoleResources',
+    ]);
+    const [problem] = policyProblems(spec(request), policy());
+    expect(problem?.message).toContain(SQS('billing-orders'));
+    expect(problem?.message).toContain('team policy rule taskRoleResources');
+  });
+
+  it('replaces {team} in an admin-given pattern and refuses what it does not cover', () => {
+    const overrides = { taskRoleResources: ['arn:aws:sqs:eu-west-1:*:{team}-in-*'] };
+
+    expect(
+      refusals(
+        iam({ actions: ['sqs:SendMessage'], resources: [SQS('payments-in-a'), SQS('payments-out')] }),
+        overrides,
+      ),
+    ).toEqual(['/services/0/iam/statements/0/resources/1 taskRoleResources']);
+  });
+
+  it("refuses actions outside the team's taskRoleActions, case-insensitively, a wider wildcard too", () => {
+    const overrides = { taskRoleActions: ['sqs:SendMessage', 's3:Get*'] };
+    const request = iam({
+      actions: ['sqs:sendmessage', 's3:GetObject', 's3:*', 'dynamodb:Query'],
+      resources: [SQS('payments-orders')],
+    });
+
+    expect(refusals(request, overrides)).toEqual([
+      '/services/0/iam/statements/0/actions/2 taskRoleActions',
+      '/services/0/iam/statements/0/actions/3 taskRoleActions',
+    ]);
+  });
+
+  it('allows any action by default (the permissions boundary caps what takes effect)', () => {
+    expect(refusals(iam({ actions: ['kms:Decrypt'], resources: [SQS('payments-orders')] }))).toEqual([]);
+  });
+});
+
+describe('certificates', () => {
+  const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
+  it('refuses a certificate until an admin grants it, naming /loadBalancer/certificateArn', () => {
+    const problems = policyProblems(spec({ loadBalancer: { certificateArn: CERTIFICATE } }), policy());
+
+    expect(problems.map((problem) => `${toJsonPointer(problem.path)} ${problem.rule}`)).toEqual([
+      '/loadBalancer/certificateArn certificates',
+    ]);
+    expect(problems[0]?.message).toContain(`PUT /teams/${TEAM}/policy`);
+  });
+
+  it('accepts a granted certificate, by ARN or by pattern, and refuses one the pattern does not cover', () => {
+    expect(
+      refusals({ loadBalancer: { certificateArn: CERTIFICATE } }, { certificates: [CERTIFICATE] }),
+    ).toEqual([]);
+    expect(
+      refusals(
+        { loadBalancer: { certificateArn: CERTIFICATE } },
+        { certificates: ['arn:aws:acm:eu-west-1:123456789012:certificate/*'] },
+      ),
+    ).toEqual([]);
+    expect(
+      refusals(
+        { loadBalancer: { certificateArn: CERTIFICATE } },
+        { certificates: ['arn:aws:acm:us-east-1:123456789012:certificate/*'] },
+      ),
+    ).toEqual(['/loadBalancer/certificateArn certificates']);
   });
 });

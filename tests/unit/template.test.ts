@@ -250,7 +250,7 @@ describe('IAM', () => {
     }
   });
 
-  it('passes only the instance role, the jobs role, execution roles and allowed task roles, each to its service', () => {
+  it('passes only the instance role, the jobs role, execution roles, the task roles berth creates and allowed task roles, each to its service', () => {
     // Prepare
     const passes = roleStatements().filter(({ statement }) =>
       asArray(statement.Action).includes('iam:PassRole'),
@@ -276,6 +276,8 @@ describe('IAM', () => {
         resources: [
           // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-env-*-execution',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-env-*-task-*',
           'arn:aws:iam::000000000000:role/berth-task-*',
         ],
         passedTo: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
@@ -288,7 +290,7 @@ describe('IAM', () => {
     }
   });
 
-  it('lets the step that creates execution roles create only berth-tagged berth-env-* roles', () => {
+  it('lets the step that creates roles create berth-tagged execution roles, and task roles only under the boundary', () => {
     // Prepare
     const statements = roleStatements()
       .filter(({ role }) => role === 'CreateExecutionRoleRole')
@@ -298,25 +300,111 @@ describe('IAM', () => {
     // Act
     const grants = statements.map((statement) => ({
       actions: asArray(statement.Action),
-      resource: statement.Resource,
+      resource: asArray(statement.Resource),
       condition: statement.Condition,
     }));
 
     // Assess
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
-    const roles = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-env-*' };
+    const role = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}`,
+    });
+    const executionRoles = role('berth-env-*-execution');
+    const taskRoles = role('berth-env-*-task-*');
+    const boundary = 'arn:aws:iam::000000000000:policy/berth-dev-task-boundary';
     expect(grants).toEqual([
-      { actions: ['iam:GetRole'], resource: roles, condition: undefined },
+      { actions: ['iam:GetRole'], resource: [executionRoles, taskRoles], condition: undefined },
       {
         actions: ['iam:CreateRole', 'iam:TagRole'],
-        resource: roles,
+        resource: [executionRoles],
         condition: { StringEquals: { 'aws:RequestTag/berth:managed-by': 'berth' } },
       },
       {
         actions: ['iam:PutRolePolicy'],
-        resource: roles,
+        resource: [executionRoles],
         condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
       },
+      {
+        actions: ['iam:CreateRole'],
+        resource: [taskRoles],
+        condition: {
+          StringEquals: { 'aws:RequestTag/berth:managed-by': 'berth', 'iam:PermissionsBoundary': boundary },
+        },
+      },
+      {
+        actions: ['iam:TagRole'],
+        resource: [taskRoles],
+        condition: { StringEquals: { 'aws:RequestTag/berth:managed-by': 'berth' } },
+      },
+      {
+        actions: ['iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary'],
+        resource: [taskRoles],
+        condition: {
+          StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth', 'iam:PermissionsBoundary': boundary },
+        },
+      },
+    ]);
+  });
+
+  it("creates the stage's task-role boundary: it allows no IAM, STS role assumption, Organizations or billing, nor berth's own stack", () => {
+    // Prepare
+    const [boundary] = resourcesOfType('AWS::IAM::ManagedPolicy');
+    const properties = boundary?.[1].Properties;
+    const document = isObject(properties) ? properties.PolicyDocument : undefined;
+    const statements = isObject(document) ? asArray(document.Statement).filter(isObject) : [];
+
+    // Act
+    const allowed = statements
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((s) => asArray(s.Action));
+    const denied = statements
+      .filter((statement) => statement.Effect === 'Deny' && statement.Resource === '*')
+      .flatMap((statement) => asArray(statement.Action));
+    const deniedResources = statements
+      .filter((statement) => statement.Effect === 'Deny' && statement.Action === '*')
+      .flatMap((statement) => asArray(statement.Resource))
+      .map((resource) => (isObject(resource) ? resource['Fn::Sub'] : resource));
+
+    // Assess
+    expect(boundary?.[0]).toBe('TaskRoleBoundary');
+    expect(isObject(properties) && properties.ManagedPolicyName).toBe('berth-dev-task-boundary');
+    expect(
+      allowed.filter((action) => /^(iam|sts|organizations|account|aws-portal|billing):/.test(String(action))),
+    ).toEqual([]);
+    expect(allowed).not.toContain('*');
+    expect(denied).toEqual(
+      expect.arrayContaining(['iam:*', 'sts:AssumeRole', 'organizations:*', 'account:*', 'aws-portal:*']),
+    );
+    expect(deniedResources).toEqual(
+      expect.arrayContaining([
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+        'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/berth-dev',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+        'arn:${AWS::Partition}:states:*:${AWS::AccountId}:stateMachine:berth-dev-*',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Fn::Sub placeholder, as the template holds it
+        'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:berth-dev-*',
+      ]),
+    );
+  });
+
+  it("limits both Route 53 record changes to the deployment's record-name patterns, every name of the batch", () => {
+    // Prepare
+    const changes = roleStatements().filter(({ statement }) =>
+      asArray(statement.Action).includes('route53:ChangeResourceRecordSets'),
+    );
+
+    // Act
+    const names = changes.map(({ role, statement }) => ({
+      role,
+      names: isObject(statement.Condition) ? statement.Condition['ForAllValues:StringLike'] : undefined,
+    }));
+
+    // Assess
+    expect(names).toEqual([
+      {
+        role: 'CreateDnsRecordRole',
+        names: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': '*' },
+      },
+      { role: 'TeardownPassRole', names: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': '*' } },
     ]);
   });
 

@@ -711,7 +711,10 @@ async function provision(scenario: Scenario): Promise<Provisioned> {
   const caller: Caller = memberOf(team);
   const recordName = `${team}.example.com`;
   const web = [{ name: 'web', image: 'nginx:1.27' }];
-  await stack.grantTeamPolicy(team, { hostedZones: [{ hostedZoneId, recordNameSuffixes: [recordName] }] });
+  await stack.grantTeamPolicy(team, {
+    hostedZones: [{ hostedZoneId, recordNameSuffixes: [recordName] }],
+    certificates: [CERTIFICATE],
+  });
   const request =
     scenario === 'lifecycle'
       ? lifecycleRequest(team, recordName)

@@ -192,8 +192,11 @@ describe('an EC2 environment with three services, per-AZ NAT, HTTPS and DNS', ()
   it('reaches READY with HTTPS URLs on its DNS name, and tears down clean', async () => {
     const { team: name, caller } = team();
     const zone = await createHostedZone('example.com');
+    const certificateArn =
+      'arn:aws:acm:us-east-1:000000000000:certificate/11111111-2222-3333-4444-555555555555';
     await stack.grantTeamPolicy(name, {
       hostedZones: [{ hostedZoneId: zone, recordNameSuffixes: ['big.example.com'] }],
+      certificates: [certificateArn],
     });
     const ready = await create(caller, {
       name: 'big',
@@ -203,9 +206,7 @@ describe('an EC2 environment with three services, per-AZ NAT, HTTPS and DNS', ()
         capacity: 'EC2',
         ec2: { instanceType: 't3.medium', minSize: 1, maxSize: 3, desiredCapacity: 2 },
       },
-      loadBalancer: {
-        certificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/11111111-2222-3333-4444-555555555555',
-      },
+      loadBalancer: { certificateArn },
       dns: { hostedZoneId: zone, recordName: 'big.example.com' },
       services: [
         {
