@@ -23,10 +23,13 @@ export const handler = defineStep<ProvisionEvent, ExecutionRoleState>(
         tags: environmentTags(ref, environment.spec.tags),
       };
       const { roleArn } = await ensureExecutionRole(ref, environment.spec, options);
-      const taskRoleArns = await ensureTaskRoles(ref, environment.spec, {
-        ...options,
-        boundaryArn: requireEnv('TASK_ROLE_BOUNDARY_ARN'),
-      });
+      const declares = environment.spec.services.some((service) => service.iam !== undefined);
+      const taskRoleArns = declares
+        ? await ensureTaskRoles(ref, environment.spec, {
+            ...options,
+            boundaryArn: requireEnv('TASK_ROLE_BOUNDARY_ARN'),
+          })
+        : {};
       return {
         output: { executionRoleArn: roleArn, taskRoleArns },
         // Task roles are not recorded: found by name (a record would outlive a role an update deletes).

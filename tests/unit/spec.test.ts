@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import full from '../../examples/full.json';
 import minimal from '../../examples/minimal.json';
-import { ENVIRONMENT_NAME_MAX, names, SERVICE_NAME_MAX } from '../../shared/domain/naming';
+import {
+  derivedNameProblems,
+  ENVIRONMENT_NAME_MAX,
+  names,
+  SERVICE_NAME_MAX,
+} from '../../shared/domain/naming';
 import {
   ELB_NAME_MAX,
   type EnvironmentRequest,
@@ -1146,5 +1151,20 @@ describe('services[].iam (the task role berth creates)', () => {
     expect(names.taskRole(env, 'execution')).not.toBe(names.executionRole(env));
     expect(names.taskRole(env, 'instance')).not.toBe(names.instanceRole(env));
     expect(names.taskRole(env, longest).length).toBeLessThanOrEqual(64);
+  });
+
+  it("refuses, naming the service's name, a task role name over IAM's 64 characters, only for a service with iam", () => {
+    const env = { id: PLACEHOLDER_ENVIRONMENT_ID, name: 'shop', team: 'payments' };
+    const long = 'a'.repeat(23);
+    const taskRoleProblem = (services: { name: string; iam?: unknown }[]) =>
+      derivedNameProblems(env, services, []).filter((problem) =>
+        problem.message.includes('the task role name'),
+      );
+
+    expect(names.taskRole(env, long).length).toBe(65);
+    expect(taskRoleProblem([{ name: long, iam: { statements: [] } }])).toEqual([
+      { path: ['services', 0, 'name'], message: expect.stringContaining('would exceed 64 characters') },
+    ]);
+    expect(taskRoleProblem([{ name: long }])).toEqual([]);
   });
 });
