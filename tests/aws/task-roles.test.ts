@@ -32,12 +32,10 @@ const BERTH_TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/berth-${STAGE}`
 
 /** The declared grants of `functionKey`, the deploy parameter filled in as osls would. */
 function grantsOf(functionKey: string): Statement[] {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the osls variable as infra/grants.js writes it
+  const variable = '${self:custom.taskRoleBoundaryArn}';
   return JSON.parse(
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the osls variable as infra/grants.js writes it
-    JSON.stringify(declaredGrants(functionKey, 'iam')).replaceAll(
-      '${self:custom.taskRoleBoundaryArn}',
-      BOUNDARY,
-    ),
+    JSON.stringify(declaredGrants(functionKey, 'iam')).replaceAll(variable, BOUNDARY),
   ) as Statement[];
 }
 
