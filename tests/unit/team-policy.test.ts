@@ -287,6 +287,28 @@ describe('configuration', () => {
     ).toBe(false);
   });
 
+  it('puts the team into the default taskRoleResources, which name no * resource and no whole service', () => {
+    expect(policy().taskRoleResources).toContain('arn:*:sqs:*:*:payments-*');
+    expect(policy().taskRoleResources.every((pattern) => !pattern.includes('{team}'))).toBe(true);
+    for (const pattern of policy().taskRoleResources) {
+      expect(pattern.split(':')[2]).toMatch(/^[a-z0-9-]+$/);
+      expect(pattern.split(':').slice(5).join(':')).toMatch(/payments[-/]/);
+    }
+  });
+
+  it('refuses a policy body whose taskRoleResources, certificates or taskRoleActions are not patterns of their kind', () => {
+    expect(teamPolicyOverridesSchema.safeParse({ taskRoleResources: ['*'] }).success).toBe(false);
+    expect(teamPolicyOverridesSchema.safeParse({ certificates: ['my-cert'] }).success).toBe(false);
+    expect(teamPolicyOverridesSchema.safeParse({ taskRoleActions: ['SendMessage'] }).success).toBe(false);
+    expect(
+      teamPolicyOverridesSchema.safeParse({
+        taskRoleResources: ['arn:aws:sqs:eu-west-1:123456789012:{team}-*'],
+        certificates: ['arn:aws:acm:eu-west-1:123456789012:certificate/*'],
+        taskRoleActions: ['sqs:*', '*'],
+      }).success,
+    ).toBe(true);
+  });
+
   it('treats a suffix with a leading dot like one without', () => {
     expect(isUnderSuffix('shop.example.com', '.example.com')).toBe(true);
     expect(isUnderSuffix('example.com.evil.org', 'example.com')).toBe(false);
