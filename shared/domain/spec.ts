@@ -531,14 +531,14 @@ const taskRoleStatementSchema = z.strictObject({
           z.maxLength(2048),
           z.regex(RESOURCE_ARN, {
             error:
-              'must be a resource ARN such as arn:aws:sqs:eu-west-1:123456789012:payments-orders (wildcards * and ? allowed, "*" alone is not)',
+              'must be a resource ARN such as arn:aws:sqs:eu-west-1:123456789012:payments_orders (wildcards * and ? allowed, "*" alone is not)',
           }),
         ),
       )
       .check(z.minLength(1), z.maxLength(TASK_ROLE_LIMITS.resources)),
     {
       description: "Resource ARNs; each must match one of the team policy's taskRoleResources patterns.",
-      examples: [['arn:aws:sqs:eu-west-1:123456789012:payments-orders']],
+      examples: [['arn:aws:sqs:eu-west-1:123456789012:payments_orders']],
     },
   ),
 });
@@ -616,7 +616,7 @@ const serviceSchema = z.strictObject({
     examples: [
       {
         statements: [
-          { actions: ['sqs:SendMessage'], resources: ['arn:aws:sqs:eu-west-1:123456789012:payments-orders'] },
+          { actions: ['sqs:SendMessage'], resources: ['arn:aws:sqs:eu-west-1:123456789012:payments_orders'] },
         ],
       },
     ],

@@ -85,7 +85,7 @@ export const teamPolicySchema = z.strictObject({
   ),
   taskRoleResources: z.meta(arnPatterns(100), {
     description:
-      "ARN patterns (wildcards * and ?; {team} stands for the team) the resources of services[].iam statements must match, as IAM matches a Resource; a statement's own wildcards must be covered too. By default the team's own names (<team>-… queues, topics, buckets, tables, streams, functions, state machines, buses; berth/<team>/ secrets and parameters).",
+      "ARN patterns (wildcards * and ?; {team} stands for the team) the resources of services[].iam statements must match, as IAM matches a Resource; a statement's own wildcards must be covered too. By default the team's own names (<team>_… queues, topics, tables, streams, functions, state machines, buses; berth/<team>/ secrets and parameters); S3 buckets only as an admin grants them.",
   }),
   taskRoleActions: z.meta(
     list(
@@ -157,24 +157,24 @@ export type TeamPolicyView = z.output<typeof teamPolicyViewSchema>;
 
 /**
  * The resources a team's task roles may name by default: its own namespace, names starting with
- * `<team>-` in the services whose ARNs end in a plain name (or `type/name`), and its berth/<team>/
- * secrets and parameters. Each pattern fixes the service and the resource type, so a `*` never spans
- * into another team's name: `arn:*:s3:::payments-*` covers the bucket payments-x and its objects, never
- * an object payments-x under another team's bucket. No `*` resource, no account's whole service. Team
- * names are lowercase with hyphens, so a team whose name is another's plus `-…` (pay, pay-ments) shares
- * its namespace: give such teams explicit taskRoleResources (docs/aws-facts.md#task-roles-berth-creates-and-their-boundary).
+ * `<team>_` in the services whose ARNs end in a plain name (or `type/name`), and its berth/<team>/
+ * secrets and parameters. The separator is `_` because team names never hold one (lowercase letters,
+ * digits and hyphens): with `<team>-`, team `pay` would reach `pay-ments-…`, team pay-ments' names.
+ * Every service listed accepts `_` in its names; S3 bucket names do not (nor any character a team name
+ * cannot hold but the dot, which AWS advises against), so buckets are granted by an admin. Each pattern
+ * fixes the service and the resource type, so a `*` never spans into another team's name. No `*`
+ * resource, no account's whole service (docs/aws-facts.md#task-roles-berth-creates-and-their-boundary).
  */
 export const TEAM_RESOURCE_PATTERNS: readonly string[] = [
-  `arn:*:sqs:*:*:${TEAM_PLACEHOLDER}-*`,
-  `arn:*:sns:*:*:${TEAM_PLACEHOLDER}-*`,
-  `arn:*:s3:::${TEAM_PLACEHOLDER}-*`,
-  `arn:*:dynamodb:*:*:table/${TEAM_PLACEHOLDER}-*`,
-  `arn:*:kinesis:*:*:stream/${TEAM_PLACEHOLDER}-*`,
-  `arn:*:firehose:*:*:deliverystream/${TEAM_PLACEHOLDER}-*`,
-  `arn:*:lambda:*:*:function:${TEAM_PLACEHOLDER}-*`,
-  `arn:*:states:*:*:stateMachine:${TEAM_PLACEHOLDER}-*`,
-  `arn:*:states:*:*:execution:${TEAM_PLACEHOLDER}-*`,
-  `arn:*:events:*:*:event-bus/${TEAM_PLACEHOLDER}-*`,
+  `arn:*:sqs:*:*:${TEAM_PLACEHOLDER}_*`,
+  `arn:*:sns:*:*:${TEAM_PLACEHOLDER}_*`,
+  `arn:*:dynamodb:*:*:table/${TEAM_PLACEHOLDER}_*`,
+  `arn:*:kinesis:*:*:stream/${TEAM_PLACEHOLDER}_*`,
+  `arn:*:firehose:*:*:deliverystream/${TEAM_PLACEHOLDER}_*`,
+  `arn:*:lambda:*:*:function:${TEAM_PLACEHOLDER}_*`,
+  `arn:*:states:*:*:stateMachine:${TEAM_PLACEHOLDER}_*`,
+  `arn:*:states:*:*:execution:${TEAM_PLACEHOLDER}_*`,
+  `arn:*:events:*:*:event-bus/${TEAM_PLACEHOLDER}_*`,
   `arn:*:secretsmanager:*:*:secret:berth/${TEAM_PLACEHOLDER}/*`,
   `arn:*:ssm:*:*:parameter/berth/${TEAM_PLACEHOLDER}/*`,
 ];

@@ -288,11 +288,11 @@ describe('configuration', () => {
   });
 
   it('puts the team into the default taskRoleResources, which name no * resource and no whole service', () => {
-    expect(policy().taskRoleResources).toContain('arn:*:sqs:*:*:payments-*');
+    expect(policy().taskRoleResources).toContain('arn:*:sqs:*:*:payments_*');
     expect(policy().taskRoleResources.every((pattern) => !pattern.includes('{team}'))).toBe(true);
     for (const pattern of policy().taskRoleResources) {
       expect(pattern.split(':')[2]).toMatch(/^[a-z0-9-]+$/);
-      expect(pattern.split(':').slice(5).join(':')).toMatch(/payments[-/]/);
+      expect(pattern.split(':').slice(5).join(':')).toMatch(/payments[_/]/);
     }
   });
 
@@ -342,12 +342,12 @@ describe('task role statements (services[].iam)', () => {
 
   it("accepts resources in the team's own namespace under the default", () => {
     const request = iam(
-      { actions: ['sqs:SendMessage'], resources: [SQS('payments-orders'), SQS('payments-*')] },
+      { actions: ['sqs:SendMessage'], resources: [SQS('payments_orders'), SQS('payments_*')] },
       {
-        actions: ['s3:GetObject', 'dynamodb:Query'],
+        actions: ['sns:Publish', 'dynamodb:Query'],
         resources: [
-          'arn:aws:s3:::payments-reports/*',
-          'arn:aws:dynamodb:eu-west-1:123456789012:table/payments-ledger/index/by-day',
+          'arn:aws:sns:eu-west-1:123456789012:payments_events',
+          'arn:aws:dynamodb:eu-west-1:123456789012:table/payments_ledger/index/by-day',
         ],
       },
       {
@@ -361,7 +361,7 @@ describe('task role statements (services[].iam)', () => {
 
   it("refuses another team's names, a whole service and an object under another team's bucket, each at its pointer", () => {
     const request = iam(
-      { actions: ['sqs:SendMessage'], resources: [SQS('payments-orders'), SQS('billing-orders')] },
+      { actions: ['sqs:SendMessage'], resources: [SQS('payments_orders'), SQS('billing_orders')] },
       {
         actions: ['s3:GetObject'],
         resources: ['arn:aws:s3:::billing-data/payments-x', `arn:aws:sqs:eu-west-1:123456789012:*`],
@@ -374,8 +374,27 @@ describe('task role statements (services[].iam)', () => {
       '/services/0/iam/statements/1/resources/1 taskRoleResources',
     ]);
     const [problem] = policyProblems(spec(request), policy());
-    expect(problem?.message).toContain(SQS('billing-orders'));
+    expect(problem?.message).toContain(SQS('billing_orders'));
     expect(problem?.message).toContain('team policy rule taskRoleResources');
+  });
+
+  it("keeps a team whose name starts another's out of its names: pay never reaches pay-ments_…", () => {
+    const request = {
+      team: 'pay',
+      ...iam({ actions: ['sqs:SendMessage'], resources: [SQS('pay_orders'), SQS('pay-ments_orders')] }),
+    };
+
+    expect(
+      policyProblems(spec(request), effectivePolicy(BUILT_IN_TEAM_POLICY, {}, 'pay')).map(
+        (problem) => problem.path,
+      ),
+    ).toEqual([['services', 0, 'iam', 'statements', 0, 'resources', 1]]);
+  });
+
+  it('grants no S3 bucket by default: bucket names cannot carry the team separator', () => {
+    expect(refusals(iam({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::payments_x/*'] }))).toEqual([
+      '/services/0/iam/statements/0/resources/0 taskRoleResources',
+    ]);
   });
 
   it('replaces {team} in an admin-given pattern and refuses what it does not cover', () => {
@@ -393,7 +412,7 @@ describe('task role statements (services[].iam)', () => {
     const overrides = { taskRoleActions: ['sqs:SendMessage', 's3:Get*'] };
     const request = iam({
       actions: ['sqs:sendmessage', 's3:GetObject', 's3:*', 'dynamodb:Query'],
-      resources: [SQS('payments-orders')],
+      resources: [SQS('payments_orders')],
     });
 
     expect(refusals(request, overrides)).toEqual([
@@ -403,7 +422,7 @@ describe('task role statements (services[].iam)', () => {
   });
 
   it('allows any action by default (the permissions boundary caps what takes effect)', () => {
-    expect(refusals(iam({ actions: ['kms:Decrypt'], resources: [SQS('payments-orders')] }))).toEqual([]);
+    expect(refusals(iam({ actions: ['kms:Decrypt'], resources: [SQS('payments_orders')] }))).toEqual([]);
   });
 });
 

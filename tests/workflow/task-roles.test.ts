@@ -48,10 +48,13 @@ afterAll(async () => {
 
 const team = `troles${process.pid % 10_000}`;
 const caller = memberOf(team);
-const queue = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${team}-${name}`;
+const queue = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${team}_${name}`;
 const apiStatements = [
   { actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'], resources: [queue('orders')] },
-  { actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${team}-reports/*`] },
+  {
+    actions: ['dynamodb:GetItem'],
+    resources: [`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${team}_reports`],
+  },
 ];
 
 async function settled(id: string): Promise<Environment> {
@@ -132,7 +135,7 @@ it("creates, re-scopes and deletes a service's task role with the environment, u
 
   // Act: api drops its iam, web gains one.
   const webStatements = [
-    { actions: ['sns:Publish'], resources: [`arn:aws:sns:${REGION}:${ACCOUNT}:${team}-events`] },
+    { actions: ['sns:Publish'], resources: [`arn:aws:sns:${REGION}:${ACCOUNT}:${team}_events`] },
   ];
   await updateEnvironment(
     stack.deps,
@@ -185,7 +188,7 @@ it("refuses a statement naming another team's resource with 422 at its pointer, 
           statements: [
             {
               actions: ['sqs:SendMessage'],
-              resources: [queue('a'), `arn:aws:sqs:${REGION}:${ACCOUNT}:billing-orders`],
+              resources: [queue('a'), `arn:aws:sqs:${REGION}:${ACCOUNT}:billing_orders`],
             },
           ],
         },
