@@ -35,6 +35,7 @@ import {
 import {
   ECS_TASKS_TRUST,
   EXECUTION_ROLE_POLICY_NAME,
+  type ExecutionRoleSpec,
   executionRolePolicy,
   type PolicyDocument,
   type PolicyScope,
@@ -159,7 +160,7 @@ async function ensureRole(
  */
 export async function ensureExecutionRole(
   env: EnvironmentRef,
-  spec: Pick<EnvironmentSpec, 'services'>,
+  spec: ExecutionRoleSpec,
   options: ExecutionRoleOptions,
   client: IAMClient = defaultClient,
 ): Promise<{ roleArn: string }> {

@@ -102,19 +102,16 @@ export function ecrRepositoryArn(image: string): string | undefined {
 }
 
 /**
- * What the execution role's policy depends on. `jobs` is optional so callers holding only the services
- * still type-check; a job with its own image runs with this role, so callers should pass it.
+ * What the execution role's policy depends on: the services, and the jobs, whose own images run with
+ * this role too (required, so no caller can drop them without saying so).
  */
 export type ExecutionRoleSpec = Pick<EnvironmentSpec, 'services'> & {
-  jobs?: ReadonlyArray<Pick<EnvironmentSpec['jobs'][number], 'image'>>;
+  jobs: ReadonlyArray<Pick<EnvironmentSpec['jobs'][number], 'image'>>;
 };
 
 /** Every image ECS pulls with the execution role: each service's, and each job's own (not a service's). */
 function imagesOf(spec: ExecutionRoleSpec): string[] {
-  return [
-    ...spec.services.map((service) => service.image),
-    ...(spec.jobs ?? []).flatMap((job) => job.image ?? []),
-  ];
+  return [...spec.services.map((service) => service.image), ...spec.jobs.flatMap((job) => job.image ?? [])];
 }
 
 /** The ECR statements for `repositories` (sorted ARNs): none when every image is public. */

@@ -8,6 +8,7 @@
  */
 import {
   ECS_TASKS_TRUST,
+  type ExecutionRoleSpec,
   executionRolePolicy,
   type PolicyDocument,
   policySize,
@@ -57,7 +58,7 @@ const LONGEST_SCOPE = { partition: 'aws-us-gov', region: 'ap-southeast-5', accou
 
 /** The execution role's policy would exceed IAM's size limit: too many distinct secrets. */
 export function executionPolicyProblems(
-  spec: Pick<EnvironmentSpec, 'name' | 'team' | 'services'>,
+  spec: Pick<EnvironmentSpec, 'name' | 'team'> & ExecutionRoleSpec,
 ): SpecProblem[] {
   // The policy names log groups by team and environment name only: the id does not change its size.
   const env = { id: '', name: spec.name, team: spec.team };
@@ -66,7 +67,7 @@ export function executionPolicyProblems(
   return [
     {
       path: ['services'],
-      message: `the services' secrets make the task execution role's policy ${size} characters, over IAM's ${ROLE_POLICY_SIZE_MAX}: name fewer distinct secrets`,
+      message: `the secrets and ECR images of the services and jobs make the task execution role's policy ${size} characters, over IAM's ${ROLE_POLICY_SIZE_MAX}: name fewer distinct secrets or repositories`,
     },
   ];
 }
