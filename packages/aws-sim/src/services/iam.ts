@@ -73,6 +73,24 @@ function roleName(input: OperationInput): string {
   return requiredName(input, 'RoleName', 'roleName', ROLE_NAME);
 }
 
+/** The `Path` member of a create call (`/` when absent), held to IAM's pattern and 512 characters. */
+function validPath(input: OperationInput): string {
+  const path = readString(input, 'Path') ?? '/';
+  if (path.length > 512 || !PATH.test(path)) {
+    throw constraint(path, 'path', `Member must satisfy regular expression pattern: ${PATH.source}`);
+  }
+  return path;
+}
+
+/** The optional `Description` member of a create call, held to 1000 characters. */
+function validDescription(input: OperationInput): string | undefined {
+  const description = readString(input, 'Description');
+  if (description !== undefined && description.length > 1000) {
+    throw constraint(description, 'description', 'Member must have length less than or equal to 1000');
+  }
+  return description;
+}
+
 /** The role as the API shows it, whether created here or loaded from the template. */
 interface RoleView {
   readonly source: 'api' | 'template';
@@ -227,14 +245,8 @@ function createRole(input: OperationInput, ctx: SimContext) {
   if (trustPolicy === undefined) {
     throw constraint(undefined, 'assumeRolePolicyDocument', 'Member must not be null');
   }
-  const path = readString(input, 'Path') ?? '/';
-  if (path.length > 512 || !PATH.test(path)) {
-    throw constraint(path, 'path', `Member must satisfy regular expression pattern: ${PATH.source}`);
-  }
-  const description = readString(input, 'Description');
-  if (description !== undefined && description.length > 1000) {
-    throw constraint(description, 'description', 'Member must have length less than or equal to 1000');
-  }
+  const path = validPath(input);
+  const description = validDescription(input);
   const maxSessionDuration = readInteger(input, 'MaxSessionDuration') ?? DEFAULT_SESSION_SECONDS;
   if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
     throw constraint(
@@ -484,14 +496,8 @@ function policyShape(ctx: SimContext, policy: PolicyView, detail: 'full' | 'list
 
 function createPolicy(input: OperationInput, ctx: SimContext) {
   const name = requiredName(input, 'PolicyName', 'policyName', POLICY_NAME);
-  const path = readString(input, 'Path') ?? '/';
-  if (path.length > 512 || !PATH.test(path)) {
-    throw constraint(path, 'path', `Member must satisfy regular expression pattern: ${PATH.source}`);
-  }
-  const description = readString(input, 'Description');
-  if (description !== undefined && description.length > 1000) {
-    throw constraint(description, 'description', 'Member must have length less than or equal to 1000');
-  }
+  const path = validPath(input);
+  const description = validDescription(input);
   const document = readString(input, 'PolicyDocument');
   if (document === undefined) throw constraint(undefined, 'policyDocument', 'Member must not be null');
   const tags = validTags(input);
@@ -613,10 +619,7 @@ function profileShape(ctx: SimContext, profile: InstanceProfileResource): Record
 
 function createInstanceProfile(input: OperationInput, ctx: SimContext) {
   const name = profileName(input);
-  const path = readString(input, 'Path') ?? '/';
-  if (path.length > 512 || !PATH.test(path)) {
-    throw constraint(path, 'path', `Member must satisfy regular expression pattern: ${PATH.source}`);
-  }
+  const path = validPath(input);
   const tags = validTags(input);
   const taken = ctx.store
     .list<InstanceProfileResource>(INSTANCE_PROFILE_TYPE)

@@ -13,6 +13,7 @@ import type { IamState } from '../../iam/identities';
 import { MANAGED_POLICIES } from '../../iam/managed-policies';
 import type { Statement } from '../../iam/policy';
 import type { ResourceStore, SimContext, SimResource } from '../../kernel';
+import { stableIamId } from './ids';
 
 export const POLICY_TYPE = 'iam-policy';
 
@@ -58,15 +59,7 @@ export function policyNameAndPath(arn: string): { path: string; name: string } {
 
 /** A stable `ANPA…` id for a policy (template and AWS policies have none stored). */
 export function policyIdFor(seed: string): string {
-  let hash = 2166136261;
-  let id = '';
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  for (let round = 0; id.length < 17; round += 1) {
-    for (const character of `${seed}#${round}`)
-      hash = Math.imul(hash ^ (character.codePointAt(0) ?? 0), 16777619);
-    id += alphabet[(hash >>> 0) % alphabet.length];
-  }
-  return `ANPA${id}`;
+  return stableIamId('ANPA', seed);
 }
 
 export function storedPolicy(store: ResourceStore, arn: string): IamPolicyResource | undefined {

@@ -11,6 +11,7 @@
 import type { ApiRoleSource, RoleRecord } from '../../iam/identities';
 import { parseStatement, type Statement } from '../../iam/policy';
 import { AwsError, type ResourceStore, type SimContext, type SimResource } from '../../kernel';
+import { stableIamId } from './ids';
 import { type PolicyLookup, policyLookup } from './policies';
 
 export const ROLE_TYPE = 'iam-role';
@@ -181,13 +182,5 @@ export function encodePolicyDocument(text: string): string {
 
 /** A stable `AROA…` id for a role (template roles have none stored). */
 export function roleIdFor(seed: string): string {
-  let hash = 2166136261;
-  let id = '';
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  for (let round = 0; id.length < 17; round += 1) {
-    for (const character of `${seed}#${round}`)
-      hash = Math.imul(hash ^ (character.codePointAt(0) ?? 0), 16777619);
-    id += alphabet[(hash >>> 0) % alphabet.length];
-  }
-  return `AROA${id}`;
+  return stableIamId('AROA', seed);
 }
