@@ -3,9 +3,10 @@
  * one-off tasks. The rules live here (who may, in which statuses, what a request means); the ECS
  * calls come in through `TaskRunner`, so front doors pass shared/aws/jobs.ts and tests a fake.
  *
- * One-off tasks count against the team's `oneOffTasks` and `oneOffVcpus` limits. What runs is asked
- * of ECS at each request (ListTasks `startedBy` berth, DESIRED RUNNING, in each of the team's
- * clusters, then DescribeTasks for the sizes), not kept in a counter: one-off tasks end on their own
+ * One-off tasks count against the team's `oneOffTasks` and `oneOffVcpus` limits, with the job tasks
+ * Scheduler and pipes start (berth cannot refuse those, but they take the same room). What runs is
+ * asked of ECS at each request (ListTasks DESIRED RUNNING in each of the team's clusters, then
+ * DescribeTasks for the groups and sizes; a service's tasks do not count), not kept in a counter: one-off tasks end on their own
  * (exit, crash, Spot reclaim, teardown), and nothing would take a counter down when they do without
  * another event pipeline that can itself lag or drop. The cost is a window: two requests at the same
  * instant both see the room and both start, so the limit can be passed by at most the tasks of the

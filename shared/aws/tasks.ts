@@ -205,8 +205,10 @@ export async function listRecentTasks(
 }
 
 /**
- * The one-off tasks (started by the API's RunTask, `startedBy` berth) of the cluster that ECS has not
- * stopped yet, and their vCPUs (task-level `cpu` / 1024). A cluster that is gone runs nothing.
+ * The tasks of the cluster that ECS has not stopped yet and that no service keeps running, and their
+ * vCPUs (task-level `cpu` / 1024): one-off tasks the API started (`startedBy` berth) and job tasks,
+ * whether EventBridge Scheduler or a pipe started them (group `job:<name>`) — all of them run once and
+ * end, and all take the team's room. A cluster that is gone runs nothing.
  */
 export async function countRunningOneOffTasks(
   clusterName: string,
@@ -217,13 +219,7 @@ export async function countRunningOneOffTasks(
     let nextToken: string | undefined;
     do {
       const page = await clients.ecs.send(
-        new ListTasksCommand({
-          cluster: clusterName,
-          startedBy: ONE_OFF_STARTED_BY,
-          desiredStatus: 'RUNNING',
-          maxResults: 100,
-          nextToken,
-        }),
+        new ListTasksCommand({ cluster: clusterName, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
       );
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
@@ -233,8 +229,13 @@ export async function countRunningOneOffTasks(
     throw error;
   }
   const tasks = await describeTasks(clusterName, arns, clients.ecs);
-  // A task that stopped between the two calls no longer counts.
-  const running = tasks.filter((task) => task.desiredStatus !== 'STOPPED' && task.lastStatus !== 'STOPPED');
+  // A task that stopped between the two calls no longer counts; a service's tasks are not one-off.
+  const running = tasks.filter(
+    (task) =>
+      !(task.group ?? '').startsWith(SERVICE_GROUP_PREFIX) &&
+      task.desiredStatus !== 'STOPPED' &&
+      task.lastStatus !== 'STOPPED',
+  );
   const units = running.reduce((sum, task) => sum + Number(task.cpu ?? 0), 0);
   return { oneOffTasks: running.length, oneOffVcpus: units / 1024 };
 }

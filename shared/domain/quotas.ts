@@ -19,8 +19,8 @@ const DESCRIPTIONS: Record<QuotaDimension | OneOffDimension, string> = {
   natGateways: 'NAT gateways (each costs ~$32 a month).',
   ec2Instances: 'EC2 instances at the Auto Scaling groups’ maximum size.',
   oneOffTasks:
-    'One-off tasks (POST /environments/{id}/tasks) running at once over all the team’s environments; counted from ECS at each request, so it has no usage figure.',
-  oneOffVcpus: 'The vCPUs of those one-off tasks (a task of cpu 1024 is 1 vCPU).',
+    'One-off tasks (POST /environments/{id}/tasks) and job tasks running at once over all the team’s environments; counted from ECS at each request, so it has no usage figure. A run past it is refused; jobs are started by their schedule or queue all the same.',
+  oneOffVcpus: 'The vCPUs of those one-off and job tasks (a task of cpu 1024 is 1 vCPU).',
 };
 
 const amount = (dimension: QuotaDimension | OneOffDimension) =>

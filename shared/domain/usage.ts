@@ -14,7 +14,7 @@ export type QuotaAmounts = Record<QuotaDimension, number>;
 
 /**
  * Limits on what a team runs at once outside its services: one-off tasks started through
- * `POST /environments/{id}/tasks`, and their vCPUs. Not stored usage: ECS is asked what is running
+ * `POST /environments/{id}/tasks` and job tasks, and their vCPUs. Not stored usage: ECS is asked what is running
  * at each request (shared/app/tasks.ts says why), so these are limits without a usage counter.
  */
 export const ONE_OFF_DIMENSIONS = ['oneOffTasks', 'oneOffVcpus'] as const;

@@ -364,7 +364,7 @@ const OPERATIONS: Record<string, OperationDetails> = {
     operationId: 'runEnvironmentTask',
     summary: "Run a service's or a job's task now (1 to 10 copies)",
     description:
-      "One-off tasks count against the team's `oneOffTasks` and `oneOffVcpus` quotas: what runs is read from ECS at each request (the team's one-off tasks not yet stopped, over all its environments), so the room comes back as tasks end. Past either, 429 naming `quota.oneOffTasks` or `quota.oneOffVcpus` and starts nothing.",
+      "One-off tasks count against the team's `oneOffTasks` and `oneOffVcpus` quotas: what runs is read from ECS at each request (the team's one-off and job tasks not yet stopped, over all its environments; a service's tasks do not count), so the room comes back as tasks end. Past either, 429 naming `quota.oneOffTasks` or `quota.oneOffVcpus` and starts nothing.",
     parameters: [ref('parameters', 'IdempotencyKey')],
     requestBody: { required: true, content: jsonContent('RunTaskRequest') },
     responses: {

@@ -1,4 +1,5 @@
 /** shared/aws/jobs.ts against the simulated ECS, EventBridge Scheduler, SQS and EventBridge Pipes. */
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { DescribePipeCommand, PipesClient } from '@aws-sdk/client-pipes';
 import { GetScheduleCommand, ListTagsForResourceCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -296,7 +297,7 @@ describe('runTask and listRecentTasks', () => {
 });
 
 describe('countRunningOneOffTasks', () => {
-  it('counts the one-off tasks not yet stopped and their vCPUs; tasks that ended on their own no longer count', async () => {
+  it("counts the one-off and job tasks not yet stopped and their vCPUs, not a service's; tasks that ended on their own no longer count", async () => {
     // Prepare
     const deployed = await deploy('env-01J0000000000000000000JOB5', [
       { name: 'broken', image: 'example/fail-always:1', trigger: { queue: {} } },
@@ -332,17 +333,45 @@ describe('countRunningOneOffTasks', () => {
       clients,
     );
 
+    // A job task as Scheduler or a pipe starts it (not startedBy berth), and a task a service keeps.
+    const asScheduled = { cluster: deployed.clusterName, launchType: 'FARGATE' as const, count: 1 };
+    const network = {
+      awsvpcConfiguration: {
+        subnets: [...aws.network.subnetIds],
+        securityGroups: [aws.network.securityGroupId],
+      },
+    };
+    await clients.ecs.send(
+      new RunTaskCommand({
+        ...asScheduled,
+        taskDefinition: broken.task.taskDefinitionArn,
+        group: 'job:broken',
+        startedBy: 'chronos-schedule',
+        networkConfiguration: network,
+      }),
+    );
+    await clients.ecs.send(
+      new RunTaskCommand({
+        ...asScheduled,
+        taskDefinition: deployed.serviceTaskDefinitionArn,
+        group: 'service:api',
+        startedBy: 'ecs-svc/1234567890123456789',
+        networkConfiguration: network,
+      }),
+    );
+
     // Act
     const whileRunning = await countRunningOneOffTasks(deployed.clusterName, clients);
     const afterwards = await eventually(async () => {
       const recent = await listRecentTasks(deployed.clusterName, names.taskFamily(deployed.env, ''), clients);
-      const ended = recent.length === 3 && recent.every((task) => task.lastStatus === 'STOPPED');
+      const ended = recent.length === 4 && recent.every((task) => task.lastStatus === 'STOPPED');
       return ended ? countRunningOneOffTasks(deployed.clusterName, clients) : undefined;
     });
 
-    // Assess: three tasks of cpu 256 are 0.75 vCPU; once they have exited by themselves, nothing counts.
+    // Assess: four tasks of cpu 256 (two one-off, two of the failing job) are 1 vCPU; the service's task
+    // does not count; once the others have exited by themselves, nothing counts.
     expect(failing).toBeDefined();
-    expect(whileRunning).toEqual({ oneOffTasks: 3, oneOffVcpus: 0.75 });
+    expect(whileRunning).toEqual({ oneOffTasks: 4, oneOffVcpus: 1 });
     expect(afterwards).toEqual({ oneOffTasks: 0, oneOffVcpus: 0 });
   });
 
