@@ -25,25 +25,9 @@ import type { Statement } from '../src/iam/policy';
 import { iam } from '../src/services/iam';
 import { logs } from '../src/services/logs';
 import { ACCOUNT, asRole, refusalOf } from './iam-session';
-import { type SimulatedServices, startServices } from './simulated-services';
+import { iamSuite } from './support/iam-suite';
 
-let services: SimulatedServices;
-let operator: IAMClient;
-
-beforeAll(async () => {
-  services = await startServices([iam, logs]);
-  operator = new IAMClient(services.clientConfig);
-});
-
-afterAll(async () => {
-  operator.destroy();
-  await services.running.close();
-});
-
-beforeEach(() => {
-  services.running.sim.reset();
-  services.running.sim.iam.enforce = true;
-});
+const suite = iamSuite([iam, logs]);
 
 const EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
 
@@ -62,15 +46,9 @@ function createRole(
   roleName: string,
   extra: Partial<ConstructorParameters<typeof CreateRoleCommand>[0]> = {},
 ) {
-  return operator.send(
+  return suite.operator.send(
     new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trustPolicy, ...extra }),
   );
-}
-
-/** SDK client settings signed as a session of a role created through the API. */
-function sessionOfApiRole(roleName: string) {
-  const credentials = services.running.sim.iam.issueCredentials(roleName, `${roleName}-session`);
-  return { ...services.clientConfig, credentials };
 }
 
 describe('roles', () => {
@@ -85,7 +63,7 @@ describe('roles', () => {
     });
 
     // Act
-    const { Role: role } = await operator.send(new GetRoleCommand({ RoleName: 'berth-dev-execution' }));
+    const { Role: role } = await suite.operator.send(new GetRoleCommand({ RoleName: 'berth-dev-execution' }));
 
     // Assess
     expect(role).toMatchObject({
@@ -139,7 +117,7 @@ describe('roles', () => {
 
   it('answers NoSuchEntity (404) for a role that does not exist', async () => {
     // Act
-    const refusal = await refusalOf(operator.send(new GetRoleCommand({ RoleName: 'nobody' })));
+    const refusal = await refusalOf(suite.operator.send(new GetRoleCommand({ RoleName: 'nobody' })));
 
     // Assess
     expect(refusal.name).toBe('NoSuchEntityException');
@@ -149,7 +127,7 @@ describe('roles', () => {
   it('refuses to delete a role that still has an inline policy (DeleteConflict), and deletes it once it has none', async () => {
     // Prepare
     await createRole('berth-dev-task');
-    await operator.send(
+    await suite.operator.send(
       new PutRolePolicyCommand({
         RoleName: 'berth-dev-task',
         PolicyName: 'logs',
@@ -158,10 +136,14 @@ describe('roles', () => {
     );
 
     // Act
-    const conflict = await refusalOf(operator.send(new DeleteRoleCommand({ RoleName: 'berth-dev-task' })));
-    await operator.send(new DeleteRolePolicyCommand({ RoleName: 'berth-dev-task', PolicyName: 'logs' }));
-    await operator.send(new DeleteRoleCommand({ RoleName: 'berth-dev-task' }));
-    const gone = await refusalOf(operator.send(new GetRoleCommand({ RoleName: 'berth-dev-task' })));
+    const conflict = await refusalOf(
+      suite.operator.send(new DeleteRoleCommand({ RoleName: 'berth-dev-task' })),
+    );
+    await suite.operator.send(
+      new DeleteRolePolicyCommand({ RoleName: 'berth-dev-task', PolicyName: 'logs' }),
+    );
+    await suite.operator.send(new DeleteRoleCommand({ RoleName: 'berth-dev-task' }));
+    const gone = await refusalOf(suite.operator.send(new GetRoleCommand({ RoleName: 'berth-dev-task' })));
 
     // Assess
     expect(conflict.name).toBe('DeleteConflictException');
@@ -172,13 +154,13 @@ describe('roles', () => {
   it('refuses to delete a role with an attached managed policy (DeleteConflict)', async () => {
     // Prepare
     await createRole('berth-dev-execution');
-    await operator.send(
+    await suite.operator.send(
       new AttachRolePolicyCommand({ RoleName: 'berth-dev-execution', PolicyArn: EXECUTION_POLICY }),
     );
 
     // Act
     const conflict = await refusalOf(
-      operator.send(new DeleteRoleCommand({ RoleName: 'berth-dev-execution' })),
+      suite.operator.send(new DeleteRoleCommand({ RoleName: 'berth-dev-execution' })),
     );
 
     // Assess
@@ -191,8 +173,8 @@ describe('roles', () => {
     await createRole('other', { Path: '/other/' });
 
     // Act
-    const first = await operator.send(new ListRolesCommand({ PathPrefix: '/berth/', MaxItems: 2 }));
-    const second = await operator.send(
+    const first = await suite.operator.send(new ListRolesCommand({ PathPrefix: '/berth/', MaxItems: 2 }));
+    const second = await suite.operator.send(
       new ListRolesCommand({ PathPrefix: '/berth/', MaxItems: 2, Marker: first.Marker }),
     );
 
@@ -206,13 +188,15 @@ describe('roles', () => {
 
   it('shows a role of the template but refuses to change it (UnmodifiableEntity)', async () => {
     // Prepare
-    asRole(services, 'TemplateRole', [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }]);
+    asRole(suite.services, 'TemplateRole', [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }]);
 
     // Act
-    const { Role: role } = await operator.send(new GetRoleCommand({ RoleName: 'TemplateRole' }));
+    const { Role: role } = await suite.operator.send(new GetRoleCommand({ RoleName: 'TemplateRole' }));
     const taken = await refusalOf(createRole('templaterole'));
     const refusal = await refusalOf(
-      operator.send(new AttachRolePolicyCommand({ RoleName: 'TemplateRole', PolicyArn: EXECUTION_POLICY })),
+      suite.operator.send(
+        new AttachRolePolicyCommand({ RoleName: 'TemplateRole', PolicyArn: EXECUTION_POLICY }),
+      ),
     );
 
     // Assess
@@ -227,11 +211,11 @@ describe('roles', () => {
 
     // Act
     const listed = (await (
-      await fetch(`${services.running.url}/_local/resources?tag=berth:environment=dev`)
+      await fetch(`${suite.services.running.url}/_local/resources?tag=berth:environment=dev`)
     ).json()) as { resources: Record<string, Array<{ id: string }>> };
-    await fetch(`${services.running.url}/_local/reset`, { method: 'POST' });
+    await fetch(`${suite.services.running.url}/_local/reset`, { method: 'POST' });
     const afterReset = await refusalOf(
-      operator.send(new GetRoleCommand({ RoleName: 'berth-dev-execution' })),
+      suite.operator.send(new GetRoleCommand({ RoleName: 'berth-dev-execution' })),
     );
 
     // Assess
@@ -247,11 +231,11 @@ describe('policies and tags', () => {
     const document = policyDocument([{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }]);
 
     // Act
-    await operator.send(
+    await suite.operator.send(
       new PutRolePolicyCommand({ RoleName: 'berth-dev-task', PolicyName: 'logs', PolicyDocument: document }),
     );
-    const names = await operator.send(new ListRolePoliciesCommand({ RoleName: 'berth-dev-task' }));
-    const policy = await operator.send(
+    const names = await suite.operator.send(new ListRolePoliciesCommand({ RoleName: 'berth-dev-task' }));
+    const policy = await suite.operator.send(
       new GetRolePolicyCommand({ RoleName: 'berth-dev-task', PolicyName: 'logs' }),
     );
 
@@ -266,7 +250,7 @@ describe('policies and tags', () => {
 
     // Act
     const refusal = await refusalOf(
-      operator.send(
+      suite.operator.send(
         new PutRolePolicyCommand({
           RoleName: 'berth-dev-task',
           PolicyName: 'bad',
@@ -287,16 +271,16 @@ describe('policies and tags', () => {
     await createRole('berth-dev-execution');
 
     // Act
-    await operator.send(
+    await suite.operator.send(
       new AttachRolePolicyCommand({ RoleName: 'berth-dev-execution', PolicyArn: EXECUTION_POLICY }),
     );
-    const attached = await operator.send(
+    const attached = await suite.operator.send(
       new ListAttachedRolePoliciesCommand({ RoleName: 'berth-dev-execution' }),
     );
-    await operator.send(
+    await suite.operator.send(
       new DetachRolePolicyCommand({ RoleName: 'berth-dev-execution', PolicyArn: EXECUTION_POLICY }),
     );
-    const detached = await operator.send(
+    const detached = await suite.operator.send(
       new ListAttachedRolePoliciesCommand({ RoleName: 'berth-dev-execution' }),
     );
 
@@ -313,7 +297,7 @@ describe('policies and tags', () => {
 
     // Act
     const refusal = await refusalOf(
-      operator.send(
+      suite.operator.send(
         new AttachRolePolicyCommand({
           RoleName: 'berth-dev-execution',
           PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
@@ -331,7 +315,7 @@ describe('policies and tags', () => {
     await createRole('berth-dev-task', { Tags: [{ Key: 'team', Value: 'payments' }] });
 
     // Act
-    await operator.send(
+    await suite.operator.send(
       new TagRoleCommand({
         RoleName: 'berth-dev-task',
         Tags: [
@@ -340,8 +324,8 @@ describe('policies and tags', () => {
         ],
       }),
     );
-    await operator.send(new UntagRoleCommand({ RoleName: 'berth-dev-task', TagKeys: ['stage'] }));
-    const tags = await operator.send(new ListRoleTagsCommand({ RoleName: 'berth-dev-task' }));
+    await suite.operator.send(new UntagRoleCommand({ RoleName: 'berth-dev-task', TagKeys: ['stage'] }));
+    const tags = await suite.operator.send(new ListRoleTagsCommand({ RoleName: 'berth-dev-task' }));
 
     // Assess
     expect(tags.Tags).toEqual([
@@ -357,18 +341,20 @@ describe('evaluation of roles created through the API', () => {
   it('allows what its inline policy allows, and no longer once the policy is deleted', async () => {
     // Prepare
     await createRole('berth-dev-reader');
-    await operator.send(
+    await suite.operator.send(
       new PutRolePolicyCommand({
         RoleName: 'berth-dev-reader',
         PolicyName: 'read',
         PolicyDocument: policyDocument([describeLogGroups]),
       }),
     );
-    const client = new CloudWatchLogsClient(sessionOfApiRole('berth-dev-reader'));
+    const client = new CloudWatchLogsClient(suite.sessionOf('berth-dev-reader'));
 
     // Act
     const allowed = await client.send(new DescribeLogGroupsCommand({}));
-    await operator.send(new DeleteRolePolicyCommand({ RoleName: 'berth-dev-reader', PolicyName: 'read' }));
+    await suite.operator.send(
+      new DeleteRolePolicyCommand({ RoleName: 'berth-dev-reader', PolicyName: 'read' }),
+    );
     const refused = await refusalOf(client.send(new DescribeLogGroupsCommand({})));
 
     // Assess
@@ -381,14 +367,14 @@ describe('evaluation of roles created through the API', () => {
   it('holds the role to its permissions boundary', async () => {
     // Prepare
     await createRole('berth-dev-bounded', { PermissionsBoundary: EXECUTION_POLICY });
-    await operator.send(
+    await suite.operator.send(
       new PutRolePolicyCommand({
         RoleName: 'berth-dev-bounded',
         PolicyName: 'read',
         PolicyDocument: policyDocument([describeLogGroups]),
       }),
     );
-    const client = new CloudWatchLogsClient(sessionOfApiRole('berth-dev-bounded'));
+    const client = new CloudWatchLogsClient(suite.sessionOf('berth-dev-bounded'));
 
     // Act
     const refused = await refusalOf(client.send(new DescribeLogGroupsCommand({})));
@@ -402,14 +388,17 @@ describe('evaluation of roles created through the API', () => {
   it('is what a service acting as the role sees: its attached managed policy allows, nothing else does', async () => {
     // Prepare
     const created = await createRole('berth-dev-execution');
-    await operator.send(
+    await suite.operator.send(
       new AttachRolePolicyCommand({ RoleName: 'berth-dev-execution', PolicyArn: EXECUTION_POLICY }),
     );
     const arn = created.Role?.Arn ?? '';
 
     // Act
-    const pull = services.running.sim.iam.roleAllows(arn, { action: 'ecr:BatchGetImage', resource: '*' });
-    const other = services.running.sim.iam.roleAllows(arn, { action: 'ecs:RunTask', resource: '*' });
+    const pull = suite.services.running.sim.iam.roleAllows(arn, {
+      action: 'ecr:BatchGetImage',
+      resource: '*',
+    });
+    const other = suite.services.running.sim.iam.roleAllows(arn, { action: 'ecs:RunTask', resource: '*' });
 
     // Assess
     expect(pull.decision).toBe('Allow');
@@ -435,7 +424,7 @@ describe('authorisation of the IAM calls', () => {
 
   it('allows CreateRole with tags when the role may create and tag under its path', async () => {
     // Prepare
-    const client = new IAMClient(asRole(services, 'RoleMaker', [createTagged, tagOnCreate]));
+    const client = new IAMClient(asRole(suite.services, 'RoleMaker', [createTagged, tagOnCreate]));
 
     // Act
     const created = await client.send(
@@ -449,7 +438,7 @@ describe('authorisation of the IAM calls', () => {
 
   it('refuses CreateRole with tags without iam:TagRole, naming the implicit TagRole', async () => {
     // Prepare
-    const client = new IAMClient(asRole(services, 'RoleMakerNoTag', [createTagged]));
+    const client = new IAMClient(asRole(suite.services, 'RoleMakerNoTag', [createTagged]));
 
     // Act
     const refusal = await refusalOf(
@@ -471,7 +460,7 @@ describe('authorisation of the IAM calls', () => {
 
   it('refuses CreateRole without the required tag, naming iam:CreateRole', async () => {
     // Prepare
-    const client = new IAMClient(asRole(services, 'RoleMakerUntagged', [createTagged, tagOnCreate]));
+    const client = new IAMClient(asRole(suite.services, 'RoleMakerUntagged', [createTagged, tagOnCreate]));
 
     // Act
     const refusal = await refusalOf(
@@ -493,7 +482,7 @@ describe('authorisation of the IAM calls', () => {
     // Prepare
     await createRole('berth-dev-execution', { Path: '/berth/' });
     const client = new IAMClient(
-      asRole(services, 'Attacher', [
+      asRole(suite.services, 'Attacher', [
         {
           Effect: 'Allow',
           Action: 'iam:AttachRolePolicy',
@@ -522,7 +511,7 @@ describe('authorisation of the IAM calls', () => {
     await createRole('berth-dev-task', tagged);
     await createRole('foreign-task', { Path: '/berth/' });
     const client = new IAMClient(
-      asRole(services, 'PolicyWriter', [
+      asRole(suite.services, 'PolicyWriter', [
         {
           Effect: 'Allow',
           Action: 'iam:PutRolePolicy',
@@ -554,8 +543,8 @@ describe('endpoint', () => {
   it('is reached through AWS_ENDPOINT_URL_IAM', async () => {
     // Prepare
     const previous = process.env.AWS_ENDPOINT_URL_IAM;
-    process.env.AWS_ENDPOINT_URL_IAM = services.running.url;
-    const { endpoint: _endpoint, ...withoutEndpoint } = services.clientConfig;
+    process.env.AWS_ENDPOINT_URL_IAM = suite.services.running.url;
+    const { endpoint: _endpoint, ...withoutEndpoint } = suite.services.clientConfig;
     const client = new IAMClient(withoutEndpoint);
     await createRole('berth-dev-execution');
 

@@ -30,7 +30,7 @@ import { iamFromTemplate, TemplateError } from '../src/iam/template';
 import { iam } from '../src/services/iam';
 import { logs } from '../src/services/logs';
 import { ACCOUNT, asRole, REGION, refusalOf } from './iam-session';
-import { type SimulatedServices, startServices } from './simulated-services';
+import { iamSuite } from './support/iam-suite';
 
 const ENVIRONMENT = { region: REGION, accountId: ACCOUNT };
 const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/berth-dev-task-boundary`;
@@ -178,48 +178,31 @@ describe('the template loader', () => {
 });
 
 describe('through the simulated IAM API', () => {
-  let services: SimulatedServices;
-  let operator: IAMClient;
-
-  beforeAll(async () => {
-    services = await startServices([iam, logs]);
-    operator = new IAMClient(services.clientConfig);
-  });
-
-  afterAll(async () => {
-    operator.destroy();
-    await services.running.close();
-  });
-
-  beforeEach(() => {
-    services.running.sim.reset();
-    services.running.sim.iam.enforce = true;
-  });
+  const suite = iamSuite([iam, logs]);
 
   /** A role created through the API with `statements` inline and `boundary`, and a logs client as it. */
   async function boundedRole(name: string, statements: readonly Statement[], boundary: string) {
-    await operator.send(
+    await suite.operator.send(
       new CreateRoleCommand({
         RoleName: name,
         AssumeRolePolicyDocument: trustPolicy,
         PermissionsBoundary: boundary,
       }),
     );
-    await operator.send(
+    await suite.operator.send(
       new PutRolePolicyCommand({ RoleName: name, PolicyName: 'task', PolicyDocument: document(statements) }),
     );
-    const credentials = services.running.sim.iam.issueCredentials(name, `${name}-session`);
-    return new CloudWatchLogsClient({ ...services.clientConfig, credentials });
+    return new CloudWatchLogsClient(suite.sessionOf(name));
   }
 
   describe('template policies', () => {
     it('answers GetPolicy and GetPolicyVersion (v1) for a policy the template declares', async () => {
       // Prepare
-      services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
+      suite.services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
 
       // Act
-      const policy = await operator.send(new GetPolicyCommand({ PolicyArn: BOUNDARY_ARN }));
-      const version = await operator.send(
+      const policy = await suite.operator.send(new GetPolicyCommand({ PolicyArn: BOUNDARY_ARN }));
+      const version = await suite.operator.send(
         new GetPolicyVersionCommand({
           PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/berth/ReadQueues`,
           VersionId: 'v1',
@@ -244,9 +227,9 @@ describe('through the simulated IAM API', () => {
 
     it('holds a template role to its template boundary, and lets it read its own boundary by Ref', async () => {
       // Prepare
-      services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
-      const credentials = services.running.sim.iam.issueCredentials('berth-dev-worker', 'worker');
-      const client = new CloudWatchLogsClient({ ...services.clientConfig, credentials });
+      suite.services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
+      const credentials = suite.services.running.sim.iam.issueCredentials('berth-dev-worker', 'worker');
+      const client = new CloudWatchLogsClient({ ...suite.services.clientConfig, credentials });
 
       // Act
       const described = await client.send(new DescribeLogGroupsCommand({}));
@@ -263,11 +246,13 @@ describe('through the simulated IAM API', () => {
 
     it('refuses DeletePolicy of a template policy (UnmodifiableEntity) and GetPolicy of an unknown one', async () => {
       // Prepare
-      services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
+      suite.services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
 
       // Act
-      const deleted = await refusalOf(operator.send(new DeletePolicyCommand({ PolicyArn: BOUNDARY_ARN })));
-      const unknown = await refusalOf(operator.send(new GetPolicyCommand({ PolicyArn: OTHER_ARN })));
+      const deleted = await refusalOf(
+        suite.operator.send(new DeletePolicyCommand({ PolicyArn: BOUNDARY_ARN })),
+      );
+      const unknown = await refusalOf(suite.operator.send(new GetPolicyCommand({ PolicyArn: OTHER_ARN })));
 
       // Assess
       expect(deleted.name).toBe('UnmodifiableEntityException');
@@ -278,7 +263,7 @@ describe('through the simulated IAM API', () => {
 
   describe('a customer managed policy as a boundary', () => {
     beforeEach(() => {
-      services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
+      suite.services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
     });
 
     it('refuses what the inline policy allows but the boundary does not, and allows what both allow', async () => {
@@ -308,7 +293,7 @@ describe('through the simulated IAM API', () => {
       await boundedRole('berth-dev-shown', [], BOUNDARY_ARN);
 
       // Act
-      const role = await operator.send(new GetRoleCommand({ RoleName: 'berth-dev-shown' }));
+      const role = await suite.operator.send(new GetRoleCommand({ RoleName: 'berth-dev-shown' }));
 
       // Assess
       expect(role.Role?.PermissionsBoundary).toEqual({
@@ -319,7 +304,7 @@ describe('through the simulated IAM API', () => {
 
     it('lets an explicit Deny of the boundary win over an Allow of both', async () => {
       // Prepare
-      const created = await operator.send(
+      const created = await suite.operator.send(
         new CreatePolicyCommand({
           PolicyName: 'no-deletes',
           PolicyDocument: document([
@@ -338,10 +323,13 @@ describe('through the simulated IAM API', () => {
       // Act
       const created2 = await client.send(new CreateLogGroupCommand({ logGroupName: 'kept' }));
       const refused = await refusalOf(client.send(new DeleteLogGroupCommand({ logGroupName: 'kept' })));
-      const decision = services.running.sim.iam.roleAllows(`arn:aws:iam::${ACCOUNT}:role/berth-dev-denied`, {
-        action: 'logs:DeleteLogGroup',
-        resource: '*',
-      });
+      const decision = suite.services.running.sim.iam.roleAllows(
+        `arn:aws:iam::${ACCOUNT}:role/berth-dev-denied`,
+        {
+          action: 'logs:DeleteLogGroup',
+          resource: '*',
+        },
+      );
 
       // Assess
       expect(created2.$metadata.httpStatusCode).toBe(200);
@@ -353,13 +341,13 @@ describe('through the simulated IAM API', () => {
 
     it('answers NoSuchEntity for an unknown boundary on CreateRole and PutRolePermissionsBoundary', async () => {
       // Prepare
-      await operator.send(
+      await suite.operator.send(
         new CreateRoleCommand({ RoleName: 'berth-dev-plain', AssumeRolePolicyDocument: trustPolicy }),
       );
 
       // Act
       const created = await refusalOf(
-        operator.send(
+        suite.operator.send(
           new CreateRoleCommand({
             RoleName: 'berth-dev-unknown',
             AssumeRolePolicyDocument: trustPolicy,
@@ -368,7 +356,7 @@ describe('through the simulated IAM API', () => {
         ),
       );
       const put = await refusalOf(
-        operator.send(
+        suite.operator.send(
           new PutRolePermissionsBoundaryCommand({
             RoleName: 'berth-dev-plain',
             PermissionsBoundary: OTHER_ARN,
@@ -389,11 +377,11 @@ describe('through the simulated IAM API', () => {
         [{ Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: '*' }],
         BOUNDARY_ARN,
       );
-      await operator.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'berth-dev-later' }));
+      await suite.operator.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'berth-dev-later' }));
 
       // Act
       const unbounded = await client.send(new CreateLogGroupCommand({ logGroupName: 'a' }));
-      await operator.send(
+      await suite.operator.send(
         new PutRolePermissionsBoundaryCommand({
           RoleName: 'berth-dev-later',
           PermissionsBoundary: BOUNDARY_ARN,
@@ -413,7 +401,7 @@ describe('through the simulated IAM API', () => {
 
     it('creates a policy under its path and answers it with GetPolicy and GetPolicyVersion', async () => {
       // Act
-      const created = await operator.send(
+      const created = await suite.operator.send(
         new CreatePolicyCommand({
           PolicyName: 'berth-dev-read',
           Path: '/berth/',
@@ -423,10 +411,12 @@ describe('through the simulated IAM API', () => {
         }),
       );
       const arn = `arn:aws:iam::${ACCOUNT}:policy/berth/berth-dev-read`;
-      const got = await operator.send(new GetPolicyCommand({ PolicyArn: arn }));
-      const version = await operator.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v1' }));
+      const got = await suite.operator.send(new GetPolicyCommand({ PolicyArn: arn }));
+      const version = await suite.operator.send(
+        new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v1' }),
+      );
       const missing = await refusalOf(
-        operator.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v2' })),
+        suite.operator.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v2' })),
       );
 
       // Assess
@@ -448,19 +438,19 @@ describe('through the simulated IAM API', () => {
 
     it('refuses a duplicate name, a malformed document and one over 6,144 characters without white space', async () => {
       // Prepare
-      await operator.send(new CreatePolicyCommand({ PolicyName: 'taken', PolicyDocument: readLogs }));
+      await suite.operator.send(new CreatePolicyCommand({ PolicyName: 'taken', PolicyDocument: readLogs }));
       const actions = Array.from({ length: 300 }, (_, index) => `logs:Describe${index}Something`);
       const tooBig = document([{ Effect: 'Allow', Action: actions, Resource: '*' }]);
       const spacious = `${readLogs}${' '.repeat(7000)}`;
 
       // Act
       const duplicate = await refusalOf(
-        operator.send(
+        suite.operator.send(
           new CreatePolicyCommand({ PolicyName: 'TAKEN', Path: '/other/', PolicyDocument: readLogs }),
         ),
       );
       const malformed = await refusalOf(
-        operator.send(
+        suite.operator.send(
           new CreatePolicyCommand({
             PolicyName: 'bad',
             PolicyDocument: '{"Statement": [{"Effect": "Maybe"}]}',
@@ -468,9 +458,9 @@ describe('through the simulated IAM API', () => {
         ),
       );
       const limit = await refusalOf(
-        operator.send(new CreatePolicyCommand({ PolicyName: 'big', PolicyDocument: tooBig })),
+        suite.operator.send(new CreatePolicyCommand({ PolicyName: 'big', PolicyDocument: tooBig })),
       );
-      const spaced = await operator.send(
+      const spaced = await suite.operator.send(
         new CreatePolicyCommand({ PolicyName: 'spaced', PolicyDocument: spacious }),
       );
 
@@ -488,24 +478,28 @@ describe('through the simulated IAM API', () => {
 
     it('refuses DeletePolicy while the policy is a boundary, then while attached, then deletes it', async () => {
       // Prepare
-      const created = await operator.send(
+      const created = await suite.operator.send(
         new CreatePolicyCommand({ PolicyName: 'bound', PolicyDocument: readLogs }),
       );
       const arn = created.Policy?.Arn ?? '';
       await boundedRole('berth-dev-user', [], arn);
-      await operator.send(
+      await suite.operator.send(
         new CreateRoleCommand({ RoleName: 'berth-dev-attacher', AssumeRolePolicyDocument: trustPolicy }),
       );
 
       // Act
-      const whileBoundary = await refusalOf(operator.send(new DeletePolicyCommand({ PolicyArn: arn })));
-      await operator.send(new AttachRolePolicyCommand({ RoleName: 'berth-dev-attacher', PolicyArn: arn }));
-      const counted = await operator.send(new GetPolicyCommand({ PolicyArn: arn }));
-      await operator.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'berth-dev-user' }));
-      const whileAttached = await refusalOf(operator.send(new DeletePolicyCommand({ PolicyArn: arn })));
-      await operator.send(new DetachRolePolicyCommand({ RoleName: 'berth-dev-attacher', PolicyArn: arn }));
-      await operator.send(new DeletePolicyCommand({ PolicyArn: arn }));
-      const gone = await refusalOf(operator.send(new GetPolicyCommand({ PolicyArn: arn })));
+      const whileBoundary = await refusalOf(suite.operator.send(new DeletePolicyCommand({ PolicyArn: arn })));
+      await suite.operator.send(
+        new AttachRolePolicyCommand({ RoleName: 'berth-dev-attacher', PolicyArn: arn }),
+      );
+      const counted = await suite.operator.send(new GetPolicyCommand({ PolicyArn: arn }));
+      await suite.operator.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'berth-dev-user' }));
+      const whileAttached = await refusalOf(suite.operator.send(new DeletePolicyCommand({ PolicyArn: arn })));
+      await suite.operator.send(
+        new DetachRolePolicyCommand({ RoleName: 'berth-dev-attacher', PolicyArn: arn }),
+      );
+      await suite.operator.send(new DeletePolicyCommand({ PolicyArn: arn }));
+      const gone = await refusalOf(suite.operator.send(new GetPolicyCommand({ PolicyArn: arn })));
 
       // Assess
       expect(whileBoundary.name).toBe('DeleteConflictException');
@@ -517,20 +511,22 @@ describe('through the simulated IAM API', () => {
 
     it('lists the local policies (template and API) for Scope=Local, and forgets API ones on reset', async () => {
       // Prepare
-      services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
-      await operator.send(new CreatePolicyCommand({ PolicyName: 'api-made', PolicyDocument: readLogs }));
+      suite.services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
+      await suite.operator.send(
+        new CreatePolicyCommand({ PolicyName: 'api-made', PolicyDocument: readLogs }),
+      );
 
       // Act
-      const local = await operator.send(new ListPoliciesCommand({ Scope: 'Local' }));
-      const onlyBoundaries = await operator.send(
+      const local = await suite.operator.send(new ListPoliciesCommand({ Scope: 'Local' }));
+      const onlyBoundaries = await suite.operator.send(
         new ListPoliciesCommand({
           Scope: 'Local',
           OnlyAttached: true,
           PolicyUsageFilter: 'PermissionsBoundary',
         }),
       );
-      services.running.sim.reset();
-      const afterReset = await operator.send(new ListPoliciesCommand({ Scope: 'Local' }));
+      suite.services.running.sim.reset();
+      const afterReset = await suite.operator.send(new ListPoliciesCommand({ Scope: 'Local' }));
 
       // Assess
       expect(local.Policies?.map((policy) => policy.PolicyName)).toEqual([
@@ -554,9 +550,9 @@ describe('through the simulated IAM API', () => {
 
     it('refuses CreatePolicy and GetPolicy without the grant, and allows them with it', async () => {
       // Prepare
-      const without = new IAMClient(asRole(services, 'NoPolicyGrant', []));
+      const without = new IAMClient(asRole(suite.services, 'NoPolicyGrant', []));
       const withGrant = new IAMClient(
-        asRole(services, 'PolicyMaker', [
+        asRole(suite.services, 'PolicyMaker', [
           { Effect: 'Allow', Action: ['iam:CreatePolicy', 'iam:GetPolicy'], Resource: policyArn('*') },
         ]),
       );
@@ -586,7 +582,7 @@ describe('through the simulated IAM API', () => {
 
     it('refuses DeletePolicy without iam:DeletePolicy on the policy', async () => {
       // Prepare
-      await operator.send(
+      await suite.operator.send(
         new CreatePolicyCommand({
           PolicyName: 'kept',
           Path: '/berth/',
@@ -594,7 +590,7 @@ describe('through the simulated IAM API', () => {
         }),
       );
       const client = new IAMClient(
-        asRole(services, 'WrongDeleter', [
+        asRole(suite.services, 'WrongDeleter', [
           { Effect: 'Allow', Action: 'iam:DeletePolicy', Resource: policyArn('other') },
         ]),
       );
@@ -610,8 +606,8 @@ describe('through the simulated IAM API', () => {
 
     describe('iam:PermissionsBoundary', () => {
       beforeEach(async () => {
-        services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
-        await operator.send(
+        suite.services.running.sim.loadTemplateRoles(berthTemplate(), 'berth-dev');
+        await suite.operator.send(
           new CreatePolicyCommand({
             PolicyName: 'other-boundary',
             PolicyDocument: document([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
@@ -628,7 +624,7 @@ describe('through the simulated IAM API', () => {
 
       it('refuses CreateRole without the boundary the grant requires, or with another, and allows it with it', async () => {
         // Prepare
-        const client = new IAMClient(asRole(services, 'BoundedMaker', [requiresBoundary]));
+        const client = new IAMClient(asRole(suite.services, 'BoundedMaker', [requiresBoundary]));
         const create = (name: string, boundary?: string) =>
           client.send(
             new CreateRoleCommand({
@@ -654,10 +650,10 @@ describe('through the simulated IAM API', () => {
 
       it('refuses PutRolePermissionsBoundary with another boundary, and allows it with the required one', async () => {
         // Prepare
-        await operator.send(
+        await suite.operator.send(
           new CreateRoleCommand({ RoleName: 'berth-dev-target', AssumeRolePolicyDocument: trustPolicy }),
         );
-        const client = new IAMClient(asRole(services, 'BoundarySetter', [requiresBoundary]));
+        const client = new IAMClient(asRole(suite.services, 'BoundarySetter', [requiresBoundary]));
 
         // Act
         const other = await refusalOf(
@@ -674,7 +670,7 @@ describe('through the simulated IAM API', () => {
             PermissionsBoundary: BOUNDARY_ARN,
           }),
         );
-        const role = await operator.send(new GetRoleCommand({ RoleName: 'berth-dev-target' }));
+        const role = await suite.operator.send(new GetRoleCommand({ RoleName: 'berth-dev-target' }));
 
         // Assess
         expect(other.name).toBe('AccessDenied');
@@ -687,18 +683,18 @@ describe('through the simulated IAM API', () => {
 
       it("carries the role's customer boundary on PutRolePolicy", async () => {
         // Prepare
-        await operator.send(
+        await suite.operator.send(
           new CreateRoleCommand({
             RoleName: 'berth-dev-held',
             AssumeRolePolicyDocument: trustPolicy,
             PermissionsBoundary: BOUNDARY_ARN,
           }),
         );
-        await operator.send(
+        await suite.operator.send(
           new CreateRoleCommand({ RoleName: 'berth-dev-free', AssumeRolePolicyDocument: trustPolicy }),
         );
         const client = new IAMClient(
-          asRole(services, 'InlineWriter', [
+          asRole(suite.services, 'InlineWriter', [
             {
               Effect: 'Allow',
               Action: 'iam:PutRolePolicy',

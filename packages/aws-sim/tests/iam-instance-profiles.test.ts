@@ -18,34 +18,18 @@ import type { Statement } from '../src/iam/policy';
 import { iam } from '../src/services/iam';
 import { roleNameOfInstanceProfile } from '../src/services/iam/instance-profiles';
 import { ACCOUNT, asRole, refusalOf } from './iam-session';
-import { type SimulatedServices, startServices } from './simulated-services';
-
-let services: SimulatedServices;
-let operator: IAMClient;
+import { iamSuite } from './support/iam-suite';
 
 const ec2Trust = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-beforeAll(async () => {
-  services = await startServices([iam]);
-  operator = new IAMClient(services.clientConfig);
-});
-
-afterAll(async () => {
-  operator.destroy();
-  await services.running.close();
-});
-
-beforeEach(() => {
-  services.running.sim.reset();
-  services.running.sim.iam.enforce = true;
-});
+const suite = iamSuite([iam]);
 
 async function roleAndProfile(name: string): Promise<void> {
-  await operator.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: ec2Trust }));
-  await operator.send(
+  await suite.operator.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: ec2Trust }));
+  await suite.operator.send(
     new CreateInstanceProfileCommand({
       InstanceProfileName: name,
       Tags: [{ Key: 'berth:managed-by', Value: 'berth' }],
@@ -59,13 +43,13 @@ describe('instance profiles', () => {
     await roleAndProfile('berth-env-a-instance');
 
     // Act
-    await operator.send(
+    await suite.operator.send(
       new AddRoleToInstanceProfileCommand({
         InstanceProfileName: 'berth-env-a-instance',
         RoleName: 'berth-env-a-instance',
       }),
     );
-    const { InstanceProfile } = await operator.send(
+    const { InstanceProfile } = await suite.operator.send(
       new GetInstanceProfileCommand({ InstanceProfileName: 'berth-env-a-instance' }),
     );
 
@@ -77,7 +61,7 @@ describe('instance profiles', () => {
       Roles: [expect.objectContaining({ RoleName: 'berth-env-a-instance' })],
       Tags: [{ Key: 'berth:managed-by', Value: 'berth' }],
     });
-    expect(roleNameOfInstanceProfile(services.running.sim.ctx, 'berth-env-a-instance')).toBe(
+    expect(roleNameOfInstanceProfile(suite.services.running.sim.ctx, 'berth-env-a-instance')).toBe(
       'berth-env-a-instance',
     );
   });
@@ -85,12 +69,16 @@ describe('instance profiles', () => {
   it('refuses a second role in one profile with LimitExceeded', async () => {
     // Prepare
     await roleAndProfile('one');
-    await operator.send(new CreateRoleCommand({ RoleName: 'two', AssumeRolePolicyDocument: ec2Trust }));
-    await operator.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'one', RoleName: 'one' }));
+    await suite.operator.send(new CreateRoleCommand({ RoleName: 'two', AssumeRolePolicyDocument: ec2Trust }));
+    await suite.operator.send(
+      new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'one', RoleName: 'one' }),
+    );
 
     // Act
     const refusal = await refusalOf(
-      operator.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'one', RoleName: 'two' })),
+      suite.operator.send(
+        new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'one', RoleName: 'two' }),
+      ),
     );
 
     // Assess
@@ -101,26 +89,26 @@ describe('instance profiles', () => {
   it('refuses to delete a profile that holds a role, or a role in a profile (DeleteConflict), then both go in order', async () => {
     // Prepare
     await roleAndProfile('held');
-    await operator.send(
+    await suite.operator.send(
       new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'held', RoleName: 'held' }),
     );
 
     // Act
     const profileFirst = await refusalOf(
-      operator.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'held' })),
+      suite.operator.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'held' })),
     );
-    const roleFirst = await refusalOf(operator.send(new DeleteRoleCommand({ RoleName: 'held' })));
-    await operator.send(
+    const roleFirst = await refusalOf(suite.operator.send(new DeleteRoleCommand({ RoleName: 'held' })));
+    await suite.operator.send(
       new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'held', RoleName: 'held' }),
     );
-    await operator.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'held' }));
-    await operator.send(new DeleteRoleCommand({ RoleName: 'held' }));
+    await suite.operator.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'held' }));
+    await suite.operator.send(new DeleteRoleCommand({ RoleName: 'held' }));
 
     // Assess
     expect(profileFirst.name).toBe('DeleteConflictException');
     expect(roleFirst.name).toBe('DeleteConflictException');
     const gone = await refusalOf(
-      operator.send(new GetInstanceProfileCommand({ InstanceProfileName: 'held' })),
+      suite.operator.send(new GetInstanceProfileCommand({ InstanceProfileName: 'held' })),
     );
     expect(gone.name).toBe('NoSuchEntityException');
     expect(gone.message).toBe('Instance Profile held cannot be found.');
@@ -129,12 +117,12 @@ describe('instance profiles', () => {
   it('lists the profiles of a role', async () => {
     // Prepare
     await roleAndProfile('listed');
-    await operator.send(
+    await suite.operator.send(
       new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'listed', RoleName: 'listed' }),
     );
 
     // Act
-    const { InstanceProfiles = [] } = await operator.send(
+    const { InstanceProfiles = [] } = await suite.operator.send(
       new ListInstanceProfilesForRoleCommand({ RoleName: 'listed' }),
     );
 
@@ -148,7 +136,7 @@ describe('instance profiles', () => {
 
     // Act
     const refusal = await refusalOf(
-      operator.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'Twice' })),
+      suite.operator.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'Twice' })),
     );
 
     // Assess
@@ -167,13 +155,15 @@ describe('authorisation', () => {
 
   it('refuses AddRoleToInstanceProfile without iam:PassRole on the role, and allows it with', async () => {
     // Prepare
-    await operator.send(
+    await suite.operator.send(
       new CreateRoleCommand({ RoleName: 'berth-env-b-instance', AssumeRolePolicyDocument: ec2Trust }),
     );
-    await operator.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'berth-env-b-instance' }));
-    const without = new IAMClient(asRole(services, 'ProfileMaker', [manage]));
+    await suite.operator.send(
+      new CreateInstanceProfileCommand({ InstanceProfileName: 'berth-env-b-instance' }),
+    );
+    const without = new IAMClient(asRole(suite.services, 'ProfileMaker', [manage]));
     const withPass = new IAMClient(
-      asRole(services, 'ProfileMakerPass', [
+      asRole(suite.services, 'ProfileMakerPass', [
         manage,
         { Effect: 'Allow', Action: 'iam:PassRole', Resource: roles },
       ]),
@@ -192,7 +182,7 @@ describe('authorisation', () => {
     expect(refusal.message).toContain(
       `iam:PassRole on resource: arn:aws:iam::${ACCOUNT}:role/berth-env-b-instance`,
     );
-    const { InstanceProfile } = await operator.send(
+    const { InstanceProfile } = await suite.operator.send(
       new GetInstanceProfileCommand({ InstanceProfileName: 'berth-env-b-instance' }),
     );
     expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual(['berth-env-b-instance']);
@@ -202,7 +192,7 @@ describe('authorisation', () => {
 
   it('refuses CreateInstanceProfile with tags without iam:TagInstanceProfile', async () => {
     // Prepare
-    const client = new IAMClient(asRole(services, 'ProfileMakerNoTag', [manage]));
+    const client = new IAMClient(asRole(suite.services, 'ProfileMakerNoTag', [manage]));
 
     // Act
     const refusal = await refusalOf(
