@@ -20,30 +20,25 @@ import { EXECUTION_ROLE_POLICY_NAME, executionRolePolicy } from '../../shared/do
 import { INSTANCE_ROLE_POLICY_NAME, instanceRolePolicy } from '../../shared/domain/instance-role';
 import { environmentTags, names, tagList } from '../../shared/domain/naming';
 import { ACCOUNT, declaredGrants, REGION } from './declared-grants';
-import { environment, type SimulatedAws, specWith, startAws } from './simulated-aws';
+import { awsWithOperator, environment, inlinePolicyOf, specWith } from './simulated-aws';
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-AbCdEf';
 const PARAMETER = 'arn:aws:ssm:us-east-1:123456789012:parameter/payments/api-key';
 
-let aws: SimulatedAws;
-/** Unsigned by issued credentials: sees and changes everything, as the test's own eyes. */
-let operator: IAMClient;
+const suite = awsWithOperator([iam]);
 let asCreateStep: IAMClient;
 let asTeardown: IAMClient;
 let asCreateCluster: IAMClient;
 
-beforeAll(async () => {
-  aws = await startAws([iam]);
-  operator = new IAMClient(aws.clientConfig);
-});
-
 beforeEach(() => {
-  aws.running.sim.reset();
+  suite.aws.running.sim.reset();
   asCreateStep = new IAMClient(
-    asRole(aws, 'CreateExecutionRoleRole', declaredGrants('createExecutionRole', 'iam')),
+    asRole(suite.aws, 'CreateExecutionRoleRole', declaredGrants('createExecutionRole', 'iam')),
   );
-  asTeardown = new IAMClient(asRole(aws, 'TeardownPassRole', declaredGrants('teardownPass', 'iam')));
-  asCreateCluster = new IAMClient(asRole(aws, 'CreateClusterRole', declaredGrants('createCluster', 'iam')));
+  asTeardown = new IAMClient(asRole(suite.aws, 'TeardownPassRole', declaredGrants('teardownPass', 'iam')));
+  asCreateCluster = new IAMClient(
+    asRole(suite.aws, 'CreateClusterRole', declaredGrants('createCluster', 'iam')),
+  );
 });
 
 afterEach(() => {
@@ -52,27 +47,15 @@ afterEach(() => {
   asCreateCluster.destroy();
 });
 
-afterAll(async () => {
-  operator.destroy();
-  await aws.stop();
-});
-
 /** A role of the environment's execution-role name created by someone else, with `tags`. */
 async function roleMadeElsewhere(env: { id: string }, tags: Record<string, string>): Promise<void> {
-  await operator.send(
+  await suite.operator.send(
     new CreateRoleCommand({
       RoleName: names.executionRole(env),
       AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
       Tags: tagList(tags),
     }),
   );
-}
-
-async function policyOf(roleName: string): Promise<unknown> {
-  const answer = await operator.send(
-    new GetRolePolicyCommand({ RoleName: roleName, PolicyName: EXECUTION_ROLE_POLICY_NAME }),
-  );
-  return JSON.parse(decodeURIComponent(answer.PolicyDocument ?? ''));
 }
 
 describe('ensureExecutionRole', () => {
@@ -88,7 +71,7 @@ describe('ensureExecutionRole', () => {
     // Assess
     const roleName = names.executionRole(env);
     expect(roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/${roleName}`);
-    const { Role: role } = await operator.send(new GetRoleCommand({ RoleName: roleName }));
+    const { Role: role } = await suite.operator.send(new GetRoleCommand({ RoleName: roleName }));
     expect(role?.Tags).toEqual(expect.arrayContaining(tagList(tags)));
     expect(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? ''))).toEqual({
       Version: '2012-10-17',
@@ -96,7 +79,7 @@ describe('ensureExecutionRole', () => {
         { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ],
     });
-    expect(await policyOf(roleName)).toEqual(
+    expect(await inlinePolicyOf(suite.operator, roleName, EXECUTION_ROLE_POLICY_NAME)).toEqual(
       executionRolePolicy({ partition: 'aws', account: ACCOUNT, region: REGION }, env, spec),
     );
   });
@@ -115,9 +98,9 @@ describe('ensureExecutionRole', () => {
     // Assess
     const roleName = names.executionRole(env);
     expect(second.roleArn).toBe(first.roleArn);
-    const listed = await operator.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+    const listed = await suite.operator.send(new ListRolePoliciesCommand({ RoleName: roleName }));
     expect(listed.PolicyNames).toEqual([EXECUTION_ROLE_POLICY_NAME]);
-    const policy = await policyOf(roleName);
+    const policy = await inlinePolicyOf(suite.operator, roleName, EXECUTION_ROLE_POLICY_NAME);
     expect(JSON.stringify(policy)).toContain(PARAMETER);
     expect(JSON.stringify(policy)).not.toContain(SECRET);
   });
@@ -140,7 +123,9 @@ describe('ensureExecutionRole', () => {
 
     // Assess
     expect(refusal.name).toBe('ResourceOwnedElsewhere');
-    const listed = await operator.send(new ListRolePoliciesCommand({ RoleName: names.executionRole(env) }));
+    const listed = await suite.operator.send(
+      new ListRolePoliciesCommand({ RoleName: names.executionRole(env) }),
+    );
     expect(listed.PolicyNames).toEqual([]);
   });
 
@@ -152,7 +137,7 @@ describe('ensureExecutionRole', () => {
         (action) => action !== 'iam:TagRole',
       ),
     }));
-    const client = new IAMClient(asRole(aws, 'NoTagRoleRole', withoutTagRole));
+    const client = new IAMClient(asRole(suite.aws, 'NoTagRoleRole', withoutTagRole));
     const env = environment('shop', 'D1B2C3D4');
 
     // Act
@@ -204,7 +189,9 @@ describe('deleteEnvironmentRoles', () => {
 
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });
-    const gone = await refusalOf(operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) })));
+    const gone = await refusalOf(
+      suite.operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) })),
+    );
     expect(gone.name).toBe('NoSuchEntityException');
   });
 
@@ -222,7 +209,7 @@ describe('deleteEnvironmentRoles', () => {
       ...statement,
       Condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
     }));
-    const client = new IAMClient(asRole(aws, 'TagConditionedTeardownRole', tagConditioned));
+    const client = new IAMClient(asRole(suite.aws, 'TagConditionedTeardownRole', tagConditioned));
 
     // Act
     const refusal = await refusalOf(deleteEnvironmentRoles(environment('shop', 'H1B2C3D4'), [], client));
@@ -244,7 +231,7 @@ describe('deleteEnvironmentRoles', () => {
 
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });
-    const kept = await operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) }));
+    const kept = await suite.operator.send(new GetRoleCommand({ RoleName: names.executionRole(env) }));
     expect(kept.Role?.Tags).toContainEqual({ Key: 'berth:environment', Value: owner.id });
   });
 });
@@ -268,12 +255,12 @@ describe('ensureInstanceRole', () => {
       roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
       instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/${name}`,
     });
-    const { InstanceProfile } = await operator.send(
+    const { InstanceProfile } = await suite.operator.send(
       new GetInstanceProfileCommand({ InstanceProfileName: name }),
     );
     expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual([name]);
     expect(InstanceProfile?.Tags).toContainEqual({ Key: 'berth:environment', Value: env.id });
-    const answer = await operator.send(
+    const answer = await suite.operator.send(
       new GetRolePolicyCommand({ RoleName: name, PolicyName: INSTANCE_ROLE_POLICY_NAME }),
     );
     const policy = JSON.parse(decodeURIComponent(answer.PolicyDocument ?? ''));
@@ -304,17 +291,17 @@ describe('ensureInstanceRole', () => {
     // Prepare
     const env = environment('shop', 'M1B2C3D4');
     const name = names.instanceRole(env);
-    await operator.send(
+    await suite.operator.send(
       new CreateRoleCommand({
         RoleName: 'someone-else',
         AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
       }),
     );
-    await operator.send(
+    await suite.operator.send(
       new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: tagList(environmentTags(env)) }),
     );
     const { AddRoleToInstanceProfileCommand } = await import('@aws-sdk/client-iam');
-    await operator.send(
+    await suite.operator.send(
       new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: 'someone-else' }),
     );
 
@@ -330,7 +317,7 @@ describe('ensureInstanceRole', () => {
 
     // Assess
     expect(refusal.name).toBe('ResourceOwnedElsewhere');
-    const { InstanceProfile } = await operator.send(
+    const { InstanceProfile } = await suite.operator.send(
       new GetInstanceProfileCommand({ InstanceProfileName: name }),
     );
     expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual(['someone-else']);
@@ -352,9 +339,9 @@ describe('ensureInstanceRole', () => {
     // Assess
     expect(pass).toEqual({ done: true, blocked: [] });
     const name = names.instanceRole(env);
-    const role = await refusalOf(operator.send(new GetRoleCommand({ RoleName: name })));
+    const role = await refusalOf(suite.operator.send(new GetRoleCommand({ RoleName: name })));
     const profile = await refusalOf(
-      operator.send(new GetInstanceProfileCommand({ InstanceProfileName: name })),
+      suite.operator.send(new GetInstanceProfileCommand({ InstanceProfileName: name })),
     );
     expect([role.name, profile.name]).toEqual(['NoSuchEntityException', 'NoSuchEntityException']);
   });

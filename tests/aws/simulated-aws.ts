@@ -3,6 +3,7 @@
  * a network to put an ALB in, environments and specs made by the real schema (so defaults apply).
  */
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { ServiceDefinition } from '@berth/aws-sim/kernel';
 import { type SimulatedServices, startServices } from '@berth/aws-sim/tests/simulated-services';
 import type { EnvironmentRef } from '../../shared/domain/naming';
@@ -27,6 +28,37 @@ export async function startAws(services: ServiceDefinition[]): Promise<Simulated
       await started.running.close();
     },
   };
+}
+
+/**
+ * For a test file (or `describe` block): the simulated AWS with `services`, started before its tests
+ * and stopped after them, and an IAM client on its default credentials, which no role holds (the
+ * test's own eyes). The fields are there from its `beforeAll` on: read them in hooks and tests.
+ */
+export function awsWithOperator(services: ServiceDefinition[]): {
+  readonly aws: SimulatedAws;
+  readonly operator: IAMClient;
+} {
+  const suite = {} as { aws: SimulatedAws; operator: IAMClient };
+  beforeAll(async () => {
+    suite.aws = await startAws(services);
+    suite.operator = new IAMClient(suite.aws.clientConfig);
+  });
+  afterAll(async () => {
+    suite.operator.destroy();
+    await suite.aws.stop();
+  });
+  return suite;
+}
+
+/** The inline policy `policyName` of `roleName`, as the document it decodes to. */
+export async function inlinePolicyOf(
+  client: IAMClient,
+  roleName: string,
+  policyName: string,
+): Promise<unknown> {
+  const answer = await client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+  return JSON.parse(decodeURIComponent(answer.PolicyDocument ?? ''));
 }
 
 /** An environment reference; ids are `env-` + a 26-character ULID, the last 8 make names unique. */

@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import {
   CreateRoleCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   IAMClient,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
@@ -19,10 +18,10 @@ import { iam } from '@berth/aws-sim/services/iam';
 import { asRole, refusalOf } from '@berth/aws-sim/tests/iam-session';
 import { stackTemplate } from '../../local/function-identities';
 import { deleteEnvironmentRoles, deleteTaskRoles, ensureTaskRoles } from '../../shared/aws/iam';
-import { environmentTags, names, tagList } from '../../shared/domain/naming';
+import { type EnvironmentRef, environmentTags, names, tagList } from '../../shared/domain/naming';
 import { TASK_ROLE_POLICY_NAME, TASK_ROLE_TRUST } from '../../shared/domain/task-roles';
 import { ACCOUNT, declaredGrants, REGION } from './declared-grants';
-import { environment, type SimulatedAws, specWith, startAws } from './simulated-aws';
+import { awsWithOperator, environment, inlinePolicyOf, specWith } from './simulated-aws';
 
 const STAGE = 'dev';
 const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/berth-${STAGE}-task-boundary`;
@@ -44,25 +43,21 @@ const statements = [
   { actions: ['dynamodb:GetItem'], resources: [BERTH_TABLE] },
 ];
 
-let aws: SimulatedAws;
-let operator: IAMClient;
+const suite = awsWithOperator([iam]);
 let asCreateStep: IAMClient;
 let asRemoveStep: IAMClient;
 let asTeardown: IAMClient;
 
-beforeAll(async () => {
-  aws = await startAws([iam]);
-  operator = new IAMClient(aws.clientConfig);
-});
-
 beforeEach(async () => {
-  aws.running.sim.reset();
+  suite.aws.running.sim.reset();
   // The stage's boundary policy, exactly as serverless.yml's resources declare it.
   const { template } = await stackTemplate(resolve(__dirname, '..', '..', 'serverless.yml'), STAGE);
-  aws.running.sim.loadTemplateRoles({ Resources: { TaskRoleBoundary: template.Resources.TaskRoleBoundary } });
-  asCreateStep = new IAMClient(asRole(aws, 'CreateExecutionRoleRole', grantsOf('createExecutionRole')));
-  asRemoveStep = new IAMClient(asRole(aws, 'RemoveTaskRolesRole', grantsOf('removeTaskRoles')));
-  asTeardown = new IAMClient(asRole(aws, 'TeardownPassRole', grantsOf('teardownPass')));
+  suite.aws.running.sim.loadTemplateRoles({
+    Resources: { TaskRoleBoundary: template.Resources.TaskRoleBoundary },
+  });
+  asCreateStep = new IAMClient(asRole(suite.aws, 'CreateExecutionRoleRole', grantsOf('createExecutionRole')));
+  asRemoveStep = new IAMClient(asRole(suite.aws, 'RemoveTaskRolesRole', grantsOf('removeTaskRoles')));
+  asTeardown = new IAMClient(asRole(suite.aws, 'TeardownPassRole', grantsOf('teardownPass')));
 });
 
 afterEach(() => {
@@ -71,16 +66,15 @@ afterEach(() => {
   asTeardown.destroy();
 });
 
-afterAll(async () => {
-  operator.destroy();
-  await aws.stop();
-});
-
-async function policyOf(roleName: string): Promise<unknown> {
-  const answer = await operator.send(
-    new GetRolePolicyCommand({ RoleName: roleName, PolicyName: TASK_ROLE_POLICY_NAME }),
+/** A berth-tagged role named `name`, trusted by ECS tasks, without a boundary (made by the operator). */
+async function roleWithoutBoundary(env: EnvironmentRef, name: string): Promise<void> {
+  await suite.operator.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify(TASK_ROLE_TRUST),
+      Tags: tagList(environmentTags(env)),
+    }),
   );
-  return JSON.parse(decodeURIComponent(answer.PolicyDocument ?? ''));
 }
 
 describe('ensureTaskRoles', () => {
@@ -104,11 +98,11 @@ describe('ensureTaskRoles', () => {
     // Assess
     const name = names.taskRole(env, 'api');
     expect(roleArns).toEqual({ api: `arn:aws:iam::${ACCOUNT}:role/${name}` });
-    const { Role } = await operator.send(new GetRoleCommand({ RoleName: name }));
+    const { Role } = await suite.operator.send(new GetRoleCommand({ RoleName: name }));
     expect(Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(BOUNDARY);
     expect(Role?.Tags).toEqual(expect.arrayContaining(tagList(tags)));
     expect(JSON.parse(decodeURIComponent(Role?.AssumeRolePolicyDocument ?? ''))).toEqual(TASK_ROLE_TRUST);
-    expect(await policyOf(name)).toEqual({
+    expect(await inlinePolicyOf(suite.operator, name, TASK_ROLE_POLICY_NAME)).toEqual({
       Version: '2012-10-17',
       Statement: statements.map(({ actions, resources }) => ({
         Effect: 'Allow',
@@ -116,7 +110,9 @@ describe('ensureTaskRoles', () => {
         Resource: resources,
       })),
     });
-    const web = await refusalOf(operator.send(new GetRoleCommand({ RoleName: names.taskRole(env, 'web') })));
+    const web = await refusalOf(
+      suite.operator.send(new GetRoleCommand({ RoleName: names.taskRole(env, 'web') })),
+    );
     expect(web.name).toBe('NoSuchEntityException');
   });
 
@@ -124,13 +120,7 @@ describe('ensureTaskRoles', () => {
     // Prepare: a berth-tagged role of that name without a boundary (made before the boundary existed).
     const env = environment('shop', 'T2B2C3D4');
     const name = names.taskRole(env, 'api');
-    await operator.send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify(TASK_ROLE_TRUST),
-        Tags: tagList(environmentTags(env)),
-      }),
-    );
+    await roleWithoutBoundary(env, name);
     const narrower = [{ actions: ['sqs:SendMessage'], resources: [QUEUE] }];
 
     // Act
@@ -142,9 +132,9 @@ describe('ensureTaskRoles', () => {
     );
 
     // Assess
-    const { Role } = await operator.send(new GetRoleCommand({ RoleName: name }));
+    const { Role } = await suite.operator.send(new GetRoleCommand({ RoleName: name }));
     expect(Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(BOUNDARY);
-    expect(await policyOf(name)).toEqual({
+    expect(await inlinePolicyOf(suite.operator, name, TASK_ROLE_POLICY_NAME)).toEqual({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [QUEUE] }],
     });
@@ -178,13 +168,7 @@ describe("the create step's grants", () => {
     // Prepare
     const env = environment('shop', 'T4B2C3D4');
     const name = names.taskRole(env, 'api');
-    await operator.send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify(TASK_ROLE_TRUST),
-        Tags: tagList(environmentTags(env)),
-      }),
-    );
+    await roleWithoutBoundary(env, name);
 
     // Act
     const policy = await refusalOf(
@@ -218,7 +202,7 @@ describe('a task role berth created', () => {
     );
     const role = api ?? '';
     const decide = (action: string, resource: string) =>
-      aws.running.sim.iam.roleAllows(role, { action, resource }).decision;
+      suite.aws.running.sim.iam.roleAllows(role, { action, resource }).decision;
 
     // Act
     const decisions = {
@@ -258,12 +242,12 @@ describe('a task role berth created', () => {
     ]);
     for (const service of ['api', 'worker']) {
       const gone = await refusalOf(
-        operator.send(new GetRoleCommand({ RoleName: names.taskRole(env, service) })),
+        suite.operator.send(new GetRoleCommand({ RoleName: names.taskRole(env, service) })),
       );
       expect(gone.name).toBe('NoSuchEntityException');
     }
     const policies = await refusalOf(
-      operator.send(new ListRolePoliciesCommand({ RoleName: names.taskRole(env, 'api') })),
+      suite.operator.send(new ListRolePoliciesCommand({ RoleName: names.taskRole(env, 'api') })),
     );
     expect(policies.name).toBe('NoSuchEntityException');
   });
