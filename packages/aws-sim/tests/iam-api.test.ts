@@ -25,29 +25,18 @@ import type { Statement } from '../src/iam/policy';
 import { iam } from '../src/services/iam';
 import { logs } from '../src/services/logs';
 import { ACCOUNT, asRole, refusalOf } from './iam-session';
-import { iamSuite } from './support/iam-suite';
+import { ecsTasksTrustPolicy, iamSuite, policyDocument } from './support/iam-suite';
 
 const suite = iamSuite([iam, logs]);
 
 const EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
-
-const trustPolicy = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
-  ],
-});
-
-function policyDocument(statements: readonly Statement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
 
 function createRole(
   roleName: string,
   extra: Partial<ConstructorParameters<typeof CreateRoleCommand>[0]> = {},
 ) {
   return suite.operator.send(
-    new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trustPolicy, ...extra }),
+    new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: ecsTasksTrustPolicy, ...extra }),
   );
 }
 
@@ -78,7 +67,7 @@ describe('roles', () => {
     expect(role?.RoleId).toMatch(/^AROA[A-Z0-9]{17}$/);
     expect(role?.CreateDate).toBeInstanceOf(Date);
     expect(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? ''))).toEqual(
-      JSON.parse(trustPolicy),
+      JSON.parse(ecsTasksTrustPolicy),
     );
   });
 
@@ -428,7 +417,11 @@ describe('authorisation of the IAM calls', () => {
 
     // Act
     const created = await client.send(
-      new CreateRoleCommand({ RoleName: 'berth-dev-task', AssumeRolePolicyDocument: trustPolicy, ...tagged }),
+      new CreateRoleCommand({
+        RoleName: 'berth-dev-task',
+        AssumeRolePolicyDocument: ecsTasksTrustPolicy,
+        ...tagged,
+      }),
     );
 
     // Assess
@@ -445,7 +438,7 @@ describe('authorisation of the IAM calls', () => {
       client.send(
         new CreateRoleCommand({
           RoleName: 'berth-dev-task',
-          AssumeRolePolicyDocument: trustPolicy,
+          AssumeRolePolicyDocument: ecsTasksTrustPolicy,
           ...tagged,
         }),
       ),
@@ -467,7 +460,7 @@ describe('authorisation of the IAM calls', () => {
       client.send(
         new CreateRoleCommand({
           RoleName: 'berth-dev-task',
-          AssumeRolePolicyDocument: trustPolicy,
+          AssumeRolePolicyDocument: ecsTasksTrustPolicy,
           Path: '/berth/',
         }),
       ),

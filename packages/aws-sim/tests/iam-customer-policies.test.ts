@@ -30,22 +30,11 @@ import { iamFromTemplate, TemplateError } from '../src/iam/template';
 import { iam } from '../src/services/iam';
 import { logs } from '../src/services/logs';
 import { ACCOUNT, asRole, REGION, refusalOf } from './iam-session';
-import { iamSuite } from './support/iam-suite';
+import { ecsTasksTrustPolicy, iamSuite, policyDocument } from './support/iam-suite';
 
 const ENVIRONMENT = { region: REGION, accountId: ACCOUNT };
 const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/berth-dev-task-boundary`;
 const OTHER_ARN = `arn:aws:iam::${ACCOUNT}:policy/other-boundary`;
-
-const trustPolicy = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
-  ],
-});
-
-function document(statements: readonly Statement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
 
 /** berth's template in small: a boundary policy, a policy a role attaches by Ref, and that role. */
 function berthTemplate(
@@ -185,12 +174,16 @@ describe('through the simulated IAM API', () => {
     await suite.operator.send(
       new CreateRoleCommand({
         RoleName: name,
-        AssumeRolePolicyDocument: trustPolicy,
+        AssumeRolePolicyDocument: ecsTasksTrustPolicy,
         PermissionsBoundary: boundary,
       }),
     );
     await suite.operator.send(
-      new PutRolePolicyCommand({ RoleName: name, PolicyName: 'task', PolicyDocument: document(statements) }),
+      new PutRolePolicyCommand({
+        RoleName: name,
+        PolicyName: 'task',
+        PolicyDocument: policyDocument(statements),
+      }),
     );
     return new CloudWatchLogsClient(suite.sessionOf(name));
   }
@@ -307,7 +300,7 @@ describe('through the simulated IAM API', () => {
       const created = await suite.operator.send(
         new CreatePolicyCommand({
           PolicyName: 'no-deletes',
-          PolicyDocument: document([
+          PolicyDocument: policyDocument([
             { Effect: 'Allow', Action: 'logs:*', Resource: '*' },
             { Effect: 'Deny', Action: 'logs:DeleteLogGroup', Resource: '*' },
           ]),
@@ -342,7 +335,7 @@ describe('through the simulated IAM API', () => {
     it('answers NoSuchEntity for an unknown boundary on CreateRole and PutRolePermissionsBoundary', async () => {
       // Prepare
       await suite.operator.send(
-        new CreateRoleCommand({ RoleName: 'berth-dev-plain', AssumeRolePolicyDocument: trustPolicy }),
+        new CreateRoleCommand({ RoleName: 'berth-dev-plain', AssumeRolePolicyDocument: ecsTasksTrustPolicy }),
       );
 
       // Act
@@ -350,7 +343,7 @@ describe('through the simulated IAM API', () => {
         suite.operator.send(
           new CreateRoleCommand({
             RoleName: 'berth-dev-unknown',
-            AssumeRolePolicyDocument: trustPolicy,
+            AssumeRolePolicyDocument: ecsTasksTrustPolicy,
             PermissionsBoundary: OTHER_ARN,
           }),
         ),
@@ -397,7 +390,7 @@ describe('through the simulated IAM API', () => {
   });
 
   describe('CreatePolicy, GetPolicy, DeletePolicy, ListPolicies', () => {
-    const readLogs = document([{ Effect: 'Allow', Action: 'logs:Describe*', Resource: '*' }]);
+    const readLogs = policyDocument([{ Effect: 'Allow', Action: 'logs:Describe*', Resource: '*' }]);
 
     it('creates a policy under its path and answers it with GetPolicy and GetPolicyVersion', async () => {
       // Act
@@ -440,7 +433,7 @@ describe('through the simulated IAM API', () => {
       // Prepare
       await suite.operator.send(new CreatePolicyCommand({ PolicyName: 'taken', PolicyDocument: readLogs }));
       const actions = Array.from({ length: 300 }, (_, index) => `logs:Describe${index}Something`);
-      const tooBig = document([{ Effect: 'Allow', Action: actions, Resource: '*' }]);
+      const tooBig = policyDocument([{ Effect: 'Allow', Action: actions, Resource: '*' }]);
       const spacious = `${readLogs}${' '.repeat(7000)}`;
 
       // Act
@@ -484,7 +477,10 @@ describe('through the simulated IAM API', () => {
       const arn = created.Policy?.Arn ?? '';
       await boundedRole('berth-dev-user', [], arn);
       await suite.operator.send(
-        new CreateRoleCommand({ RoleName: 'berth-dev-attacher', AssumeRolePolicyDocument: trustPolicy }),
+        new CreateRoleCommand({
+          RoleName: 'berth-dev-attacher',
+          AssumeRolePolicyDocument: ecsTasksTrustPolicy,
+        }),
       );
 
       // Act
@@ -559,7 +555,7 @@ describe('through the simulated IAM API', () => {
       const input = {
         PolicyName: 'p',
         Path: '/berth/',
-        PolicyDocument: document([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
+        PolicyDocument: policyDocument([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
       };
 
       // Act
@@ -586,7 +582,7 @@ describe('through the simulated IAM API', () => {
         new CreatePolicyCommand({
           PolicyName: 'kept',
           Path: '/berth/',
-          PolicyDocument: document([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
+          PolicyDocument: policyDocument([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
         }),
       );
       const client = new IAMClient(
@@ -610,7 +606,7 @@ describe('through the simulated IAM API', () => {
         await suite.operator.send(
           new CreatePolicyCommand({
             PolicyName: 'other-boundary',
-            PolicyDocument: document([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
+            PolicyDocument: policyDocument([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
           }),
         );
       });
@@ -629,7 +625,7 @@ describe('through the simulated IAM API', () => {
           client.send(
             new CreateRoleCommand({
               RoleName: name,
-              AssumeRolePolicyDocument: trustPolicy,
+              AssumeRolePolicyDocument: ecsTasksTrustPolicy,
               ...(boundary ? { PermissionsBoundary: boundary } : {}),
             }),
           );
@@ -651,7 +647,10 @@ describe('through the simulated IAM API', () => {
       it('refuses PutRolePermissionsBoundary with another boundary, and allows it with the required one', async () => {
         // Prepare
         await suite.operator.send(
-          new CreateRoleCommand({ RoleName: 'berth-dev-target', AssumeRolePolicyDocument: trustPolicy }),
+          new CreateRoleCommand({
+            RoleName: 'berth-dev-target',
+            AssumeRolePolicyDocument: ecsTasksTrustPolicy,
+          }),
         );
         const client = new IAMClient(asRole(suite.services, 'BoundarySetter', [requiresBoundary]));
 
@@ -686,12 +685,15 @@ describe('through the simulated IAM API', () => {
         await suite.operator.send(
           new CreateRoleCommand({
             RoleName: 'berth-dev-held',
-            AssumeRolePolicyDocument: trustPolicy,
+            AssumeRolePolicyDocument: ecsTasksTrustPolicy,
             PermissionsBoundary: BOUNDARY_ARN,
           }),
         );
         await suite.operator.send(
-          new CreateRoleCommand({ RoleName: 'berth-dev-free', AssumeRolePolicyDocument: trustPolicy }),
+          new CreateRoleCommand({
+            RoleName: 'berth-dev-free',
+            AssumeRolePolicyDocument: ecsTasksTrustPolicy,
+          }),
         );
         const client = new IAMClient(
           asRole(suite.services, 'InlineWriter', [
@@ -708,7 +710,7 @@ describe('through the simulated IAM API', () => {
             new PutRolePolicyCommand({
               RoleName: roleName,
               PolicyName: 'x',
-              PolicyDocument: document([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
+              PolicyDocument: policyDocument([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
             }),
           );
 

@@ -4,8 +4,22 @@
  * on the default credentials, which no role holds (the test's own hands: it may do anything).
  */
 import { IAMClient } from '@aws-sdk/client-iam';
+import type { Statement } from '../../src/iam/policy';
 import type { ServiceDefinition } from '../../src/kernel';
 import { type SimulatedServices, startServices } from '../simulated-services';
+
+/** A trust policy (as CreateRole takes it) that lets ECS tasks assume the role. */
+export const ecsTasksTrustPolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
+
+/** A policy document (as PutRolePolicy and CreatePolicy take it) of `statements`. */
+export function policyDocument(statements: readonly Statement[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
 
 export interface IamSuite {
   /** The running simulator and client settings pointing at it. */
