@@ -1,6 +1,5 @@
 import { deleteTaskRoles } from '../../shared/aws/iam';
-import { serviceOutputSchema } from '../../shared/domain/environment';
-import * as z from '../../shared/domain/zod';
+import { knownNames } from '../../shared/domain/environment';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { type ProvisionEvent, stepCount } from '../../shared/workflow/provision';
 import { defineStep } from '../../shared/workflow/step';
@@ -22,17 +21,12 @@ export const handler = defineStep<ProvisionEvent, { removed: string[] }>(
     name: 'remove-task-roles',
     totalSteps: stepCount,
     run: async (_event, { environment, ref }) => {
-      const recorded = z.array(serviceOutputSchema).safeParse(environment.outputs.services ?? []);
       const declared = new Set(
         environment.spec.services
           .filter((service) => service.iam !== undefined)
           .map((service) => service.name),
       );
-      const candidates = new Set([
-        ...(recorded.success ? recorded.data.map((service) => service.name) : []),
-        ...environment.spec.services.map((service) => service.name),
-      ]);
-      const removed = [...candidates].filter((service) => !declared.has(service)).sort();
+      const removed = knownNames(environment, 'services').filter((service) => !declared.has(service));
       const pass = await deleteTaskRoles(ref, removed);
       const [first] = pass.blocked;
       if (first) throw new TaskRoleBlocked(`${first.resource}: ${first.code}: ${first.message}`);

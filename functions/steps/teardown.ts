@@ -6,9 +6,8 @@ import { teardownJobsPass } from '../../shared/aws/jobs';
 import { teardownLoadBalancerPass } from '../../shared/aws/load-balancer';
 import { teardownNetworkPass } from '../../shared/aws/network';
 import { teardownServicesPass } from '../../shared/aws/service';
-import { jobOutputSchema, serviceOutputSchema } from '../../shared/domain/environment';
+import { knownNames } from '../../shared/domain/environment';
 import { names } from '../../shared/domain/naming';
-import * as z from '../../shared/domain/zod';
 import { environmentStore as stepStore } from '../../shared/wiring/table';
 import { nextPoll, type PollResult, type PollState, SCHEDULES } from '../../shared/workflow/polling';
 import { defineStep, type StepEvent } from '../../shared/workflow/step';
@@ -62,11 +61,7 @@ export const handler = defineStep<
         );
       const clusterName = names.cluster(ref);
       // Jobs first (then services, …): a schedule or pipe must not start tasks while the rest goes.
-      const recorded = z.array(jobOutputSchema).safeParse(environment.outputs.jobs ?? []);
-      const jobNames = [
-        ...environment.spec.jobs.map((job) => job.name),
-        ...(recorded.success ? recorded.data.map((job) => job.name) : []),
-      ];
+      const jobNames = knownNames(environment, 'jobs');
       // VPC endpoints depend on nothing else here: their pass runs beside the others, and the network
       // pass waits for it (their ENIs keep the subnets and their group busy).
       const endpointsPass = teardownVpcEndpointsPass(ref.id);
@@ -92,13 +87,8 @@ export const handler = defineStep<
       const tasksGone = jobs.done && services.done && cluster.done;
       // Task roles by service name: the spec's services and those the last READY run recorded (an
       // update that removed one may have failed before its role went).
-      const recordedServices = z.array(serviceOutputSchema).safeParse(environment.outputs.services ?? []);
-      const serviceNames = [
-        ...environment.spec.services.map((service) => service.name),
-        ...(recordedServices.success ? recordedServices.data.map((service) => service.name) : []),
-      ];
       const roles = tasksGone
-        ? await deleteEnvironmentRoles(ref, serviceNames)
+        ? await deleteEnvironmentRoles(ref, knownNames(environment, 'services'))
         : { done: false, blocked: [] };
       blocked.push(...roles.blocked);
       // A rollback, or a DELETE that stopped a provisioning run, follows steps that may still be

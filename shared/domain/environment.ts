@@ -127,3 +127,26 @@ export type EnvironmentEventType = (typeof EVENT_TYPES)[number];
 export type Progress = z.output<typeof progressSchema>;
 export type EnvironmentOutputs = z.output<typeof outputsSchema>;
 export type JobOutput = z.output<typeof jobOutputSchema>;
+
+const namedOutputs = z.array(z.object({ name: z.string() }));
+
+/**
+ * Every service (or job) name the environment may have AWS resources for: the spec's, and those the
+ * last READY run recorded in its outputs (an update that removed one may have failed before its
+ * resources went). Once each, sorted; outputs that do not parse add nothing.
+ */
+export function knownNames(
+  environment: {
+    spec: Record<'services' | 'jobs', ReadonlyArray<{ name: string }>>;
+    outputs: Record<string, unknown>;
+  },
+  kind: 'services' | 'jobs',
+): string[] {
+  const recorded = namedOutputs.safeParse(environment.outputs[kind] ?? []);
+  return [
+    ...new Set([
+      ...environment.spec[kind].map((item) => item.name),
+      ...(recorded.success ? recorded.data.map((item) => item.name) : []),
+    ]),
+  ].sort();
+}
