@@ -130,6 +130,7 @@ it('creates the planned endpoints tagged, behind a group that admits HTTPS from 
 it("uses its new security group inside the group's read-after-create window", async () => {
   // Prepare: windows of 500 AWS seconds (half a second of wall time here), longer than the calls
   // between CreateSecurityGroup and the AuthorizeSecurityGroupIngress and CreateVpcEndpoint naming it.
+  aws.running.sim.ctx.consistency.enabled = true;
   aws.running.sim.ctx.consistency.windowSeconds = [500, 500];
   const env = environment();
 

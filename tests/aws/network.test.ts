@@ -639,6 +639,7 @@ describe('read-after-create consistency', () => {
 
   it('keeps a NotFound for an id this client did not create permanent', async () => {
     // Prepare: a VPC another client made a moment ago, inside a window far longer than the test.
+    sim.running.sim.ctx.consistency.enabled = true;
     sim.running.sim.ctx.consistency.windowSeconds = [100_000, 100_000];
     const env = newEnvironment();
     const other = freshClient();
@@ -667,6 +668,7 @@ describe('read-after-create consistency', () => {
 
   it('gives up after its pauses with a transient ReadAfterCreateLag that keeps AWS’s code', async () => {
     // Prepare: windows far longer than two short pauses.
+    sim.running.sim.ctx.consistency.enabled = true;
     sim.running.sim.ctx.consistency.windowSeconds = [100_000, 100_000];
     const env = newEnvironment();
     const client = readAfterCreate(freshClient(), { pausesMs: [5, 5] });

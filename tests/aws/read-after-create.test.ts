@@ -34,6 +34,7 @@ afterAll(async () => {
 beforeEach(() => {
   aws.running.sim.reset();
   // Windows of 300 AWS seconds: 300 ms of wall time at the suite's time scale.
+  aws.running.sim.ctx.consistency.enabled = true;
   aws.running.sim.ctx.consistency.windowSeconds = [300, 300];
 });
 

@@ -5,7 +5,8 @@
  * EC2's read-after-create windows are off here: at this scale a window is 1–3 ms, so a test that names
  * a VPC right after creating it passed or failed by how fast the next request went out (a CI run saw
  * CreateSubnet answer InvalidVpcID.NotFound in iam-ec2.test.ts). The windows have their own suite
- * (ec2-consistency.test.ts), and berth's suites keep them on.
+ * (ec2-consistency.test.ts); a test about them turns them on with windows it can wait out
+ * (`running.sim.ctx.consistency.enabled = true` and `windowSeconds`, as tests/aws/network.test.ts does).
  */
 import type { LatencyModel, ServiceDefinition } from '../src/kernel';
 import { type RunningSimulator, startSimulator } from '../src/server';
